@@ -1,0 +1,1 @@
+//! Our CryptoProvider (being written).

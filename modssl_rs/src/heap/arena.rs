@@ -1,0 +1,244 @@
+//! A connection's private heap: a list of chunks taken from MicroPython's
+//! tracked heap, each managed by a first-fit free list.
+//!
+//! The first chunk is reserved when the connection is created, so the first
+//! steps of a handshake (and writes with the heap locked, as MicroPython's
+//! `tls_num_errors` test does) need no new memory.  When a request does not fit,
+//! a new chunk is taken (sized to the request for record buffers), up to the
+//! arena's limit; empty chunks other than the first are given back at once.
+//! Freeing the arena frees every chunk, whatever the core left in them.
+
+use core::ffi::c_void;
+use core::mem::{align_of, size_of};
+use core::ptr::{self, NonNull};
+
+use core::alloc::Layout;
+use linked_list_allocator::Heap;
+
+use crate::port;
+
+/// One chunk: its header, then the free-list heap's memory.
+#[repr(C)]
+struct Chunk {
+    next: *mut Chunk,
+    size: usize,
+    heap: Heap,
+}
+
+const CHUNK_HEADER: usize = (size_of::<Chunk>() + 15) & !15;
+
+/// Usage figures of one arena, in bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct ArenaStats {
+    /// Bytes of MicroPython heap held by the chunks.
+    pub reserved: usize,
+    /// Bytes handed out to the core right now.
+    pub used: usize,
+    /// The largest `used` seen.
+    pub peak: usize,
+    /// Number of chunks.
+    pub chunks: usize,
+}
+
+/// A connection's heap.  Lives at the start of its own first chunk.
+pub struct Arena {
+    chunks: *mut Chunk,
+    limit: usize,
+    min_chunk: usize,
+    stats: ArenaStats,
+    /// Set when a request could not be met: the panic that follows is an
+    /// out-of-memory condition, reported as `MemoryError`.
+    pub out_of_memory: bool,
+}
+
+impl Arena {
+    /// Creates an arena whose first chunk has room for `first` bytes of
+    /// allocations, growing by chunks of at least `min_chunk` up to `limit`
+    /// bytes of chunk memory.  The arena itself sits in the first chunk.
+    /// Returns NULL when the heap cannot give the first chunk.
+    pub fn create(first: usize, min_chunk: usize, limit: usize) -> *mut Arena {
+        let arena_size = (size_of::<Arena>() + 15) & !15;
+        let chunk = match new_chunk(first + arena_size) {
+            Some(c) => c,
+            None => return ptr::null_mut(),
+        };
+        unsafe {
+            let layout = Layout::from_size_align_unchecked(arena_size, 16);
+            let Ok(place) = (*chunk).heap.allocate_first_fit(layout) else {
+                free_chunk(chunk);
+                return ptr::null_mut();
+            };
+            let arena = place.as_ptr() as *mut Arena;
+            arena.write(Arena {
+                chunks: chunk,
+                limit,
+                min_chunk,
+                stats: ArenaStats {
+                    reserved: (*chunk).size,
+                    used: 0,
+                    peak: 0,
+                    chunks: 1,
+                },
+                out_of_memory: false,
+            });
+            arena
+        }
+    }
+
+    /// Frees every chunk (the arena included).  Whatever the core still held
+    /// in them is gone: call only when nothing will touch it again.
+    ///
+    /// # Safety
+    /// `arena` must come from [`Arena::create`] and not be used afterwards.
+    pub unsafe fn destroy(arena: *mut Arena) {
+        let mut chunk = (*arena).chunks;
+        while !chunk.is_null() {
+            let next = (*chunk).next;
+            free_chunk(chunk);
+            chunk = next;
+        }
+    }
+
+    pub fn stats(&self) -> ArenaStats {
+        self.stats
+    }
+
+    pub(super) fn alloc(&mut self, size: usize, align: usize) -> *mut u8 {
+        let Ok(layout) = Layout::from_size_align(size, align) else {
+            return ptr::null_mut();
+        };
+        let mut chunk = self.chunks;
+        while !chunk.is_null() {
+            unsafe {
+                if let Ok(p) = (*chunk).heap.allocate_first_fit(layout) {
+                    self.charge(size);
+                    return p.as_ptr();
+                }
+                chunk = (*chunk).next;
+            }
+        }
+        // No room: a new chunk, big enough for this request.
+        let want = (size + align + 64).max(self.min_chunk);
+        if self.stats.reserved + want + CHUNK_HEADER > self.limit {
+            self.out_of_memory = true;
+            return ptr::null_mut();
+        }
+        let Some(chunk) = new_chunk(want) else {
+            self.out_of_memory = true;
+            return ptr::null_mut();
+        };
+        unsafe {
+            // Behind the first chunk: the first stays first (it holds us).
+            (*chunk).next = (*self.chunks).next;
+            (*self.chunks).next = chunk;
+            self.stats.reserved += (*chunk).size;
+            self.stats.chunks += 1;
+            match (*chunk).heap.allocate_first_fit(layout) {
+                Ok(p) => {
+                    self.charge(size);
+                    p.as_ptr()
+                }
+                Err(()) => {
+                    self.out_of_memory = true;
+                    ptr::null_mut()
+                }
+            }
+        }
+    }
+
+    pub(super) fn dealloc(&mut self, raw: *mut u8, size: usize, align: usize) {
+        let Ok(layout) = Layout::from_size_align(size, align) else {
+            return;
+        };
+        let mut prev: *mut Chunk = ptr::null_mut();
+        let mut chunk = self.chunks;
+        while !chunk.is_null() {
+            unsafe {
+                let start = (*chunk).heap.bottom() as usize;
+                let end = start + (*chunk).heap.size();
+                let addr = raw as usize;
+                if addr >= start && addr < end {
+                    (*chunk).heap.deallocate(NonNull::new_unchecked(raw), layout);
+                    self.stats.used -= size;
+                    // Give back an empty chunk other than the first.
+                    if !prev.is_null() && (*chunk).heap.used() == 0 {
+                        (*prev).next = (*chunk).next;
+                        self.stats.reserved -= (*chunk).size;
+                        self.stats.chunks -= 1;
+                        free_chunk(chunk);
+                    }
+                    return;
+                }
+                prev = chunk;
+                chunk = (*chunk).next;
+            }
+        }
+    }
+
+    fn charge(&mut self, size: usize) {
+        self.stats.used += size;
+        if self.stats.used > self.stats.peak {
+            self.stats.peak = self.stats.used;
+        }
+    }
+}
+
+/// A chunk with at least `usable` bytes for its free list.
+fn new_chunk(usable: usize) -> Option<*mut Chunk> {
+    let usable = (usable + 15) & !15;
+    let total = CHUNK_HEADER.checked_add(usable)?;
+    let raw = unsafe { port::modssl_port_tracked_alloc(total) } as *mut u8;
+    if raw.is_null() {
+        return None;
+    }
+    debug_assert_eq!(raw as usize % align_of::<usize>(), 0);
+    unsafe {
+        let chunk = raw as *mut Chunk;
+        chunk.write(Chunk {
+            next: ptr::null_mut(),
+            size: total,
+            heap: Heap::empty(),
+        });
+        (*chunk).heap.init(raw.add(CHUNK_HEADER), usable);
+        Some(chunk)
+    }
+}
+
+fn free_chunk(chunk: *mut Chunk) {
+    unsafe { port::modssl_port_tracked_free(chunk as *mut c_void) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grows_and_gives_back_chunks() {
+        let a = Arena::create(1024, 512, 64 * 1024);
+        assert!(!a.is_null());
+        unsafe {
+            let p1 = (*a).alloc(100, 8);
+            assert!(!p1.is_null());
+            let big = (*a).alloc(8000, 8);
+            assert!(!big.is_null());
+            assert_eq!((*a).stats().chunks, 2);
+            (*a).dealloc(big, 8000, 8);
+            assert_eq!((*a).stats().chunks, 1, "empty extra chunk returned");
+            (*a).dealloc(p1, 100, 8);
+            assert_eq!((*a).stats().used, 0);
+            assert_eq!((*a).stats().peak, 8100);
+            Arena::destroy(a);
+        }
+    }
+
+    #[test]
+    fn limit_is_enforced() {
+        let a = Arena::create(1024, 512, 4096);
+        unsafe {
+            assert!((*a).alloc(8000, 8).is_null());
+            assert!((*a).out_of_memory);
+            Arena::destroy(a);
+        }
+    }
+}

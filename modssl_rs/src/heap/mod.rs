@@ -1,0 +1,146 @@
+//! Where the core's memory comes from.
+//!
+//! Every allocation lives on MicroPython's heap, in blocks the GC keeps alive
+//! (`m_tracked_calloc`): the GC never scans Rust memory, so nothing Rust holds
+//! may live in an ordinary GC block.  Two kinds of owner:
+//!
+//! * **an [`Arena`]**: while the shim calls into a connection, that connection's
+//!   arena is the calling thread's *current owner* and every allocation is
+//!   carved from it.  Closing or poisoning the connection frees the arena
+//!   whole, so memory owned by frames abandoned after a panic is reclaimed
+//!   without running their destructors (see `panic.rs`).
+//! * **the shared tracked heap** (no current owner): contexts, certificate
+//!   stores and configurations, which outlive any one connection.
+//!
+//! Each block carries a small header naming its owner, so `dealloc` never needs
+//! to know which owner is current (a connection's last `Arc` to a context
+//! config may be dropped inside the connection's call, for example).
+
+mod arena;
+
+pub use arena::{Arena, ArenaStats};
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::ffi::c_void;
+use core::ptr;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use crate::port;
+
+/// The header before every block: where the underlying allocation starts and
+/// which arena (or NULL for the tracked heap) it came from.
+#[repr(C)]
+struct Header {
+    raw: *mut u8,
+    owner: *mut Arena,
+}
+
+const HEADER: usize = core::mem::size_of::<Header>();
+
+/// The calling thread's current owner.
+fn current_owner() -> *mut Arena {
+    unsafe { *port::modssl_port_owner_slot() as *mut Arena }
+}
+
+/// Makes `arena` the calling thread's current owner until the guard drops,
+/// restoring the previous owner (calls nest: a connection call may run inside
+/// another's verify callback on the same thread).
+pub struct OwnerGuard {
+    previous: *mut c_void,
+}
+
+impl OwnerGuard {
+    /// # Safety
+    /// `arena` must stay valid while the guard lives.
+    pub unsafe fn enter(arena: *mut Arena) -> OwnerGuard {
+        let slot = port::modssl_port_owner_slot();
+        let previous = *slot;
+        *slot = arena as *mut c_void;
+        OwnerGuard { previous }
+    }
+
+    /// Allocations made inside `f` go to the shared tracked heap, whoever
+    /// is current (for state that must outlive the current connection).
+    pub fn shared<R>(f: impl FnOnce() -> R) -> R {
+        let _g = unsafe { OwnerGuard::enter(ptr::null_mut()) };
+        f()
+    }
+}
+
+impl Drop for OwnerGuard {
+    fn drop(&mut self) {
+        unsafe { *port::modssl_port_owner_slot() = self.previous };
+    }
+}
+
+/// Resets the calling thread's owner after a panic escape, from C.
+pub fn reset_owner() {
+    unsafe { *port::modssl_port_owner_slot() = ptr::null_mut() };
+}
+
+/// Size and alignment of the underlying request for a user layout.
+fn padded(layout: Layout) -> Option<(usize, usize)> {
+    let align = layout.align().max(core::mem::align_of::<Header>());
+    // Room for the header in front of an `align`-aligned user pointer.
+    let front = HEADER.max(align);
+    let size = layout.size().checked_add(front)?;
+    Some((size, align))
+}
+
+/// Places the header and returns the user pointer inside `raw`.
+unsafe fn finish(raw: *mut u8, align: usize, owner: *mut Arena) -> *mut u8 {
+    let user_addr = (raw as usize + HEADER + align - 1) & !(align - 1);
+    let user = raw.add(user_addr - raw as usize);
+    let header = user.sub(HEADER) as *mut Header;
+    header.write(Header { raw, owner });
+    user
+}
+
+/// The global allocator of the core (not used under `cargo test`).
+pub struct ModsslAllocator;
+
+unsafe impl GlobalAlloc for ModsslAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let Some((size, align)) = padded(layout) else {
+            return ptr::null_mut();
+        };
+        let owner = current_owner();
+        let raw = if owner.is_null() {
+            // m_tracked_calloc gives 8-byte alignment (MicroPython's GC block
+            // alignment); larger alignments are met by over-allocating.
+            let extra = if align > 8 { align } else { 0 };
+            let p = port::modssl_port_tracked_alloc(size + extra) as *mut u8;
+            if p.is_null() {
+                SHARED_HEAP_FAILED.store(true, Ordering::Relaxed);
+            }
+            p
+        } else {
+            (*owner).alloc(size, align)
+        };
+        if raw.is_null() {
+            return ptr::null_mut();
+        }
+        finish(raw, align, owner)
+    }
+
+    unsafe fn dealloc(&self, user: *mut u8, layout: Layout) {
+        let header = (user.sub(HEADER) as *const Header).read();
+        if header.owner.is_null() {
+            port::modssl_port_tracked_free(header.raw as *mut c_void);
+        } else if let Some((size, align)) = padded(layout) {
+            (*header.owner).dealloc(header.raw, size, align);
+        }
+    }
+}
+
+/// Set when the shared tracked heap could not meet a request; read by the
+/// panic handler to tell out-of-memory from other panics.
+static SHARED_HEAP_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the allocation that led to the current panic failed for lack of
+/// memory (in the current arena, or on the shared heap), clearing the flag.
+pub fn take_out_of_memory() -> bool {
+    let owner = current_owner();
+    let arena_oom = !owner.is_null() && unsafe { (*owner).out_of_memory };
+    SHARED_HEAP_FAILED.swap(false, Ordering::Relaxed) || arena_oom
+}

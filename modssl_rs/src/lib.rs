@@ -1,0 +1,23 @@
+//! modssl_rs: the rustls core of MicroPython's `ssl`/`tls` modules.
+//!
+//! `no_std` + `alloc`.  The core never touches a socket: the C shim
+//! (`micropython/`) moves bytes between the MicroPython stream and the
+//! connection objects here, through the C ABI in [`ffi`] (the only contract
+//! between Rust and C; cbindgen writes its header).
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+pub mod crypto;
+pub mod ffi;
+pub mod heap;
+pub mod pem;
+pub mod verifier;
+pub mod port;
+
+#[cfg(not(test))]
+#[global_allocator]
+static ALLOCATOR: heap::ModsslAllocator = heap::ModsslAllocator;
+
+#[cfg(not(test))]
+mod panic;

@@ -1,0 +1,27 @@
+//! What a panic becomes.
+//!
+//! `no_std` has no unwinding: a panic (a bug, or an allocation the arena could
+//! not meet: `handle_alloc_error` panics) ends here.  We leave through the
+//! shim's guard (`modssl_port_panic_escape`, a longjmp to the setjmp taken just
+//! before the shim called into the core), and the shim then frees the
+//! connection's arena whole and marks the connection poisoned.  The frames
+//! skipped are never resumed and their destructors never run: everything they
+//! owned is in that arena, no lock is held across a core call, and the core
+//! keeps no global state a half-finished call could leave inconsistent.  The
+//! full argument is in `docs/design.md`.
+
+use core::panic::PanicInfo;
+
+use crate::ffi::status;
+use crate::heap;
+
+#[panic_handler]
+fn on_panic(_info: &PanicInfo) -> ! {
+    let code = if heap::take_out_of_memory() {
+        status::OUT_OF_MEMORY
+    } else {
+        status::INTERNAL
+    };
+    heap::reset_owner();
+    unsafe { crate::port::modssl_port_panic_escape(code) }
+}

@@ -1,0 +1,1 @@
+//! PEM/DER certificate parsing (being written).

@@ -1,0 +1,105 @@
+//! The services a MicroPython port gives the core, implemented in C by the shim
+//! (`micropython/modssl_port.c`).  Everything the core needs from the outside
+//! world comes through here: memory, randomness, time and the panic escape.
+//! Under `cargo test` the same hooks are provided by `test_port` on std.
+
+use core::ffi::c_void;
+
+extern "C" {
+    /// A zeroed block of `size` bytes from MicroPython's heap that the GC keeps
+    /// alive until `modssl_port_tracked_free` (`m_tracked_calloc`); NULL when
+    /// the heap is exhausted or locked.  8-byte aligned.
+    pub fn modssl_port_tracked_alloc(size: usize) -> *mut c_void;
+    /// Return a block from `modssl_port_tracked_alloc`.
+    pub fn modssl_port_tracked_free(ptr: *mut c_void);
+    /// The calling thread's "current allocation owner" slot: the arena that
+    /// allocations made now are charged to (NULL: the shared tracked heap).
+    /// Per thread on unix, per core on bare-metal ports.
+    pub fn modssl_port_owner_slot() -> *mut *mut c_void;
+    /// Fill `buf` with `len` bytes from a cryptographically secure source.
+    /// Returns 0 on success.
+    pub fn modssl_port_random(buf: *mut u8, len: usize) -> i32;
+    /// Seconds since the Unix epoch, or -1 while the port's clock is not set.
+    pub fn modssl_port_time() -> i64;
+    /// Leave the core after a panic: long-jumps to the guard the shim set
+    /// around the current core call.  Never returns.  See `docs/design.md`
+    /// ("Panics and out-of-memory") for why this is sound for our frames.
+    pub fn modssl_port_panic_escape(code: i32) -> !;
+}
+
+/// Fill `buf` from the port's secure random source.
+pub fn random(buf: &mut [u8]) -> bool {
+    buf.is_empty() || unsafe { modssl_port_random(buf.as_mut_ptr(), buf.len()) == 0 }
+}
+
+/// The wall clock, if the port has one that has been set.
+pub fn now() -> Option<u64> {
+    let t = unsafe { modssl_port_time() };
+    if t < 0 {
+        None
+    } else {
+        Some(t as u64)
+    }
+}
+
+/// Port hooks for `cargo test`: std's allocator, the OS's randomness, the
+/// system clock (overridable for tests of validity dates), and a panic escape
+/// that is never reached because tests run with std's own panic machinery.
+#[cfg(test)]
+pub mod test_port {
+    use core::ffi::c_void;
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    extern crate std;
+
+    /// Set to >= 0 to pin `modssl_port_time` (tests of expiry); -2 = system clock.
+    pub static FAKE_TIME: AtomicI64 = AtomicI64::new(-2);
+
+    std::thread_local! {
+        static OWNER: Cell<*mut c_void> = const { Cell::new(core::ptr::null_mut()) };
+    }
+
+    #[no_mangle]
+    pub extern "C" fn modssl_port_tracked_alloc(size: usize) -> *mut c_void {
+        unsafe { libc_calloc(1, size) }
+    }
+    #[no_mangle]
+    pub extern "C" fn modssl_port_tracked_free(ptr: *mut c_void) {
+        unsafe { libc_free(ptr) }
+    }
+    #[no_mangle]
+    pub extern "C" fn modssl_port_owner_slot() -> *mut *mut c_void {
+        OWNER.with(|c| c.as_ptr())
+    }
+    #[no_mangle]
+    pub extern "C" fn modssl_port_random(buf: *mut u8, len: usize) -> i32 {
+        let slice = unsafe { core::slice::from_raw_parts_mut(buf, len) };
+        match getrandom::getrandom(slice) {
+            Ok(()) => 0,
+            Err(_) => -1,
+        }
+    }
+    #[no_mangle]
+    pub extern "C" fn modssl_port_time() -> i64 {
+        let fake = FAKE_TIME.load(Ordering::Relaxed);
+        if fake != -2 {
+            return fake;
+        }
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(-1)
+    }
+    #[no_mangle]
+    pub extern "C" fn modssl_port_panic_escape(code: i32) -> ! {
+        std::panic!("modssl_port_panic_escape({code})")
+    }
+
+    extern "C" {
+        #[link_name = "calloc"]
+        fn libc_calloc(n: usize, size: usize) -> *mut c_void;
+        #[link_name = "free"]
+        fn libc_free(p: *mut c_void);
+    }
+}

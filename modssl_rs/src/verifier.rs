@@ -1,0 +1,1 @@
+//! Certificate verification rules (being written).
