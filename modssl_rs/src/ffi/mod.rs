@@ -1,2 +1,23 @@
-//! placeholder
+//! The C ABI: the only contract between the core and the shim.  cbindgen
+//! turns this file into `micropython/modssl_rs.h`.
+//!
+//! Conventions (as in rustls-ffi):
+//! * Handles are opaque pointers made and freed here.  NULL handles and NULL
+//!   buffers with a non-zero length are rejected with `BAD_ARGUMENT`.
+//! * Functions return a status (`ffi::status`): `>= 0` success, `< 0` error.
+//! * No function unwinds.  A panic inside one (a bug, or an allocation a
+//!   connection's arena cannot meet) leaves through the shim's guard via
+//!   `modssl_port_panic_escape`; the shim must then call
+//!   [`modssl_conn_discard`] on that connection and never touch it again.
+//!   See `docs/design.md`.
+//! * Connection calls run with that connection's arena as the current
+//!   allocation owner; context calls allocate on the shared tracked heap.
+
 pub mod status;
+
+// Until the crypto provider and verifier land, the API is compiled only with
+// `--cfg modssl_integrated`.
+#[cfg(modssl_integrated)]
+mod api;
+#[cfg(modssl_integrated)]
+pub use api::*;

@@ -1,0 +1,282 @@
+// SSLContext: one type for both modules.  `tls.SSLContext` verifies by
+// default on clients (MicroPython's C module); `ssl.SSLContext` defaults to
+// CERT_NONE for every protocol (micropython-lib's ssl.py, which existing code
+// depends on).  Methods take bytes (tls) or, in the ssl flavour, file paths.
+#include <string.h>
+
+#include "py/runtime.h"
+#include "py/gc.h"
+#include "py/stream.h"
+#include "py/builtin.h"
+
+#include "modssl_guard.h"
+#include "modssl_shim.h"
+
+MP_NORETURN void modssl_raise(int32_t code) {
+    if (code == MODSSL_OUT_OF_MEMORY) {
+        mp_raise_type(&mp_type_MemoryError);
+    }
+    const char *text = modssl_status_text(code);
+    if (modssl_status_is_value_error(code)) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s"), text);
+    }
+    if (gc_is_locked()) {
+        // No heap for a message: the number alone, as MicroPython does.
+        mp_raise_OSError(code);
+    }
+    mp_obj_t args[2] = { MP_OBJ_NEW_SMALL_INT(code), mp_obj_new_str(text, strlen(text)) };
+    nlr_raise(mp_obj_exception_make_new(&mp_type_OSError, 2, 0, args));
+}
+
+mp_obj_t modssl_read_file(mp_obj_t path) {
+    mp_obj_t f = mp_call_function_2(MP_OBJ_FROM_PTR(&mp_builtin_open_obj), path, MP_OBJ_NEW_QSTR(MP_QSTR_rb));
+    mp_obj_t dest[2];
+    mp_load_method(f, MP_QSTR_read, dest);
+    mp_obj_t data = mp_call_method_n_kw(0, 0, dest);
+    mp_stream_close(f);
+    return data;
+}
+
+static void check_context(modssl_context_obj_t *self) {
+    if (self->ctx == NULL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("SSLContext is not usable"));
+    }
+}
+
+mp_obj_t modssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int verify_mode) {
+    if (protocol == MODSSL_PROTOCOL_DTLS_CLIENT || protocol == MODSSL_PROTOCOL_DTLS_SERVER) {
+        modssl_raise(MODSSL_DTLS_UNSUPPORTED);
+    }
+    if (protocol != MODSSL_PROTOCOL_TLS_CLIENT && protocol != MODSSL_PROTOCOL_TLS_SERVER) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid protocol"));
+    }
+    #if MICROPY_ENABLE_FINALISER
+    modssl_context_obj_t *self = mp_obj_malloc_with_finaliser(modssl_context_obj_t, type);
+    #else
+    modssl_context_obj_t *self = mp_obj_malloc(modssl_context_obj_t, type);
+    #endif
+    self->ctx = NULL;
+    self->server = protocol == MODSSL_PROTOCOL_TLS_SERVER;
+    int32_t ret = MODSSL_OUT_OF_MEMORY;
+    MODSSL_GUARDED(ret = modssl_context_new(self->server, &self->ctx), ret = escape_code);
+    if (ret != MODSSL_OK) {
+        self->ctx = NULL;
+        modssl_raise(ret);
+    }
+    if (verify_mode >= 0) {
+        modssl_context_set_verify(self, verify_mode);
+    }
+    return MP_OBJ_FROM_PTR(self);
+}
+
+static mp_obj_t tls_context_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 1, 1, false);
+    // tls: keep the library default (clients CERT_REQUIRED, servers CERT_NONE).
+    return modssl_context_create(type, mp_obj_get_int(args[0]), -1);
+}
+
+static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 1, 1, false);
+    return modssl_context_create(type, mp_obj_get_int(args[0]), MODSSL_CERT_NONE);
+}
+
+void modssl_context_set_verify(modssl_context_obj_t *self, mp_int_t mode) {
+    check_context(self);
+    if (mode < MODSSL_CERT_NONE || mode > MODSSL_CERT_REQUIRED) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid verify_mode"));
+    }
+    int32_t ret = MODSSL_OUT_OF_MEMORY;
+    MODSSL_GUARDED(ret = modssl_context_set_verify_mode(self->ctx, (uint8_t)mode), ret = escape_code);
+    if (ret != MODSSL_OK) {
+        modssl_raise(ret);
+    }
+}
+
+static mp_obj_t context_del(mp_obj_t self_in) {
+    modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (self->ctx != NULL) {
+        MODSSL_Context *ctx = self->ctx;
+        self->ctx = NULL;
+        MODSSL_GUARDED(modssl_context_free(ctx), (void)0);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(context_del_obj, context_del);
+
+static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (attr == MP_QSTR_verify_mode) {
+        if (dest[0] == MP_OBJ_NULL) {
+            check_context(self);
+            dest[0] = MP_OBJ_NEW_SMALL_INT(modssl_context_verify_mode(self->ctx));
+        } else if (dest[1] != MP_OBJ_NULL) {
+            modssl_context_set_verify(self, mp_obj_get_int(dest[1]));
+            dest[0] = MP_OBJ_NULL;
+        }
+    } else {
+        // Methods.
+        dest[1] = MP_OBJ_SENTINEL;
+    }
+}
+
+// Bytes-like, or for the ssl flavour a path to read.
+static mp_obj_t bytes_or_file(mp_obj_t obj) {
+    if (mp_obj_is_str(obj)) {
+        return modssl_read_file(obj);
+    }
+    return obj;
+}
+
+void modssl_context_load_identity(modssl_context_obj_t *self, mp_obj_t cert, mp_obj_t key) {
+    check_context(self);
+    mp_buffer_info_t c, k;
+    mp_get_buffer_raise(cert, &c, MP_BUFFER_READ);
+    mp_get_buffer_raise(key, &k, MP_BUFFER_READ);
+    int32_t ret = MODSSL_OUT_OF_MEMORY;
+    MODSSL_GUARDED(ret = modssl_context_load_cert_chain(self->ctx, c.buf, c.len, k.buf, k.len), ret = escape_code);
+    if (ret < 0) {
+        modssl_raise(ret);
+    }
+}
+
+void modssl_context_load_trust(modssl_context_obj_t *self, mp_obj_t cadata) {
+    check_context(self);
+    mp_buffer_info_t b;
+    mp_get_buffer_raise(cadata, &b, MP_BUFFER_READ);
+    int32_t ret = MODSSL_OUT_OF_MEMORY;
+    MODSSL_GUARDED(ret = modssl_context_load_verify(self->ctx, b.buf, b.len), ret = escape_code);
+    if (ret < 0) {
+        modssl_raise(ret);
+    }
+}
+
+// load_cert_chain(cert, key=None): bytes (PEM or DER) or file paths; with
+// no key, the key is looked for in the certificate file.
+static mp_obj_t context_load_cert_chain(size_t n_args, const mp_obj_t *args) {
+    modssl_context_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_obj_t cert = bytes_or_file(args[1]);
+    mp_obj_t key = (n_args > 2 && args[2] != mp_const_none) ? bytes_or_file(args[2]) : cert;
+    modssl_context_load_identity(self, cert, key);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(context_load_cert_chain_obj, 2, 3, context_load_cert_chain);
+
+// load_verify_locations(cadata) as MicroPython's tls, or
+// load_verify_locations(cafile=None, cadata=None) as CPython/ssl.  A positional
+// str is a path, positional bytes are the certificates themselves.
+static mp_obj_t context_load_verify_locations(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_cafile, ARG_cadata };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_cafile, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_cadata, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    };
+    modssl_context_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    mp_obj_t cafile = args[ARG_cafile].u_obj;
+    mp_obj_t cadata = args[ARG_cadata].u_obj;
+    if (cafile == mp_const_none && cadata == mp_const_none) {
+        mp_raise_TypeError(MP_ERROR_TEXT("cafile or cadata must be given"));
+    }
+    if (cafile != mp_const_none) {
+        modssl_context_load_trust(self, bytes_or_file(cafile));
+    }
+    if (cadata != mp_const_none) {
+        modssl_context_load_trust(self, cadata);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(context_load_verify_locations_obj, 1, context_load_verify_locations);
+
+// get_ciphers(): the IANA names of the suites this context offers.
+static mp_obj_t context_get_ciphers(mp_obj_t self_in) {
+    modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    check_context(self);
+    mp_obj_t list = mp_obj_new_list(0, NULL);
+    for (size_t i = 0;; i++) {
+        const char *name = NULL;
+        int32_t id = MODSSL_INTERNAL;
+        MODSSL_GUARDED(id = modssl_context_cipher(self->ctx, i, &name), id = escape_code);
+        if (id == MODSSL_OUT_OF_MEMORY) {
+            modssl_raise(id);
+        }
+        if (id < 0 || name == NULL) {
+            break;
+        }
+        mp_obj_list_append(list, mp_obj_new_str(name, strlen(name)));
+    }
+    return list;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(context_get_ciphers_obj, context_get_ciphers);
+
+// set_ciphers([names]): IANA names; an unknown one raises ValueError.
+static mp_obj_t context_set_ciphers(mp_obj_t self_in, mp_obj_t names) {
+    modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    check_context(self);
+    size_t n;
+    mp_obj_t *items;
+    mp_obj_get_array(names, &n, &items);
+    uint16_t *ids = m_new(uint16_t, n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *name = mp_obj_str_get_data(items[i], &len);
+        int32_t id = modssl_cipher_id((const uint8_t *)name, len);
+        if (id < 0) {
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown cipher suite: %s"), name);
+        }
+        ids[i] = (uint16_t)id;
+    }
+    int32_t ret = MODSSL_OUT_OF_MEMORY;
+    MODSSL_GUARDED(ret = modssl_context_set_ciphers(self->ctx, ids, n), ret = escape_code);
+    m_del(uint16_t, ids, n ? n : 1);
+    if (ret < 0) {
+        modssl_raise(ret);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(context_set_ciphers_obj, context_set_ciphers);
+
+static mp_obj_t context_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_server_side, ARG_do_handshake_on_connect, ARG_server_hostname };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_server_side, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = false} },
+        { MP_QSTR_do_handshake_on_connect, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = true} },
+        { MP_QSTR_server_hostname, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    };
+    modssl_context_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all(n_args - 2, pos_args + 2, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    return modssl_socket_wrap(self, pos_args[1], args[ARG_server_side].u_bool,
+        args[ARG_do_handshake_on_connect].u_bool, args[ARG_server_hostname].u_obj);
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(context_wrap_socket_obj, 2, context_wrap_socket);
+
+static const mp_rom_map_elem_t context_locals_dict_table[] = {
+    #if MICROPY_ENABLE_FINALISER
+    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&context_del_obj) },
+    #endif
+    { MP_ROM_QSTR(MP_QSTR_get_ciphers), MP_ROM_PTR(&context_get_ciphers_obj) },
+    { MP_ROM_QSTR(MP_QSTR_set_ciphers), MP_ROM_PTR(&context_set_ciphers_obj) },
+    { MP_ROM_QSTR(MP_QSTR_load_cert_chain), MP_ROM_PTR(&context_load_cert_chain_obj) },
+    { MP_ROM_QSTR(MP_QSTR_load_verify_locations), MP_ROM_PTR(&context_load_verify_locations_obj) },
+    { MP_ROM_QSTR(MP_QSTR_wrap_socket), MP_ROM_PTR(&context_wrap_socket_obj) },
+};
+static MP_DEFINE_CONST_DICT(context_locals_dict, context_locals_dict_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    modssl_tls_context_type,
+    MP_QSTR_SSLContext,
+    MP_TYPE_FLAG_NONE,
+    make_new, tls_context_make_new,
+    attr, context_attr,
+    locals_dict, &context_locals_dict
+    );
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    modssl_ssl_context_type,
+    MP_QSTR_SSLContext,
+    MP_TYPE_FLAG_NONE,
+    make_new, ssl_context_make_new,
+    attr, context_attr,
+    locals_dict, &context_locals_dict
+    );

@@ -1,0 +1,42 @@
+// The panic guard around every call into the Rust core.
+//
+// The core cannot unwind (no_std).  When it panics (a bug, or an allocation
+// its connection's arena cannot meet) its panic handler calls
+// modssl_port_panic_escape(), which long-jumps back to the guard taken just
+// before the call.  The caller then discards the connection (its arena is
+// freed whole, see modssl_rs/src/heap) and raises a Python exception.
+// Python code never runs inside a guarded region, so MicroPython's own nlr
+// jumps never cross Rust frames.  docs/design.md has the whole argument.
+#ifndef MODSSL_GUARD_H
+#define MODSSL_GUARD_H
+
+#include <setjmp.h>
+#include <stdint.h>
+
+typedef struct _modssl_guard_t {
+    jmp_buf jb;
+    volatile int32_t code;
+    struct _modssl_guard_t *prev;
+} modssl_guard_t;
+
+void modssl_guard_push(modssl_guard_t *g);
+void modssl_guard_pop(modssl_guard_t *g);
+
+// Runs `call` (an expression calling into the core) under a guard.  On a
+// panic escape, runs `on_escape` with `escape_code` set to the status code
+// (MODSSL_OUT_OF_MEMORY or MODSSL_INTERNAL).
+#define MODSSL_GUARDED(call, on_escape) \
+    do { \
+        modssl_guard_t guard_; \
+        modssl_guard_push(&guard_); \
+        if (setjmp(guard_.jb) == 0) { \
+            call; \
+            modssl_guard_pop(&guard_); \
+        } else { \
+            int32_t escape_code = guard_.code; \
+            (void)escape_code; \
+            on_escape; \
+        } \
+    } while (0)
+
+#endif // MODSSL_GUARD_H

@@ -1,0 +1,54 @@
+// What the shim's files share: the SSLContext and SSLSocket objects.
+#ifndef MODSSL_SHIM_H
+#define MODSSL_SHIM_H
+
+#include "py/obj.h"
+#include "modssl_rs.h"
+
+// MicroPython's numbering: CERT_* and PROTOCOL_* as in its tls module.
+#define MODSSL_CERT_NONE (0)
+#define MODSSL_CERT_OPTIONAL (1)
+#define MODSSL_CERT_REQUIRED (2)
+#define MODSSL_PROTOCOL_TLS_CLIENT (0)
+#define MODSSL_PROTOCOL_TLS_SERVER (1)
+#define MODSSL_PROTOCOL_DTLS_CLIENT (2)
+#define MODSSL_PROTOCOL_DTLS_SERVER (3)
+
+// Per-connection heap budget (bytes).  The first chunk is reserved at
+// wrap_socket time; a connection may grow to the limit (a 16 KiB record
+// each way plus handshake state), then MemoryError.
+#ifndef MODSSL_ARENA_FIRST_CHUNK
+#define MODSSL_ARENA_FIRST_CHUNK (sizeof(void *) * 1024)
+#endif
+#ifndef MODSSL_ARENA_GROW_CHUNK
+#define MODSSL_ARENA_GROW_CHUNK (2048)
+#endif
+#ifndef MODSSL_ARENA_LIMIT
+#define MODSSL_ARENA_LIMIT (112 * 1024)
+#endif
+
+typedef struct _modssl_context_obj_t {
+    mp_obj_base_t base;
+    MODSSL_Context *ctx;
+    bool server;
+} modssl_context_obj_t;
+
+extern const mp_obj_type_t modssl_tls_context_type;
+extern const mp_obj_type_t modssl_ssl_context_type;
+extern const mp_obj_type_t modssl_socket_type;
+
+// SSLContext(protocol) with the given default verify mode.
+mp_obj_t modssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int verify_mode);
+// load_cert_chain / load_verify_locations on bytes (PEM or DER).
+void modssl_context_load_identity(modssl_context_obj_t *self, mp_obj_t cert, mp_obj_t key);
+void modssl_context_load_trust(modssl_context_obj_t *self, mp_obj_t cadata);
+void modssl_context_set_verify(modssl_context_obj_t *self, mp_int_t mode);
+// The contents of a file, for arguments given as paths.
+mp_obj_t modssl_read_file(mp_obj_t path);
+// Wraps `sock`; performs the handshake now when `do_handshake`.
+mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool server_side,
+    bool do_handshake, mp_obj_t server_hostname);
+// Raises the Python exception for a status code (never returns).
+MP_NORETURN void modssl_raise(int32_t code);
+
+#endif // MODSSL_SHIM_H

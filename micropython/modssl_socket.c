@@ -1,0 +1,483 @@
+// SSLSocket: a MicroPython stream over another stream, with the Rust core
+// (modssl_rs.h) doing TLS.  The core never touches the socket: this file
+// moves ciphertext between the socket and the core's buffers, and every call
+// into the core runs under a guard (modssl_guard.h).
+//
+// Behaviour follows MicroPython's mbedTLS module: blocking sockets block,
+// non-blocking ones give EAGAIN (read/write return None), the handshake
+// advances inside read/write when do_handshake_on_connect is False, EOF after
+// close_notify reads as b"", and poll() reports data buffered in the TLS layer.
+#include <string.h>
+
+#include "py/runtime.h"
+#include "py/stream.h"
+#include "py/mperrno.h"
+#include "py/gc.h"
+
+#include "modssl_guard.h"
+#include "modssl_shim.h"
+
+typedef struct _modssl_socket_obj_t {
+    mp_obj_base_t base;
+    mp_obj_t context;       // keeps the SSLContext alive
+    mp_obj_t sock;          // MP_OBJ_NULL once closed
+    MODSSL_Connection *conn; // NULL once closed or poisoned
+    int32_t last_error;     // sticky: every later call raises it again
+    uint8_t poll_mask;      // the socket direction the handshake waits for
+    bool server_side;
+} modssl_socket_obj_t;
+
+// Results of moving bytes, besides counts.
+#define IO_OK (0)
+#define IO_WOULD_BLOCK (-1)
+#define IO_EOF (-2)
+
+// ---- guarded core calls ---------------------------------------------------
+
+// After a panic escape: the connection's memory is released whole and the
+// socket reports `code` from now on.
+static void poison(modssl_socket_obj_t *o, int32_t code) {
+    MODSSL_Connection *conn = o->conn;
+    o->conn = NULL;
+    if (conn != NULL) {
+        modssl_conn_discard(conn);
+    }
+    o->last_error = code;
+}
+
+static MP_NORETURN void fail(modssl_socket_obj_t *o, int32_t code) {
+    if (o->last_error == 0) {
+        o->last_error = code;
+    }
+    if (o->conn != NULL) {
+        MODSSL_Connection *conn = o->conn;
+        o->conn = NULL;
+        MODSSL_GUARDED(modssl_conn_free(conn), modssl_conn_discard(conn));
+    }
+    modssl_raise(code);
+}
+
+static void check_open(modssl_socket_obj_t *o) {
+    if (o->last_error != 0) {
+        modssl_raise(o->last_error);
+    }
+    if (o->conn == NULL) {
+        mp_raise_OSError(MP_EBADF);
+    }
+}
+
+static int32_t core_process(modssl_socket_obj_t *o) {
+    int32_t ret = MODSSL_INTERNAL;
+    MODSSL_GUARDED(ret = modssl_conn_process(o->conn), { poison(o, escape_code); ret = escape_code; });
+    return ret;
+}
+
+// ---- moving ciphertext ----------------------------------------------------
+
+// Sends what the core has queued.  IO_OK when all is out, IO_WOULD_BLOCK,
+// or a positive errno.
+static int flush_out(modssl_socket_obj_t *o) {
+    const mp_stream_p_t *stream = mp_get_stream(o->sock);
+    for (;;) {
+        const uint8_t *buf = NULL;
+        size_t len = 0;
+        MODSSL_GUARDED(len = modssl_conn_send_pending(o->conn, &buf), { poison(o, escape_code); return MP_EIO; });
+        if (len == 0) {
+            return IO_OK;
+        }
+        int err = 0;
+        mp_uint_t n = stream->write(o->sock, buf, len, &err);
+        if (n == MP_STREAM_ERROR) {
+            return mp_is_nonblocking_error(err) ? IO_WOULD_BLOCK : err;
+        }
+        MODSSL_GUARDED(modssl_conn_send_consume(o->conn, n), { poison(o, escape_code); return MP_EIO; });
+    }
+}
+
+// Reads ciphertext from the socket into the core.  IO_OK, IO_WOULD_BLOCK,
+// IO_EOF (the core has been told), or a positive errno.
+static int fill_in(modssl_socket_obj_t *o) {
+    const mp_stream_p_t *stream = mp_get_stream(o->sock);
+    uint8_t *buf = NULL;
+    size_t room = 0;
+    MODSSL_GUARDED(room = modssl_conn_recv_space(o->conn, &buf), { poison(o, escape_code); return MP_EIO; });
+    if (room == 0 || buf == NULL) {
+        return IO_OK;
+    }
+    int err = 0;
+    mp_uint_t n = stream->read(o->sock, buf, room, &err);
+    if (n == MP_STREAM_ERROR) {
+        return mp_is_nonblocking_error(err) ? IO_WOULD_BLOCK : err;
+    }
+    MODSSL_GUARDED(modssl_conn_recv_commit(o->conn, n), { poison(o, escape_code); return MP_EIO; });
+    return n == 0 ? IO_EOF : IO_OK;
+}
+
+// Raises for a socket-level error (positive errno) or a core error.
+static MP_NORETURN void raise_io(modssl_socket_obj_t *o, int err) {
+    if (o->last_error != 0) {
+        modssl_raise(o->last_error); // poisoned by a panic escape
+    }
+    mp_raise_OSError(err);
+}
+
+// Drives the handshake as far as the socket allows.  Returns true when it
+// is complete, false when the socket would block (then o->poll_mask says
+// which direction to wait for).  Raises on failure.
+static bool advance_handshake(modssl_socket_obj_t *o) {
+    for (;;) {
+        int32_t flags = core_process(o);
+        if (flags < 0) {
+            fail(o, flags);
+        }
+        int r = flush_out(o);
+        if (r == IO_WOULD_BLOCK) {
+            o->poll_mask = MP_STREAM_POLL_WR;
+            return false;
+        } else if (r != IO_OK) {
+            raise_io(o, r);
+        }
+        if (!(flags & MODSSL_FLAG_HANDSHAKING)) {
+            o->poll_mask = 0;
+            return true;
+        }
+        r = fill_in(o);
+        if (r == IO_WOULD_BLOCK) {
+            o->poll_mask = MP_STREAM_POLL_RD;
+            return false;
+        } else if (r > 0) {
+            raise_io(o, r);
+        }
+        // IO_OK or IO_EOF: process what came (EOF fails the handshake there).
+    }
+}
+
+// ---- making one -----------------------------------------------------------
+
+mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool server_side,
+    bool do_handshake, mp_obj_t server_hostname) {
+    mp_get_stream_raise(sock, MP_STREAM_OP_READ | MP_STREAM_OP_WRITE | MP_STREAM_OP_IOCTL);
+    if (ctx->ctx == NULL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("SSLContext is not usable"));
+    }
+    if (server_side != ctx->server) {
+        mp_raise_ValueError(server_side
+            ? MP_ERROR_TEXT("server_side needs a PROTOCOL_TLS_SERVER context")
+            : MP_ERROR_TEXT("a PROTOCOL_TLS_SERVER context needs server_side=True"));
+    }
+    size_t name_len = 0;
+    const char *name = NULL;
+    if (server_hostname != mp_const_none && !server_side) {
+        name = mp_obj_str_get_data(server_hostname, &name_len);
+    }
+
+    #if MICROPY_ENABLE_FINALISER
+    modssl_socket_obj_t *o = mp_obj_malloc_with_finaliser(modssl_socket_obj_t, &modssl_socket_type);
+    #else
+    modssl_socket_obj_t *o = mp_obj_malloc(modssl_socket_obj_t, &modssl_socket_type);
+    #endif
+    o->context = MP_OBJ_FROM_PTR(ctx);
+    o->sock = sock;
+    o->conn = NULL;
+    o->last_error = 0;
+    o->poll_mask = 0;
+    o->server_side = server_side;
+
+    MODSSL_ArenaConfig arena = {
+        .first_chunk = MODSSL_ARENA_FIRST_CHUNK,
+        .grow_chunk = MODSSL_ARENA_GROW_CHUNK,
+        .limit = MODSSL_ARENA_LIMIT,
+    };
+    int32_t ret = MODSSL_INTERNAL;
+    MODSSL_Connection *conn = NULL;
+    MODSSL_GUARDED(ret = modssl_conn_new(ctx->ctx, (const uint8_t *)name, name_len, arena, &conn), ret = escape_code);
+    if (ret == MODSSL_OUT_OF_MEMORY) {
+        // The first chunk is one block: collect garbage (abandoned sockets
+        // give theirs back in their finalisers) and try once more.
+        gc_collect();
+        MODSSL_GUARDED(ret = modssl_conn_new(ctx->ctx, (const uint8_t *)name, name_len, arena, &conn), ret = escape_code);
+    }
+    if (ret != MODSSL_OK) {
+        o->sock = MP_OBJ_NULL;
+        modssl_raise(ret);
+    }
+    o->conn = conn;
+
+    if (do_handshake) {
+        while (!advance_handshake(o)) {
+            // A non-blocking socket under a blocking handshake: wait a bit.
+            mp_event_wait_ms(1);
+        }
+    }
+    return MP_OBJ_FROM_PTR(o);
+}
+
+// ---- stream protocol ------------------------------------------------------
+
+static mp_uint_t socket_read(mp_obj_t self_in, void *buf, mp_uint_t size, int *errcode) {
+    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    check_open(o);
+    o->poll_mask = 0;
+    if (size == 0) {
+        return 0;
+    }
+    for (;;) {
+        ptrdiff_t n = 0;
+        MODSSL_GUARDED(n = modssl_conn_read(o->conn, buf, size), { poison(o, escape_code); n = escape_code; });
+        if (n > 0) {
+            return n;
+        } else if (n < 0) {
+            fail(o, (int32_t)n);
+        }
+        int32_t flags = core_process(o);
+        if (flags < 0) {
+            fail(o, flags);
+        }
+        // Alerts, key updates, handshake messages: send them, best effort.
+        int r = flush_out(o);
+        if (r > 0) {
+            raise_io(o, r);
+        }
+        if (flags & MODSSL_FLAG_HANDSHAKING) {
+            if (!advance_handshake(o)) {
+                *errcode = MP_EAGAIN;
+                return MP_STREAM_ERROR;
+            }
+            continue;
+        }
+        if (flags & MODSSL_FLAG_READABLE) {
+            continue;
+        }
+        if (flags & MODSSL_FLAG_PEER_CLOSED) {
+            return 0; // end of stream (clean or not: see SSLSocket docs)
+        }
+        r = fill_in(o);
+        if (r == IO_WOULD_BLOCK) {
+            *errcode = MP_EAGAIN;
+            return MP_STREAM_ERROR;
+        } else if (r > 0) {
+            raise_io(o, r);
+        }
+    }
+}
+
+static mp_uint_t socket_write(mp_obj_t self_in, const void *buf, mp_uint_t size, int *errcode) {
+    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    check_open(o);
+    o->poll_mask = 0;
+    // Ciphertext from an earlier write goes first.
+    int r = flush_out(o);
+    if (r == IO_WOULD_BLOCK) {
+        *errcode = MP_EAGAIN;
+        return MP_STREAM_ERROR;
+    } else if (r != IO_OK) {
+        raise_io(o, r);
+    }
+    int32_t flags = 0;
+    MODSSL_GUARDED(flags = modssl_conn_flags(o->conn), { poison(o, escape_code); flags = escape_code; });
+    if (flags < 0) {
+        fail(o, flags);
+    }
+    if ((flags & MODSSL_FLAG_HANDSHAKING) && !advance_handshake(o)) {
+        *errcode = MP_EAGAIN;
+        return MP_STREAM_ERROR;
+    }
+    ptrdiff_t n = 0;
+    MODSSL_GUARDED(n = modssl_conn_write(o->conn, buf, size), { poison(o, escape_code); n = escape_code; });
+    if (n < 0) {
+        fail(o, (int32_t)n);
+    }
+    // The bytes are ours now; a socket that would block gets the rest of the
+    // ciphertext on the next call (poll reports writable only then).
+    r = flush_out(o);
+    if (r > 0) {
+        raise_io(o, r);
+    }
+    return (mp_uint_t)n;
+}
+
+// Frees the connection; sends close_notify first when `notify`.
+static void release(modssl_socket_obj_t *o, bool notify) {
+    MODSSL_Connection *conn = o->conn;
+    if (conn == NULL) {
+        return;
+    }
+    if (notify && o->last_error == 0) {
+        int32_t ret = MODSSL_INTERNAL;
+        MODSSL_GUARDED(ret = modssl_conn_close_notify(conn), { poison(o, escape_code); return; });
+        if (ret == MODSSL_OK) {
+            (void)flush_out(o); // best effort: the peer may be gone
+        }
+    }
+    conn = o->conn;
+    o->conn = NULL;
+    if (conn != NULL) {
+        MODSSL_GUARDED(modssl_conn_free(conn), modssl_conn_discard(conn));
+    }
+}
+
+static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
+    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    mp_obj_t sock = o->sock;
+    if (request == MP_STREAM_CLOSE) {
+        if (sock == MP_OBJ_NULL) {
+            return 0;
+        }
+        release(o, true);
+        o->sock = MP_OBJ_NULL;
+        return mp_get_stream(sock)->ioctl(sock, request, arg, errcode);
+    }
+    if (request != MP_STREAM_POLL) {
+        *errcode = MP_EINVAL;
+        return MP_STREAM_ERROR;
+    }
+    if (sock == MP_OBJ_NULL || o->conn == NULL || o->last_error != 0) {
+        return MP_STREAM_POLL_NVAL;
+    }
+    mp_uint_t ret = 0;
+    uintptr_t asked = arg;
+    // Decrypt what is already buffered, so data inside the TLS layer counts.
+    int32_t flags = core_process(o);
+    if (flags < 0) {
+        return MP_STREAM_POLL_RD | MP_STREAM_POLL_WR; // the next call raises
+    }
+    if ((arg & MP_STREAM_POLL_RD) && (flags & (MODSSL_FLAG_READABLE | MODSSL_FLAG_PEER_CLOSED))) {
+        ret |= MP_STREAM_POLL_RD;
+        if (arg == MP_STREAM_POLL_RD) {
+            return ret;
+        }
+    }
+    // While the handshake runs, a read or write can only progress in the
+    // direction the handshake waits for: ask the socket about that one.
+    uintptr_t sock_arg = arg;
+    if (o->poll_mask && (arg & MP_STREAM_POLL_RDWR)) {
+        sock_arg = (arg & ~MP_STREAM_POLL_RDWR) | o->poll_mask;
+    } else if ((arg & MP_STREAM_POLL_WR) && (flags & MODSSL_FLAG_WANT_WRITE)) {
+        sock_arg |= MP_STREAM_POLL_WR;
+    }
+    mp_uint_t sret = mp_get_stream(sock)->ioctl(sock, request, sock_arg, errcode);
+    if (sret == MP_STREAM_ERROR) {
+        return sret;
+    }
+    if (o->poll_mask && (sret & o->poll_mask)) {
+        // Re-enter read/write so the handshake moves on.
+        sret |= asked & MP_STREAM_POLL_RDWR;
+    }
+    ret |= sret & (asked | MP_STREAM_POLL_HUP | MP_STREAM_POLL_ERR | MP_STREAM_POLL_NVAL);
+    return ret;
+}
+
+// ---- methods --------------------------------------------------------------
+
+static mp_obj_t socket_del(mp_obj_t self_in) {
+    // Finaliser: the GC is running, so no heap: free without close_notify.
+    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    release(o, false);
+    o->sock = MP_OBJ_NULL;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(socket_del_obj, socket_del);
+
+static mp_obj_t socket_setblocking(mp_obj_t self_in, mp_obj_t flag) {
+    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    if (o->sock == MP_OBJ_NULL) {
+        mp_raise_OSError(MP_EBADF);
+    }
+    mp_obj_t dest[3];
+    mp_load_method(o->sock, MP_QSTR_setblocking, dest);
+    dest[2] = flag;
+    return mp_call_method_n_kw(1, 0, dest);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(socket_setblocking_obj, socket_setblocking);
+
+static mp_obj_t socket_getpeercert(size_t n_args, const mp_obj_t *args) {
+    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(args[0]);
+    check_open(o);
+    bool binary = n_args > 1 && mp_obj_is_true(args[1]);
+    if (!binary) {
+        // MicroPython has no certificate decoder: only the DER form exists.
+        mp_raise_NotImplementedError(MP_ERROR_TEXT("getpeercert(binary_form=True) only"));
+    }
+    const uint8_t *der = NULL;
+    size_t len = 0;
+    int32_t ret = MODSSL_INTERNAL;
+    MODSSL_GUARDED(ret = modssl_conn_peer_cert(o->conn, 0, &der, &len), { poison(o, escape_code); ret = escape_code; });
+    if (ret != MODSSL_OK) {
+        return mp_const_none;
+    }
+    return mp_obj_new_bytes(der, len);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(socket_getpeercert_obj, 1, 2, socket_getpeercert);
+
+static bool conn_info(modssl_socket_obj_t *o, MODSSL_ConnInfo *info) {
+    check_open(o);
+    int32_t ret = MODSSL_INTERNAL;
+    MODSSL_GUARDED(ret = modssl_conn_info(o->conn, info), { poison(o, escape_code); ret = escape_code; });
+    return ret == MODSSL_OK && info->cipher_suite != 0;
+}
+
+// cipher(): the suite's IANA name, as MicroPython's module returns it.
+static mp_obj_t socket_cipher(mp_obj_t self_in) {
+    MODSSL_ConnInfo info;
+    if (!conn_info(MP_OBJ_TO_PTR(self_in), &info) || info.cipher_suite_name == NULL) {
+        return mp_const_none;
+    }
+    return mp_obj_new_str(info.cipher_suite_name, strlen(info.cipher_suite_name));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(socket_cipher_obj, socket_cipher);
+
+// version(): "TLSv1.3" or "TLSv1.2", as CPython.
+static mp_obj_t socket_version(mp_obj_t self_in) {
+    MODSSL_ConnInfo info;
+    if (!conn_info(MP_OBJ_TO_PTR(self_in), &info)) {
+        return mp_const_none;
+    }
+    switch (info.protocol_version) {
+        case 0x0304:
+            return MP_OBJ_NEW_QSTR(MP_QSTR_TLSv1_dot_3);
+        case 0x0303:
+            return MP_OBJ_NEW_QSTR(MP_QSTR_TLSv1_dot_2);
+        default:
+            return mp_const_none;
+    }
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(socket_version_obj, socket_version);
+
+static const mp_rom_map_elem_t socket_locals_dict_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_read), MP_ROM_PTR(&mp_stream_read_obj) },
+    { MP_ROM_QSTR(MP_QSTR_readinto), MP_ROM_PTR(&mp_stream_readinto_obj) },
+    { MP_ROM_QSTR(MP_QSTR_readline), MP_ROM_PTR(&mp_stream_unbuffered_readline_obj) },
+    { MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&mp_stream_write_obj) },
+    { MP_ROM_QSTR(MP_QSTR_recv), MP_ROM_PTR(&mp_stream_read1_obj) },
+    { MP_ROM_QSTR(MP_QSTR_recv_into), MP_ROM_PTR(&mp_stream_readinto_obj) },
+    { MP_ROM_QSTR(MP_QSTR_send), MP_ROM_PTR(&mp_stream_write1_obj) },
+    { MP_ROM_QSTR(MP_QSTR_sendall), MP_ROM_PTR(&mp_stream_write_obj) },
+    { MP_ROM_QSTR(MP_QSTR_setblocking), MP_ROM_PTR(&socket_setblocking_obj) },
+    { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&mp_stream_close_obj) },
+    #if MICROPY_ENABLE_FINALISER
+    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&socket_del_obj) },
+    #endif
+    { MP_ROM_QSTR(MP_QSTR___enter__), MP_ROM_PTR(&mp_identity_obj) },
+    { MP_ROM_QSTR(MP_QSTR___exit__), MP_ROM_PTR(&mp_stream___exit___obj) },
+    #if MICROPY_UNIX_COVERAGE
+    { MP_ROM_QSTR(MP_QSTR_ioctl), MP_ROM_PTR(&mp_stream_ioctl_obj) },
+    #endif
+    { MP_ROM_QSTR(MP_QSTR_getpeercert), MP_ROM_PTR(&socket_getpeercert_obj) },
+    { MP_ROM_QSTR(MP_QSTR_cipher), MP_ROM_PTR(&socket_cipher_obj) },
+    { MP_ROM_QSTR(MP_QSTR_version), MP_ROM_PTR(&socket_version_obj) },
+};
+static MP_DEFINE_CONST_DICT(socket_locals_dict, socket_locals_dict_table);
+
+static const mp_stream_p_t socket_stream_p = {
+    .read = socket_read,
+    .write = socket_write,
+    .ioctl = socket_ioctl,
+};
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    modssl_socket_type,
+    MP_QSTR_SSLSocket,
+    MP_TYPE_FLAG_NONE,
+    protocol, &socket_stream_p,
+    locals_dict, &socket_locals_dict
+    );

@@ -1,0 +1,36 @@
+// The `tls` module: a drop-in for MicroPython's C module of that name, so
+// micropython-lib's ssl.py, requests, umqtt and asyncio run unchanged.
+#include "py/runtime.h"
+
+#include "modssl_rs.h"
+#include "modssl_shim.h"
+
+static const MP_DEFINE_STR_OBJ(modssl_version_obj, "modssl-rs (rustls)");
+
+static mp_obj_t tls_version(void) {
+    return mp_obj_new_str_from_cstr(modssl_version());
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(tls_version_obj, tls_version);
+
+static const mp_rom_map_elem_t tls_module_globals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_tls) },
+    { MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&modssl_tls_context_type) },
+    // No MBEDTLS_VERSION: MicroPython's tests probe for it to detect mbedTLS.
+    { MP_ROM_QSTR(MP_QSTR_MODSSL_VERSION), MP_ROM_PTR(&modssl_version_obj) },
+    { MP_ROM_QSTR(MP_QSTR_version), MP_ROM_PTR(&tls_version_obj) },
+    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_TLS_CLIENT) },
+    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_SERVER), MP_ROM_INT(MODSSL_PROTOCOL_TLS_SERVER) },
+    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_DTLS_CLIENT) },
+    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_SERVER), MP_ROM_INT(MODSSL_PROTOCOL_DTLS_SERVER) },
+    { MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(MODSSL_CERT_NONE) },
+    { MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(MODSSL_CERT_OPTIONAL) },
+    { MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(MODSSL_CERT_REQUIRED) },
+};
+static MP_DEFINE_CONST_DICT(tls_module_globals, tls_module_globals_table);
+
+const mp_obj_module_t modssl_tls_module = {
+    .base = { &mp_type_module },
+    .globals = (mp_obj_dict_t *)&tls_module_globals,
+};
+
+MP_REGISTER_MODULE(MP_QSTR_tls, modssl_tls_module);

@@ -1,0 +1,474 @@
+//! One TLS connection: rustls' unbuffered state machine plus the three byte
+//! buffers the core owns (ciphertext in, ciphertext out, plaintext in).
+//!
+//! The shim never sees rustls.  It fills `incoming` from the socket, calls
+//! [`Conn::process`], drains `outgoing` to the socket, and reads plaintext.
+//! Every buffer starts small and grows to what the peer's records need (at
+//! most one full record, 18,437 bytes, in each direction); the plaintext
+//! buffer is released once drained.  All of it lives in the connection's
+//! arena (see `heap`), never on the shared heap.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use rustls::client::{ClientConnectionData, UnbufferedClientConnection};
+use rustls::pki_types::ServerName;
+use rustls::server::{ServerConnectionData, UnbufferedServerConnection};
+use rustls::unbuffered::{
+    ConnectionState, EncodeError, EncryptError, InsufficientSizeError, UnbufferedConnectionCommon,
+    UnbufferedStatus,
+};
+use rustls::{ClientConfig, CommonState, ServerConfig};
+
+use crate::errors;
+use crate::ffi::status;
+
+/// The largest TLS record on the wire: header + 2^14 + 2048 (RFC 8446 5.2).
+pub const MAX_RECORD: usize = 5 + 16384 + 2048;
+/// Application data encrypted per call: one full-size record.
+const MAX_PLAINTEXT_PER_WRITE: usize = 16384;
+/// The first size of the incoming buffer: enough for a record header and a
+/// small alert or ServerHello without growing.
+const INITIAL_INCOMING: usize = 512;
+/// A drained plaintext buffer bigger than this is released.
+const KEEP_PLAINTEXT: usize = 1024;
+
+/// What the shim may ask for, besides moving bytes.
+pub mod flags {
+    /// The handshake has not finished.
+    pub const FLAG_HANDSHAKING: u32 = 1;
+    /// The core cannot progress without more bytes from the peer.
+    pub const FLAG_WANT_READ: u32 = 2;
+    /// Ciphertext is waiting to be sent.
+    pub const FLAG_WANT_WRITE: u32 = 4;
+    /// Decrypted bytes are waiting to be read.
+    pub const FLAG_READABLE: u32 = 8;
+    /// The peer will send nothing more (close_notify, or the socket hit EOF).
+    pub const FLAG_PEER_CLOSED: u32 = 16;
+    /// We have sent close_notify.
+    pub const FLAG_CLOSED: u32 = 32;
+    /// The peer closed the socket without close_notify.
+    pub const FLAG_UNCLEAN_EOF: u32 = 64;
+}
+
+enum Tls {
+    Client(UnbufferedClientConnection),
+    Server(UnbufferedServerConnection),
+}
+
+/// What a pass over the state machine should do once it may send data.
+enum Action<'a> {
+    Drive,
+    Encrypt(&'a [u8]),
+    CloseNotify,
+}
+
+/// Ciphertext waiting to go out: `buf[start..end]`.
+#[derive(Default)]
+struct Outgoing {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl Outgoing {
+    fn pending(&self) -> &[u8] {
+        self.buf.get(self.start..self.end).unwrap_or(&[])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// The free space after the pending bytes, at least `need` long.
+    fn space(&mut self, need: usize) -> &mut [u8] {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.buf.len() < self.end + need {
+            self.buf.resize(self.end + need, 0);
+        }
+        &mut self.buf[self.end..]
+    }
+}
+
+pub struct Conn {
+    tls: Tls,
+    incoming: Vec<u8>,
+    in_len: usize,
+    outgoing: Outgoing,
+    plain: Vec<u8>,
+    plain_pos: usize,
+    blocked: bool,
+    peer_closed: bool,
+    eof: bool,
+    sent_close: bool,
+    /// The first error; every later call reports it again.
+    error: i32,
+}
+
+impl Conn {
+    pub fn client(config: Arc<ClientConfig>, name: ServerName<'static>) -> Result<Conn, i32> {
+        let tls = UnbufferedClientConnection::new(config, name).map_err(|e| errors::code(&e))?;
+        Ok(Conn::with(Tls::Client(tls)))
+    }
+
+    pub fn server(config: Arc<ServerConfig>) -> Result<Conn, i32> {
+        let tls = UnbufferedServerConnection::new(config).map_err(|e| errors::code(&e))?;
+        Ok(Conn::with(Tls::Server(tls)))
+    }
+
+    fn with(tls: Tls) -> Conn {
+        let mut incoming = Vec::new();
+        incoming.resize(INITIAL_INCOMING, 0);
+        Conn {
+            tls,
+            incoming,
+            in_len: 0,
+            outgoing: Outgoing::default(),
+            plain: Vec::new(),
+            plain_pos: 0,
+            blocked: false,
+            peer_closed: false,
+            eof: false,
+            sent_close: false,
+            error: status::OK,
+        }
+    }
+
+    fn common(&self) -> &CommonState {
+        match &self.tls {
+            Tls::Client(c) => c,
+            Tls::Server(s) => s,
+        }
+    }
+
+    pub fn is_handshaking(&self) -> bool {
+        self.common().is_handshaking()
+    }
+
+    pub fn error(&self) -> i32 {
+        self.error
+    }
+
+    pub fn flags(&self) -> u32 {
+        let mut f = 0;
+        if self.is_handshaking() {
+            f |= flags::FLAG_HANDSHAKING;
+        }
+        if self.blocked || self.in_len == 0 {
+            f |= flags::FLAG_WANT_READ;
+        }
+        if !self.outgoing.pending().is_empty() {
+            f |= flags::FLAG_WANT_WRITE;
+        }
+        if self.plain_pos < self.plain.len() {
+            f |= flags::FLAG_READABLE;
+        }
+        if self.peer_closed || self.eof {
+            f |= flags::FLAG_PEER_CLOSED;
+        }
+        if self.eof && !self.peer_closed {
+            f |= flags::FLAG_UNCLEAN_EOF;
+        }
+        if self.sent_close {
+            f |= flags::FLAG_CLOSED;
+        }
+        f
+    }
+
+    /// Room for ciphertext from the socket: at least what completes the
+    /// record being received (or its header), often more.
+    pub fn recv_space(&mut self) -> &mut [u8] {
+        let need = self.bytes_to_complete_record().max(1);
+        let want = (self.in_len + need).min(MAX_RECORD.max(self.in_len + 1));
+        if self.incoming.len() < want {
+            self.incoming.resize(want, 0);
+        }
+        &mut self.incoming[self.in_len..]
+    }
+
+    /// How many more bytes the record at the front of `incoming` needs.
+    fn bytes_to_complete_record(&self) -> usize {
+        if self.in_len < 5 {
+            return 5 - self.in_len;
+        }
+        let len = u16::from_be_bytes([self.incoming[3], self.incoming[4]]) as usize;
+        (5 + len).saturating_sub(self.in_len)
+    }
+
+    pub fn recv_commit(&mut self, n: usize) {
+        self.in_len = (self.in_len + n).min(self.incoming.len());
+    }
+
+    /// The socket reached end of file.
+    pub fn recv_eof(&mut self) {
+        self.eof = true;
+    }
+
+    pub fn send_pending(&self) -> &[u8] {
+        self.outgoing.pending()
+    }
+
+    pub fn send_consume(&mut self, n: usize) {
+        self.outgoing.consume(n);
+    }
+
+    /// Process what has arrived and queue what must be sent.
+    pub fn process(&mut self) -> Result<u32, i32> {
+        self.run(Action::Drive)?;
+        if self.eof && self.is_handshaking() && self.in_len == 0 {
+            return self.fail(status::EOF_IN_HANDSHAKE);
+        }
+        Ok(self.flags())
+    }
+
+    /// Decrypted bytes into `buf`; 0 when none are buffered.
+    pub fn read(&mut self, buf: &mut [u8]) -> usize {
+        let avail = self.plain.get(self.plain_pos..).unwrap_or(&[]);
+        let n = avail.len().min(buf.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        self.plain_pos += n;
+        if self.plain_pos >= self.plain.len() {
+            self.plain_pos = 0;
+            if self.plain.capacity() > KEEP_PLAINTEXT {
+                self.plain = Vec::new();
+            } else {
+                self.plain.clear();
+            }
+        }
+        n
+    }
+
+    /// Encrypts up to one record of `data` into the outgoing buffer.
+    /// Returns how many bytes of `data` were taken.
+    pub fn write(&mut self, data: &[u8]) -> Result<usize, i32> {
+        if self.sent_close {
+            return self.fail_soft(status::CONNECTION_CLOSED);
+        }
+        if self.is_handshaking() {
+            return Err(status::WRONG_STATE);
+        }
+        let chunk = &data[..data.len().min(MAX_PLAINTEXT_PER_WRITE)];
+        if chunk.is_empty() {
+            return Ok(0);
+        }
+        match self.run(Action::Encrypt(chunk))? {
+            true => Ok(chunk.len()),
+            false => Err(status::WRONG_STATE),
+        }
+    }
+
+    /// Queues close_notify (once).
+    pub fn close_notify(&mut self) -> Result<(), i32> {
+        if self.sent_close || self.error != status::OK || self.is_handshaking() {
+            return Ok(());
+        }
+        self.run(Action::CloseNotify)?;
+        self.sent_close = true;
+        Ok(())
+    }
+
+    pub fn protocol_version(&self) -> Option<rustls::ProtocolVersion> {
+        self.common().protocol_version()
+    }
+
+    pub fn cipher_suite(&self) -> Option<rustls::SupportedCipherSuite> {
+        self.common().negotiated_cipher_suite()
+    }
+
+    pub fn peer_certificates(&self) -> &[rustls::pki_types::CertificateDer<'static>] {
+        self.common().peer_certificates().unwrap_or(&[])
+    }
+
+    fn fail<T>(&mut self, code: i32) -> Result<T, i32> {
+        if self.error == status::OK {
+            self.error = code;
+        }
+        Err(self.error)
+    }
+
+    /// An error for this call only; the connection stays usable.
+    fn fail_soft<T>(&mut self, code: i32) -> Result<T, i32> {
+        Err(code)
+    }
+
+    /// Runs the state machine until it needs the peer or the shim; returns
+    /// whether `action` was carried out.
+    fn run(&mut self, action: Action<'_>) -> Result<bool, i32> {
+        if self.error != status::OK {
+            return Err(self.error);
+        }
+        let result = match &mut self.tls {
+            Tls::Client(c) => drive(
+                &mut **c,
+                &mut self.incoming,
+                &mut self.in_len,
+                &mut self.outgoing,
+                &mut self.plain,
+                &mut self.peer_closed,
+                &mut self.blocked,
+                action,
+            ),
+            Tls::Server(s) => drive(
+                &mut **s,
+                &mut self.incoming,
+                &mut self.in_len,
+                &mut self.outgoing,
+                &mut self.plain,
+                &mut self.peer_closed,
+                &mut self.blocked,
+                action,
+            ),
+        };
+        match result {
+            Ok(done) => Ok(done),
+            Err(e) => {
+                let code = errors::code(&e);
+                self.fail(code)
+            }
+        }
+    }
+}
+
+/// rustls' client and server state machines, seen alike.
+trait Machine {
+    type Data;
+    fn process<'c, 'i>(&'c mut self, incoming: &'i mut [u8]) -> UnbufferedStatus<'c, 'i, Self::Data>;
+}
+
+impl Machine for UnbufferedConnectionCommon<ClientConnectionData> {
+    type Data = ClientConnectionData;
+    fn process<'c, 'i>(&'c mut self, incoming: &'i mut [u8]) -> UnbufferedStatus<'c, 'i, Self::Data> {
+        self.process_tls_records(incoming)
+    }
+}
+
+impl Machine for UnbufferedConnectionCommon<ServerConnectionData> {
+    type Data = ServerConnectionData;
+    fn process<'c, 'i>(&'c mut self, incoming: &'i mut [u8]) -> UnbufferedStatus<'c, 'i, Self::Data> {
+        self.process_tls_records(incoming)
+    }
+}
+
+/// One pass of rustls' unbuffered state machine over our buffers.
+#[allow(clippy::too_many_arguments)]
+fn drive<M: Machine>(
+    machine: &mut M,
+    incoming: &mut Vec<u8>,
+    in_len: &mut usize,
+    outgoing: &mut Outgoing,
+    plain: &mut Vec<u8>,
+    peer_closed: &mut bool,
+    blocked: &mut bool,
+    action: Action<'_>,
+) -> Result<bool, rustls::Error> {
+    // Each state is handled at most a bounded number of times per call: the
+    // peer cannot keep us here (every pass either consumes input or stops).
+    loop {
+        let len = *in_len;
+        let UnbufferedStatus { discard, state } = machine.process(&mut incoming[..len]);
+        let mut finished: Option<bool> = None;
+        match state {
+            Err(e) => {
+                drop_front(incoming, in_len, discard);
+                return Err(e);
+            }
+            Ok(ConnectionState::ReadTraffic(mut r)) => {
+                while let Some(rec) = r.next_record() {
+                    plain.extend_from_slice(rec?.payload);
+                }
+            }
+            Ok(ConnectionState::ReadEarlyData(mut r)) => {
+                while let Some(rec) = r.next_record() {
+                    plain.extend_from_slice(rec?.payload);
+                }
+            }
+            Ok(ConnectionState::EncodeTlsData(mut e)) => loop {
+                match e.encode(outgoing.space(0)) {
+                    Ok(n) => {
+                        outgoing.end += n;
+                        break;
+                    }
+                    Err(EncodeError::InsufficientSize(InsufficientSizeError { required_size })) => {
+                        outgoing.space(required_size);
+                    }
+                    Err(_) => break,
+                }
+            },
+            Ok(ConnectionState::TransmitTlsData(t)) => {
+                // Our outgoing buffer is the transmission queue: the shim
+                // sends it, in order, before anything queued after it.
+                t.done();
+            }
+            Ok(ConnectionState::BlockedHandshake) => {
+                *blocked = true;
+                finished = Some(false);
+            }
+            Ok(ConnectionState::PeerClosed) => {
+                *peer_closed = true;
+            }
+            Ok(ConnectionState::Closed) => {
+                *peer_closed = true;
+                finished = Some(matches!(action, Action::Drive));
+            }
+            Ok(ConnectionState::WriteTraffic(mut w)) => {
+                *blocked = false;
+                let done = match action {
+                    Action::Drive => true,
+                    Action::Encrypt(data) => loop {
+                        match w.encrypt(data, outgoing.space(0)) {
+                            Ok(n) => {
+                                outgoing.end += n;
+                                break true;
+                            }
+                            Err(EncryptError::InsufficientSize(InsufficientSizeError {
+                                required_size,
+                            })) => {
+                                outgoing.space(required_size);
+                            }
+                            Err(_) => break false,
+                        }
+                    },
+                    Action::CloseNotify => loop {
+                        match w.queue_close_notify(outgoing.space(0)) {
+                            Ok(n) => {
+                                outgoing.end += n;
+                                break true;
+                            }
+                            Err(EncryptError::InsufficientSize(InsufficientSizeError {
+                                required_size,
+                            })) => {
+                                outgoing.space(required_size);
+                            }
+                            Err(_) => break false,
+                        }
+                    },
+                };
+                finished = Some(done);
+            }
+            Ok(_) => {
+                finished = Some(false);
+            }
+        }
+        drop_front(incoming, in_len, discard);
+        if let Some(done) = finished {
+            return Ok(done);
+        }
+    }
+}
+
+/// Removes `n` processed bytes from the front of the incoming buffer.
+fn drop_front(incoming: &mut [u8], in_len: &mut usize, n: usize) {
+    let n = n.min(*in_len);
+    if n > 0 {
+        incoming.copy_within(n..*in_len, 0);
+        *in_len -= n;
+    }
+}

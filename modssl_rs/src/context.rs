@@ -1,0 +1,199 @@
+//! An SSLContext: what to trust, what to present, how strictly to verify.
+//! Its rustls configuration is built on first use and rebuilt after any
+//! change, then shared (`Arc`) by every connection made from it.
+//!
+//! A context lives on the shared tracked heap (no arena is current while the
+//! shim calls in here), because it outlives the connections made from it.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use rustls::client::ResolvesClientCert;
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use rustls::{ClientConfig, ServerConfig, SignatureScheme, SupportedCipherSuite};
+
+use crate::crypto;
+use crate::ffi::status;
+use crate::verifier::{ClientVerifier, ServerVerifier, VerifyMode};
+
+pub struct Context {
+    server: bool,
+    verify_mode: VerifyMode,
+    trusted: Vec<CertificateDer<'static>>,
+    identity: Option<Arc<CertifiedKey>>,
+    /// `None`: every suite we implement.
+    suites: Option<Vec<SupportedCipherSuite>>,
+    client_config: Option<Arc<ClientConfig>>,
+    server_config: Option<Arc<ServerConfig>>,
+}
+
+impl Context {
+    pub fn new(server: bool) -> Context {
+        Context {
+            server,
+            // MicroPython's `tls`: clients verify by default, servers don't ask.
+            verify_mode: if server {
+                VerifyMode::None
+            } else {
+                VerifyMode::Required
+            },
+            trusted: Vec::new(),
+            identity: None,
+            suites: None,
+            client_config: None,
+            server_config: None,
+        }
+    }
+
+    pub fn is_server(&self) -> bool {
+        self.server
+    }
+
+    pub fn verify_mode(&self) -> VerifyMode {
+        self.verify_mode
+    }
+
+    fn changed(&mut self) {
+        self.client_config = None;
+        self.server_config = None;
+    }
+
+    pub fn set_verify_mode(&mut self, mode: VerifyMode) {
+        self.verify_mode = mode;
+        self.changed();
+    }
+
+    /// Adds trusted certificates (PEM or DER, one or many).
+    pub fn add_trusted(&mut self, data: &[u8]) -> Result<usize, i32> {
+        let certs = crate::pem::parse_certificates(data).map_err(|_| status::INVALID_CERT)?;
+        let n = certs.len();
+        self.trusted.extend(certs);
+        self.changed();
+        Ok(n)
+    }
+
+    /// The certificate chain and private key this side presents.
+    pub fn set_identity(&mut self, chain: &[u8], key: &[u8]) -> Result<(), i32> {
+        let chain = crate::pem::parse_certificates(chain).map_err(|_| status::INVALID_CERT)?;
+        let key_der = crypto::keys::load_private_key(key).map_err(|_| status::INVALID_KEY)?;
+        let provider = crypto::provider();
+        let key = provider
+            .key_provider
+            .load_private_key(key_der)
+            .map_err(|_| status::INVALID_KEY)?;
+        let certified = CertifiedKey::new(chain, key);
+        match certified.keys_match() {
+            Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {}
+            Err(_) => return Err(status::KEY_MISMATCH),
+        }
+        self.identity = Some(Arc::new(certified));
+        self.changed();
+        Ok(())
+    }
+
+    /// Restricts the cipher suites to those named by IANA number.
+    pub fn set_suites(&mut self, ids: &[u16]) -> Result<(), i32> {
+        let all = crypto::provider().cipher_suites;
+        let mut chosen = Vec::new();
+        for id in ids {
+            let suite = all
+                .iter()
+                .find(|s| u16::from(s.suite()) == *id)
+                .ok_or(status::UNKNOWN_CIPHER)?;
+            chosen.push(*suite);
+        }
+        if chosen.is_empty() {
+            return Err(status::UNKNOWN_CIPHER);
+        }
+        self.suites = Some(chosen);
+        self.changed();
+        Ok(())
+    }
+
+    /// Every suite this context would offer, in preference order.
+    pub fn suites(&self) -> Vec<SupportedCipherSuite> {
+        match &self.suites {
+            Some(s) => s.clone(),
+            None => crypto::provider().cipher_suites,
+        }
+    }
+
+    fn provider(&self) -> Arc<rustls::crypto::CryptoProvider> {
+        let mut p = crypto::provider();
+        if let Some(s) = &self.suites {
+            p.cipher_suites = s.clone();
+        }
+        Arc::new(p)
+    }
+
+    pub fn client_config(&mut self) -> Result<Arc<ClientConfig>, i32> {
+        if let Some(c) = &self.client_config {
+            return Ok(c.clone());
+        }
+        let verifier = ServerVerifier::new(self.trusted.clone(), self.verify_mode, &crypto::SUPPORTED_SIG_ALGS)
+            .map_err(|_| status::INVALID_CERT)?;
+        let builder = ClientConfig::builder_with_provider(self.provider())
+            .with_protocol_versions(rustls::DEFAULT_VERSIONS)
+            .map_err(|_| status::HANDSHAKE_FAILURE)?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier));
+        let config = match &self.identity {
+            Some(id) => builder.with_client_cert_resolver(Arc::new(OneIdentity(id.clone()))),
+            None => builder.with_no_client_auth(),
+        };
+        let config = Arc::new(config);
+        self.client_config = Some(config.clone());
+        Ok(config)
+    }
+
+    pub fn server_config(&mut self) -> Result<Arc<ServerConfig>, i32> {
+        if let Some(c) = &self.server_config {
+            return Ok(c.clone());
+        }
+        let identity = self.identity.clone().ok_or(status::NO_CERTIFICATE)?;
+        let builder = ServerConfig::builder_with_provider(self.provider())
+            .with_protocol_versions(rustls::DEFAULT_VERSIONS)
+            .map_err(|_| status::HANDSHAKE_FAILURE)?;
+        let builder = match self.verify_mode {
+            VerifyMode::None => builder.with_no_client_auth(),
+            mode => {
+                let verifier = ClientVerifier::new(self.trusted.clone(), mode, &crypto::SUPPORTED_SIG_ALGS)
+                    .map_err(|_| status::INVALID_CERT)?;
+                builder.with_client_cert_verifier(Arc::new(verifier))
+            }
+        };
+        let config = Arc::new(builder.with_cert_resolver(Arc::new(OneIdentity(identity))));
+        self.server_config = Some(config.clone());
+        Ok(config)
+    }
+}
+
+/// The server name to verify and send as SNI.
+pub fn server_name(name: &[u8]) -> Result<ServerName<'static>, i32> {
+    let name = core::str::from_utf8(name).map_err(|_| status::INVALID_HOSTNAME)?;
+    ServerName::try_from(name)
+        .map(|n| n.to_owned())
+        .map_err(|_| status::INVALID_HOSTNAME)
+}
+
+/// The one certificate and key a context presents, as client or server.
+#[derive(Debug)]
+struct OneIdentity(Arc<CertifiedKey>);
+
+impl ResolvesClientCert for OneIdentity {
+    fn resolve(&self, _hints: &[&[u8]], schemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        self.0.key.choose_scheme(schemes).map(|_| self.0.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+impl ResolvesServerCert for OneIdentity {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+}
