@@ -8,12 +8,19 @@
 
 extern crate alloc;
 
+#[cfg(modssl_integrated)]
+pub mod conn;
+#[cfg(modssl_integrated)]
+pub mod context;
 pub mod crypto;
+#[cfg(modssl_integrated)]
+pub mod errors;
 pub mod ffi;
 pub mod heap;
 pub mod pem;
 pub mod verifier;
 pub mod port;
+pub mod suites;
 
 #[cfg(not(test))]
 #[global_allocator]
