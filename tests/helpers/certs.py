@@ -105,6 +105,7 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 
 [wronghost]
+# CN=localhost but SAN only DNS:wrong.example: the CN must be ignored.
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
@@ -124,6 +125,12 @@ subjectKeyIdentifier = hash
 basicConstraints = critical, CA:TRUE
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+
+[selfsigned_client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
 
 [client]
 basicConstraints = critical, CA:FALSE
@@ -205,7 +212,7 @@ class Certs:
         self.leaves["notyet"] = self._make(
             "notyet", "ec:P-256", "localhost", "server", self.inter, (now + 3650 * day, now + 7300 * day)
         )
-        self.leaves["wronghost"] = self._make("wronghost", "ec:P-256", "wrong.example", "wronghost", self.inter, valid)
+        self.leaves["wronghost"] = self._make("wronghost", "ec:P-256", "localhost", "wronghost", self.inter, valid)
         self.leaves["untrusted"] = self._make("untrusted", "ec:P-256", "localhost", "selfsigned_leaf", None, valid)
         self.leaves["cnonly"] = self._make("cnonly", "ec:P-256", "localhost", "cnonly", None, valid)
         self.leaves["cnonly_rsa"] = self._make("cnonly_rsa", "rsa:2048", "localhost", "cnonly", None, valid)
@@ -214,6 +221,8 @@ class Certs:
             (_dt.datetime(2020, 1, 1, tzinfo=_dt.timezone.utc), _dt.datetime(2021, 1, 1, tzinfo=_dt.timezone.utc)),
         )
         self.leaves["client"] = self._make("client", "ec:P-256", "test client", "client", self.inter, valid)
+        self.leaves["untrusted_client"] = self._make("untrusted_client", "ec:P-256", "rogue client",
+                                                     "selfsigned_client", None, valid)
         # A second, unrelated self-signed CA: used as noise in multi-certificate cadata.
         self.leaves["other_ca"] = self._make("other_ca", "ec:P-256", "Unrelated CA", "root", None, valid)
 

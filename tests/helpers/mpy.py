@@ -59,6 +59,8 @@ class Result:
         return (f"--- script {self.script} ({status})\n--- stdout:\n{self.stdout}"
                 f"--- stderr:\n{self.stderr}---")
 
+    __repr__ = __str__
+
 
 _counter = itertools.count()
 

@@ -8,9 +8,26 @@ import time
 from dataclasses import dataclass
 
 OPENSSL = "/usr/bin/openssl"
-TIMEOUT = 20
+TIMEOUT = 10
 
 _VERSION_FLAG = {"1.2": "-tls1_2", "1.3": "-tls1_3", None: None}
+
+
+_IANA: dict[str, str] | None = None
+
+
+def iana_name(name: str) -> str:
+    """IANA (RFC) name of an OpenSSL cipher-suite name; TLS 1.3 names are already IANA."""
+    global _IANA
+    if _IANA is None:
+        out = subprocess.run([OPENSSL, "ciphers", "-stdname", "ALL"], capture_output=True,
+                             text=True, check=True).stdout
+        _IANA = {}
+        for ln in out.splitlines():
+            parts = ln.split()
+            if len(parts) >= 3 and parts[1] == "-":
+                _IANA[parts[2]] = parts[0]
+    return _IANA.get(name, name)
 
 
 class SServer:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from .data import pattern
 
-TIMEOUT = 20
+TIMEOUT = 10
 
 VERSIONS = {
     "1.2": ssl.TLSVersion.TLSv1_2,
@@ -41,6 +41,7 @@ class ConnRecord:
     eof: str | None = None           # "close_notify" | "ragged" | "error: ..."
     unwrap: str | None = None        # "ok" | "error: ..."
     error: str | None = None         # handshake / step failure
+    sni: str | None = None           # server name the client sent (SNI)
     done: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -105,9 +106,11 @@ def run_steps(conn: ssl.SSLSocket, rec: ConnRecord, steps) -> None:
 
 
 def server_context(certfile, keyfile, *, min_version=None, max_version=None,
-                   client_ca=None, require_client_cert=False) -> ssl.SSLContext:
+                   client_ca=None, require_client_cert=False, ciphers=None) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(str(certfile), str(keyfile))
+    if ciphers:
+        ctx.set_ciphers(ciphers)
     if min_version:
         ctx.minimum_version = VERSIONS[min_version]
     if max_version:
@@ -127,12 +130,17 @@ class TLSServer:
 
     def __init__(self, certfile, keyfile, *, steps=(("echo_eof",),), connections=1,
                  version=None, min_version=None, max_version=None, client_ca=None,
-                 require_client_cert=False, plain=False):
+                 require_client_cert=False, plain=False, ciphers=None):
         if version:
             min_version = max_version = version
         self.ctx = None if plain else server_context(
             certfile, keyfile, min_version=min_version, max_version=max_version,
-            client_ca=client_ca, require_client_cert=require_client_cert)
+            client_ca=client_ca, require_client_cert=require_client_cert, ciphers=ciphers)
+        self._sni = None
+        if self.ctx is not None:
+            def on_sni(sslobj, name, ctx):
+                self._sni = name
+            self.ctx.sni_callback = on_sni
         self.steps = list(steps)
         self.records = [ConnRecord() for _ in range(connections)]
         self.sock = socket.socket()
@@ -169,11 +177,14 @@ class TLSServer:
             except OSError as e:
                 rec.error = repr(e)
             return
+        self._sni = None
         try:
             conn = self.ctx.wrap_socket(raw, server_side=True, suppress_ragged_eofs=False)
         except (OSError, ssl.SSLError) as e:
             rec.error = f"handshake: {e!r}"
             return
+        finally:
+            rec.sni = self._sni
         with conn:
             rec.version = conn.version()
             rec.cipher = conn.cipher()[0]
@@ -233,7 +244,11 @@ def tls_client(port, *, cafile=None, verify=True, certfile=None, keyfile=None,
     if max_version:
         ctx.maximum_version = VERSIONS[max_version]
     res = ClientResult()
-    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    except OSError as e:
+        res.error = f"connect: {e!r}"
+        return res
     try:
         conn = ctx.wrap_socket(raw, server_hostname=server_hostname, suppress_ragged_eofs=False)
     except (OSError, ssl.SSLError) as e:

@@ -5,7 +5,7 @@ not touch the network, so it runs on a board as well as on the host.
 Output conventions (tests parse them):
 
 * ``show(tag, e)`` prints ``<tag> EXC <TypeName> <repr(e.args)>``;
-* for OSError it also prints ``<tag> ERRNO <e.errno>``.
+* for OSError it also prints ``<tag>_ERRNO <e.errno>``.
 """
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ except ImportError:
     socket = None
 import hashlib
 import binascii
+try:
+    import tls
+except ImportError as e:
+    print("NO_TLS_MODULE", e)
+    tls = None
 
 
 def addr(port):
@@ -45,7 +50,18 @@ def listener(port):
 def show(tag, e):
     print(tag, "EXC", type(e).__name__, repr(e.args))
     if isinstance(e, OSError):
-        print(tag, "ERRNO", e.errno)
+        print(tag + "_ERRNO", e.errno)
+
+
+def print_cipher(s, tag="CIPHER"):
+    # MicroPython 1.26 (mbedTLS) returns (suite, version); a plain suite string
+    # is accepted too.  Tests compare the suite with the peer's (IANA names).
+    c = s.cipher()
+    if isinstance(c, tuple):
+        print(tag, c[0])
+        print(tag + "_VERSION", c[1])
+    else:
+        print(tag, c)
 
 
 def hexs(b):
@@ -83,6 +99,38 @@ def recv_hash(s, limit=None):
         h.update(mv[:k])
         n += k
     return n, hexs(h.digest())
+
+
+def client_ctx(cadata=None, verify=True, cert=None, key=None):
+    ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    if cadata is not None:
+        ctx.load_verify_locations(cadata)
+    if not verify:
+        ctx.verify_mode = tls.CERT_NONE
+    if cert is not None:
+        ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def client(port, cadata=None, hostname="localhost", verify=True, cert=None, key=None):
+    """tls client connection to 127.0.0.1:port, handshake done."""
+    ctx = client_ctx(cadata, verify, cert, key)
+    return ctx.wrap_socket(tcp(port), server_hostname=hostname)
+
+
+def server_ctx(cert, key, cadata=None, require=False):
+    ctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    if cadata is not None:
+        ctx.load_verify_locations(cadata)
+    if require:
+        ctx.verify_mode = tls.CERT_REQUIRED
+    return ctx
+
+
+def accept_tls(l, ctx):
+    c, _ = l.accept()
+    return ctx.wrap_socket(c, server_side=True)
 '''
 
 

@@ -1,0 +1,144 @@
+"""Memory: running out of heap mid-handshake is a Python exception, not a
+crash, and the same process then handshakes fine; TLS memory lives on the
+MicroPython heap (visible in gc.mem_alloc()) and is returned on close() or
+when an abandoned socket is collected."""
+from helpers.snippets import b
+
+
+def test_oom_mid_handshake_then_recover(mpy, certs, tls_server):
+    """Fill the heap, then free it in 2 KiB steps, attempting a handshake after
+    each step, so allocation fails at different points inside the handshake.
+    Every failure must be MemoryError or OSError; once enough is free a
+    handshake succeeds; at the end, with everything freed, a clean handshake
+    must succeed in the same process and the heap must be back near its
+    starting level (no leak from the failed attempts)."""
+    leaf = certs["p256"]
+    attempts = 400
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path, connections=attempts + 1,
+                     steps=[("recv", 4), ("send", b"pong"), ("recv_eof",)])
+    r = mpy.run(f'''
+import gc
+CA = {b(certs.root.cert.der.data)}
+ctx = client_ctx(CA)
+results = [None] * {attempts}   # preallocated: no list growth while the heap is full
+socks = [None] * {attempts + 1}
+
+def attempt(i):
+    s = None
+    try:
+        socks[i] = tcp({srv.port})   # created while memory is tight: failures here count as "tcp"
+    except MemoryError:
+        return "tcp"
+    try:
+        s = ctx.wrap_socket(socks[i], server_hostname="localhost")
+        s.write(b"ping")
+        d = s.read(4)
+        s.close()
+        return "ok" if d == b"pong" else "bad"
+    except MemoryError:
+        return "MemoryError"
+    except OSError:
+        return "OSError"
+    except Exception as e:
+        return "OTHER:" + type(e).__name__
+    finally:
+        try:
+            socks[i].close()
+        except Exception:
+            pass
+        socks[i] = None
+
+gc.collect()
+base = gc.mem_alloc()
+hog = []
+try:
+    while True:
+        hog.append(bytearray(1024))
+except MemoryError:
+    pass
+n = 0
+outcome = None
+while n < {attempts} and hog:
+    # free 2 KiB, try again
+    for _ in range(2):
+        if hog:
+            hog.pop()
+    gc.collect()
+    outcome = attempt(n)
+    results[n] = outcome
+    n += 1
+    if outcome == "ok":
+        break
+hog = None
+results = results[:n]
+gc.collect()
+final = attempt(n)
+gc.collect()
+print("OUTCOMES", " ".join(sorted(set(results))))
+print("FAILURES", sum(1 for x in results if x in ("MemoryError", "OSError")))
+print("FIRST_OK_AFTER", len(results) if outcome == "ok" else -1)
+print("FINAL", final)
+print("LEAK", gc.mem_alloc() - base)
+''', timeout=180, heapsize="512k").check()
+    outcomes = set(r.one("OUTCOMES").split())
+    assert outcomes <= {"MemoryError", "OSError", "tcp", "ok"}, r
+    assert int(r.one("FAILURES")) >= 1, ("the heap was never short during a handshake", r)
+    assert int(r.one("FIRST_OK_AFTER")) > 0, ("no handshake succeeded as memory was freed", r)
+    assert r.one("FINAL") == "ok", r
+    assert int(r.one("LEAK")) < 16 * 1024, ("failed handshakes leaked heap", r)
+
+
+def _conn_memory_snippet(port, cadata, abandon):
+    end = "s = None" if abandon else "s.close()\n    s = None"
+    return f'''
+import gc
+CA = {cadata}
+
+def one():
+    s = client({port}, cadata=CA)
+    s.write(b"ping")
+    assert s.read(4) == b"pong"
+    gc.collect()
+    during = gc.mem_alloc()
+    {end}
+    return during
+
+def scrub():
+    # overwrite stack slots that might still point at the socket
+    x = [0] * 32
+    return sum(x)
+
+gc.collect()
+base = gc.mem_alloc()
+during = []
+for i in range(5):
+    during.append(one())
+    scrub()
+    gc.collect()
+gc.collect()
+after = gc.mem_alloc()
+print("GROWTH", min(during) - base)
+print("REMAINING", after - base)
+'''
+
+
+def test_tls_memory_is_on_the_heap_and_returned_on_close(mpy, certs, tls_server):
+    leaf = certs["p256"]
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path, connections=5,
+                     steps=[("recv", 4), ("send", b"pong"), ("recv_eof",)])
+    r = mpy.run(_conn_memory_snippet(srv.port, b(certs.root.cert.der.data), abandon=False)).check()
+    growth, remaining = int(r.one("GROWTH")), int(r.one("REMAINING"))
+    # A live TLS connection holds several KiB (record buffers, keys): on the GC heap.
+    assert growth > 12 * 1024, ("TLS memory does not show in gc.mem_alloc()", r)
+    assert remaining < growth / 2, ("close() did not return the connection's memory", r)
+
+
+def test_abandoned_socket_memory_is_collected(mpy, certs, tls_server):
+    leaf = certs["p256"]
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path, connections=5,
+                     steps=[("recv", 4), ("send", b"pong"), ("recv_eof",)])
+    r = mpy.run(_conn_memory_snippet(srv.port, b(certs.root.cert.der.data), abandon=True)).check()
+    growth, remaining = int(r.one("GROWTH")), int(r.one("REMAINING"))
+    assert growth > 12 * 1024, ("TLS memory does not show in gc.mem_alloc()", r)
+    # Five abandoned connections; the conservative GC may keep one alive.
+    assert remaining < 1.5 * growth, ("abandoned connections were not freed by the GC", r)
