@@ -80,7 +80,7 @@ fn parse_pem(data: &[u8]) -> Result<Vec<CertificateDer<'static>>, CertParseError
             Ok((SectionKind::Certificate, der)) => {
                 // A block must hold exactly one DER certificate.
                 match split_der(&der) {
-                    Some((_, rest)) if rest.is_empty() => {}
+                    Some((_, [])) => {}
                     _ => return Err(CertParseError::BadDer),
                 }
                 certs.push(CertificateDer::from(der));
@@ -116,22 +116,31 @@ fn is_filler(b: u8) -> bool {
     matches!(b, 0 | b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// Split one DER `SEQUENCE` (tag 0x30, definite length in at most 4 length
-/// bytes, minimal long form) off the front of `data`: (the whole TLV, the rest).
+/// Split one DER `SEQUENCE` off the front of `data`: (the whole TLV, the rest).
 pub(crate) fn split_der(data: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (&tag, after_tag) = data.split_first()?;
-    if tag != 0x30 {
-        return None;
+    match read_tlv(data)? {
+        (0x30, _, rest) => Some(data.split_at(data.len() - rest.len())),
+        _ => None,
     }
-    let (&first, after_len0) = after_tag.split_first()?;
-    let (len, header) = if first < 0x80 {
-        (first as usize, 2usize)
+}
+
+/// Read one DER TLV off the front of `data`: (tag, contents, rest).  Only
+/// low-number tags (one byte) and definite, minimal lengths of at most four
+/// length bytes; `None` for anything else or if `data` is too short.
+pub(crate) fn read_tlv(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, after_tag) = data.split_first()?;
+    if tag & 0x1f == 0x1f {
+        return None; // high tag number form
+    }
+    let (&first, after_first) = after_tag.split_first()?;
+    let (len, body) = if first < 0x80 {
+        (first as usize, after_first)
     } else {
         let n = (first & 0x7f) as usize;
         if n == 0 || n > 4 {
-            return None; // indefinite length or absurdly long
+            return None; // indefinite length, or absurdly long
         }
-        let bytes = after_len0.get(..n)?;
+        let bytes = after_first.get(..n)?;
         if bytes.first() == Some(&0) {
             return None; // not minimal
         }
@@ -142,13 +151,13 @@ pub(crate) fn split_der(data: &[u8]) -> Option<(&[u8], &[u8])> {
         if len < 0x80 {
             return None; // not minimal
         }
-        (len, 2 + n)
+        (len, after_first.get(n..)?)
     };
-    let total = header.checked_add(len)?;
-    if total > data.len() {
+    if len > body.len() {
         return None;
     }
-    Some(data.split_at(total))
+    let (contents, rest) = body.split_at(len);
+    Some((tag, contents, rest))
 }
 
 /// Whether rustls-webpki can read `cert` as an X.509 certificate.  We ask the
@@ -168,7 +177,6 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec;
 
     const ROOT_PEM: &[u8] = include_bytes!("../tests-data/certs/root-ca.pem");
     const ROOT_DER: &[u8] = include_bytes!("../tests-data/certs/root-ca.der");
@@ -343,7 +351,7 @@ mod tests {
         );
         assert_eq!(parse_certificates(&[0x30, 0x81, 0x05, 1, 2, 3, 4, 5]), Err(CertParseError::BadDer));
         assert_eq!(parse_certificates(&[0x30, 0x00]), Err(CertParseError::BadCertificate));
-        assert_eq!(parse_certificates(&vec![0xffu8; 64]), Err(CertParseError::BadDer));
+        assert_eq!(parse_certificates(&[0xffu8; 64]), Err(CertParseError::BadDer));
     }
 
     #[test]
