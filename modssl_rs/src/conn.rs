@@ -385,11 +385,6 @@ fn drive<M: Machine>(
                     plain.extend_from_slice(rec?.payload);
                 }
             }
-            Ok(ConnectionState::ReadEarlyData(mut r)) => {
-                while let Some(rec) = r.next_record() {
-                    plain.extend_from_slice(rec?.payload);
-                }
-            }
             Ok(ConnectionState::EncodeTlsData(mut e)) => loop {
                 match e.encode(outgoing.space(0)) {
                     Ok(n) => {
@@ -453,6 +448,8 @@ fn drive<M: Machine>(
                 };
                 finished = Some(done);
             }
+            // ReadEarlyData: we never accept 0-RTT data, so rustls never
+            // offers it; any future state stops the pass.
             Ok(_) => {
                 finished = Some(false);
             }

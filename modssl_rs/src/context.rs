@@ -9,7 +9,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use rustls::client::ResolvesClientCert;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::time_provider::TimeProvider;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, ServerConfig, SignatureScheme, SupportedCipherSuite};
@@ -134,7 +135,7 @@ impl Context {
         }
         let verifier = ServerVerifier::new(self.trusted.clone(), self.verify_mode, &crypto::SUPPORTED_SIG_ALGS)
             .map_err(|_| status::INVALID_CERT)?;
-        let builder = ClientConfig::builder_with_provider(self.provider())
+        let builder = ClientConfig::builder_with_details(self.provider(), Arc::new(PortTime))
             .with_protocol_versions(rustls::DEFAULT_VERSIONS)
             .map_err(|_| status::HANDSHAKE_FAILURE)?
             .dangerous()
@@ -153,7 +154,7 @@ impl Context {
             return Ok(c.clone());
         }
         let identity = self.identity.clone().ok_or(status::NO_CERTIFICATE)?;
-        let builder = ServerConfig::builder_with_provider(self.provider())
+        let builder = ServerConfig::builder_with_details(self.provider(), Arc::new(PortTime))
             .with_protocol_versions(rustls::DEFAULT_VERSIONS)
             .map_err(|_| status::HANDSHAKE_FAILURE)?;
         let builder = match self.verify_mode {
@@ -176,6 +177,17 @@ pub fn server_name(name: &[u8]) -> Result<ServerName<'static>, i32> {
     ServerName::try_from(name)
         .map(|n| n.to_owned())
         .map_err(|_| status::INVALID_HOSTNAME)
+}
+
+/// rustls' clock (ticket lifetimes): the port's.  Certificate validity is
+/// checked by our verifier against the same clock.
+#[derive(Debug)]
+struct PortTime;
+
+impl TimeProvider for PortTime {
+    fn current_time(&self) -> Option<UnixTime> {
+        crate::port::now().map(|s| UnixTime::since_unix_epoch(core::time::Duration::from_secs(s)))
+    }
 }
 
 /// The one certificate and key a context presents, as client or server.

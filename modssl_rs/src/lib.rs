@@ -8,12 +8,9 @@
 
 extern crate alloc;
 
-#[cfg(modssl_integrated)]
 pub mod conn;
-#[cfg(modssl_integrated)]
 pub mod context;
 pub mod crypto;
-#[cfg(modssl_integrated)]
 pub mod errors;
 pub mod ffi;
 pub mod heap;

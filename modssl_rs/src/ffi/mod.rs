@@ -15,9 +15,5 @@
 
 pub mod status;
 
-// Until the crypto provider and verifier land, the API is compiled only with
-// `--cfg modssl_integrated`.
-#[cfg(modssl_integrated)]
 mod api;
-#[cfg(modssl_integrated)]
 pub use api::*;
