@@ -1,0 +1,129 @@
+"""Both ends are our MicroPython binary (two processes over 127.0.0.1)."""
+import pytest
+
+from helpers.data import MIB, pattern, sha256_hex
+from helpers.mpy import REPO
+from helpers.snippets import b
+
+MP_TESTS = REPO / "build" / "src" / "micropython-1.26.1" / "tests" / "multi_net"
+
+
+def test_mpy_to_mpy_verified_echo_and_1mib(mpy, mpy_server, certs):
+    leaf, client = certs["p256"], certs["client"]
+
+    def make(port):
+        return f'''
+ctx = server_ctx({b(leaf.chain.data)}, {b(leaf.key.formats["sec1_der"].data)},
+                 cadata={b(certs.root.cert.der.data)}, require=True)
+l = listener({port})
+s = accept_tls(l, ctx)
+print("PEER", sha(s.getpeercert(True)))
+print("LINE", s.readline())
+n, h = recv_hash(s, {MIB})
+print("UP", n, h)
+send_pattern(s, {MIB})
+s.close()
+l.close()
+'''
+    proc, port = mpy_server(make)
+    r = mpy.run(f'''
+s = client({port}, cadata={b(certs.root.cert.pem.data)}, cert={b(client.chain.data)},
+           key={b(client.key.pem.data)})
+print("PEER", sha(s.getpeercert(True)))
+s.write(b"hello server\\n")
+send_pattern(s, {MIB})
+n, h = recv_hash(s)
+print("DOWN", n, h)
+s.close()
+''', timeout=120)
+    srv = proc.finish(60)
+    r.check()
+    srv.check()
+    expected = f"{MIB} {sha256_hex(pattern(MIB))}"
+    assert r.one("DOWN") == expected, r
+    assert srv.one("UP") == expected, srv
+    assert srv.one("LINE") == "b'hello server\\n'", srv
+    assert srv.one("PEER") == sha256_hex(client.cert.der.data), srv
+    assert r.one("PEER") == sha256_hex(leaf.cert.der.data), r
+
+
+@pytest.mark.parametrize("kind", ["ec", "rsa"])
+def test_micropython_own_test_certificates(mpy, mpy_server, kind):
+    """MicroPython's multi_net/sslcontext_server_client.py shape with its own
+    DER certificates (CN=micropython.local, CA:TRUE, no SAN; SEC1 / PKCS#1 DER
+    keys), through the ssl module."""
+    cert_p, key_p = MP_TESTS / f"{kind}_cert.der", MP_TESTS / f"{kind}_key.der"
+    if not cert_p.exists():
+        pytest.skip(f"{cert_p} not present (MicroPython source not unpacked)")
+    cert, key = cert_p.read_bytes(), key_p.read_bytes()
+
+    def make(port):
+        return f'''
+import ssl
+l = listener({port})
+c, _ = l.accept()
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain({b(cert)}, {b(key)})
+s = ctx.wrap_socket(c, server_side=True)
+print("SRV_READ", s.read(16))
+s.write(b"server to client")
+s.close()
+l.close()
+'''
+    proc, port = mpy_server(make)
+    r = mpy.run(f'''
+import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.verify_mode = ssl.CERT_REQUIRED
+ctx.load_verify_locations(cadata={b(cert)})
+s = ctx.wrap_socket(tcp({port}), server_hostname="micropython.local")
+s.write(b"client to server")
+print("CLI_READ", s.read(16))
+s.close()
+''')
+    srv = proc.finish()
+    r.check()
+    srv.check()
+    assert srv.one("SRV_READ") == "b'client to server'", srv
+    assert r.one("CLI_READ") == "b'server to client'", r
+
+
+def test_micropython_own_expired_certificate(mpy, mpy_server):
+    """multi_net/sslcontext_verify_time_error.py: expired_cert.der trusted via
+    cadata -> the client fails with a "certificate has expired" ValueError."""
+    cert_p = MP_TESTS / "expired_cert.der"
+    if not cert_p.exists():
+        pytest.skip(f"{cert_p} not present (MicroPython source not unpacked)")
+    cert, key = cert_p.read_bytes(), (MP_TESTS / "ec_key.der").read_bytes()
+
+    def make(port):
+        return f'''
+import ssl
+l = listener({port})
+c, _ = l.accept()
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain({b(cert)}, {b(key)})
+try:
+    s = ctx.wrap_socket(c, server_side=True)
+    print("SERVER HANDSHAKE OK")
+except Exception as e:
+    show("SERVER", e)
+l.close()
+'''
+    proc, port = mpy_server(make)
+    r = mpy.run(f'''
+import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.verify_mode = ssl.CERT_REQUIRED
+ctx.load_verify_locations(cadata={b(cert)})
+try:
+    s = ctx.wrap_socket(tcp({port}), server_hostname="micropython.local")
+    print("CLIENT HANDSHAKE OK")
+except Exception as e:
+    show("CLIENT", e)
+''')
+    srv = proc.finish()
+    r.check()
+    line = r.one("CLIENT")
+    assert line.startswith("EXC ValueError") and "certificate has expired" in line.lower(), r
+    assert "SERVER HANDSHAKE OK" not in srv.lines, srv
