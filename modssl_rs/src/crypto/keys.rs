@@ -73,6 +73,7 @@ impl From<KeyError> for rustls::Error {
 const MIN_RSA_BITS: usize = super::verify::MIN_RSA_BITS;
 const MAX_RSA_BITS: usize = 4096;
 
+// `new_unwrap` runs at compile time here (const items): no runtime panic.
 const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
@@ -257,7 +258,8 @@ fn parse_rsa(der: &[u8]) -> Result<Parsed<'_>, KeyError> {
     if key.version() != pkcs1::Version::TwoPrime {
         return Err(KeyError::UnsupportedAlgorithm);
     }
-    // `as_bytes` has no leading zeros: bits = 8 * len - leading zeros of byte 0.
+    // `as_bytes` has no leading zeros: bits = 8 * len - leading zeros of byte 0
+    // (at most 8, so no underflow).
     let n = key.modulus.as_bytes();
     let bits = match n.first() {
         Some(&b) => n.len() * 8 - b.leading_zeros() as usize,

@@ -298,7 +298,7 @@ fn provider_shape() {
     assert_eq!(names.len(), if cfg!(feature = "tls12") { 9 } else { 3 });
     let groups: Vec<_> = p.kx_groups.iter().map(|g| g.name()).collect();
     assert_eq!(groups, [NamedGroup::X25519, NamedGroup::secp256r1, NamedGroup::secp384r1]);
-    assert!(p.fips() == false);
+    assert!(!p.fips());
     // Every mapped verifier is also in `all`.
     for (_, algs) in SUPPORTED_SIG_ALGS.mapping {
         for a in *algs {
