@@ -95,7 +95,7 @@ void modssl_context_set_verify(modssl_context_obj_t *self, mp_int_t mode) {
 static mp_obj_t context_del(mp_obj_t self_in) {
     modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
     if (self->ctx != NULL) {
-        MODSSL_Context *ctx = self->ctx;
+        modssl_context *ctx = self->ctx;
         self->ctx = NULL;
         MODSSL_GUARDED(modssl_context_free(ctx), (void)0);
     }

@@ -29,7 +29,7 @@
 
 typedef struct _modssl_context_obj_t {
     mp_obj_base_t base;
-    MODSSL_Context *ctx;
+    modssl_context *ctx;
     bool server;
 } modssl_context_obj_t;
 

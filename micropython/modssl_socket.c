@@ -17,11 +17,13 @@
 #include "modssl_guard.h"
 #include "modssl_shim.h"
 
+#define MP_STREAM_POLL_RDWR (MP_STREAM_POLL_RD | MP_STREAM_POLL_WR)
+
 typedef struct _modssl_socket_obj_t {
     mp_obj_base_t base;
     mp_obj_t context;       // keeps the SSLContext alive
     mp_obj_t sock;          // MP_OBJ_NULL once closed
-    MODSSL_Connection *conn; // NULL once closed or poisoned
+    modssl_conn *conn; // NULL once closed or poisoned
     int32_t last_error;     // sticky: every later call raises it again
     uint8_t poll_mask;      // the socket direction the handshake waits for
     bool server_side;
@@ -37,7 +39,7 @@ typedef struct _modssl_socket_obj_t {
 // After a panic escape: the connection's memory is released whole and the
 // socket reports `code` from now on.
 static void poison(modssl_socket_obj_t *o, int32_t code) {
-    MODSSL_Connection *conn = o->conn;
+    modssl_conn *conn = o->conn;
     o->conn = NULL;
     if (conn != NULL) {
         modssl_conn_discard(conn);
@@ -45,15 +47,20 @@ static void poison(modssl_socket_obj_t *o, int32_t code) {
     o->last_error = code;
 }
 
+// Frees the connection normally (discarding it if that panics).
+static void free_conn(modssl_socket_obj_t *o) {
+    modssl_conn *conn = o->conn;
+    o->conn = NULL;
+    if (conn != NULL) {
+        MODSSL_GUARDED(modssl_conn_free(conn), modssl_conn_discard(conn));
+    }
+}
+
 static MP_NORETURN void fail(modssl_socket_obj_t *o, int32_t code) {
     if (o->last_error == 0) {
         o->last_error = code;
     }
-    if (o->conn != NULL) {
-        MODSSL_Connection *conn = o->conn;
-        o->conn = NULL;
-        MODSSL_GUARDED(modssl_conn_free(conn), modssl_conn_discard(conn));
-    }
+    free_conn(o);
     modssl_raise(code);
 }
 
@@ -183,13 +190,13 @@ mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool serve
     o->poll_mask = 0;
     o->server_side = server_side;
 
-    MODSSL_ArenaConfig arena = {
+    modssl_arena_config arena = {
         .first_chunk = MODSSL_ARENA_FIRST_CHUNK,
         .grow_chunk = MODSSL_ARENA_GROW_CHUNK,
         .limit = MODSSL_ARENA_LIMIT,
     };
     int32_t ret = MODSSL_INTERNAL;
-    MODSSL_Connection *conn = NULL;
+    modssl_conn *conn = NULL;
     MODSSL_GUARDED(ret = modssl_conn_new(ctx->ctx, (const uint8_t *)name, name_len, arena, &conn), ret = escape_code);
     if (ret == MODSSL_OUT_OF_MEMORY) {
         // The first chunk is one block: collect garbage (abandoned sockets
@@ -298,22 +305,17 @@ static mp_uint_t socket_write(mp_obj_t self_in, const void *buf, mp_uint_t size,
 
 // Frees the connection; sends close_notify first when `notify`.
 static void release(modssl_socket_obj_t *o, bool notify) {
-    MODSSL_Connection *conn = o->conn;
-    if (conn == NULL) {
+    if (o->conn == NULL) {
         return;
     }
     if (notify && o->last_error == 0) {
         int32_t ret = MODSSL_INTERNAL;
-        MODSSL_GUARDED(ret = modssl_conn_close_notify(conn), { poison(o, escape_code); return; });
+        MODSSL_GUARDED(ret = modssl_conn_close_notify(o->conn), { poison(o, escape_code); return; });
         if (ret == MODSSL_OK) {
             (void)flush_out(o); // best effort: the peer may be gone
         }
     }
-    conn = o->conn;
-    o->conn = NULL;
-    if (conn != NULL) {
-        MODSSL_GUARDED(modssl_conn_free(conn), modssl_conn_discard(conn));
-    }
+    free_conn(o);
 }
 
 static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
@@ -409,7 +411,7 @@ static mp_obj_t socket_getpeercert(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(socket_getpeercert_obj, 1, 2, socket_getpeercert);
 
-static bool conn_info(modssl_socket_obj_t *o, MODSSL_ConnInfo *info) {
+static bool conn_info(modssl_socket_obj_t *o, modssl_conninfo *info) {
     check_open(o);
     int32_t ret = MODSSL_INTERNAL;
     MODSSL_GUARDED(ret = modssl_conn_info(o->conn, info), { poison(o, escape_code); ret = escape_code; });
@@ -418,7 +420,7 @@ static bool conn_info(modssl_socket_obj_t *o, MODSSL_ConnInfo *info) {
 
 // cipher(): the suite's IANA name, as MicroPython's module returns it.
 static mp_obj_t socket_cipher(mp_obj_t self_in) {
-    MODSSL_ConnInfo info;
+    modssl_conninfo info;
     if (!conn_info(MP_OBJ_TO_PTR(self_in), &info) || info.cipher_suite_name == NULL) {
         return mp_const_none;
     }
@@ -428,15 +430,15 @@ static MP_DEFINE_CONST_FUN_OBJ_1(socket_cipher_obj, socket_cipher);
 
 // version(): "TLSv1.3" or "TLSv1.2", as CPython.
 static mp_obj_t socket_version(mp_obj_t self_in) {
-    MODSSL_ConnInfo info;
+    modssl_conninfo info;
     if (!conn_info(MP_OBJ_TO_PTR(self_in), &info)) {
         return mp_const_none;
     }
     switch (info.protocol_version) {
         case 0x0304:
-            return MP_OBJ_NEW_QSTR(MP_QSTR_TLSv1_dot_3);
+            return mp_obj_new_str("TLSv1.3", 7);
         case 0x0303:
-            return MP_OBJ_NEW_QSTR(MP_QSTR_TLSv1_dot_2);
+            return mp_obj_new_str("TLSv1.2", 7);
         default:
             return mp_const_none;
     }

@@ -1,23 +1,21 @@
 // The `tls` module: a drop-in for MicroPython's C module of that name, so
 // micropython-lib's ssl.py, requests, umqtt and asyncio run unchanged.
 #include "py/runtime.h"
+#include "py/objstr.h"
 
 #include "modssl_rs.h"
 #include "modssl_shim.h"
 
-static const MP_DEFINE_STR_OBJ(modssl_version_obj, "modssl-rs (rustls)");
-
-static mp_obj_t tls_version(void) {
-    return mp_obj_new_str_from_cstr(modssl_version());
-}
-static MP_DEFINE_CONST_FUN_OBJ_0(tls_version_obj, tls_version);
+// The core's version string, as a str object in ROM.
+static const mp_obj_str_t modssl_version_obj = {
+    {&mp_type_str}, 0, sizeof(modssl_version_string) - 1, modssl_version_string
+};
 
 static const mp_rom_map_elem_t tls_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_tls) },
     { MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&modssl_tls_context_type) },
     // No MBEDTLS_VERSION: MicroPython's tests probe for it to detect mbedTLS.
     { MP_ROM_QSTR(MP_QSTR_MODSSL_VERSION), MP_ROM_PTR(&modssl_version_obj) },
-    { MP_ROM_QSTR(MP_QSTR_version), MP_ROM_PTR(&tls_version_obj) },
     { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_TLS_CLIENT) },
     { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_SERVER), MP_ROM_INT(MODSSL_PROTOCOL_TLS_SERVER) },
     { MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_DTLS_CLIENT) },

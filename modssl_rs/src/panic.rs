@@ -25,3 +25,11 @@ fn on_panic(_info: &PanicInfo) -> ! {
     heap::reset_owner();
     unsafe { crate::port::modssl_port_panic_escape(code) }
 }
+
+/// The precompiled `core`/`alloc` of a hosted target were built to unwind and
+/// name this personality routine in their unwind tables.  Nothing here ever
+/// unwinds (`panic = "abort"`, and no foreign exception crosses the core), so
+/// it is never called; it only has to exist for the link.
+#[cfg(not(target_os = "none"))]
+#[no_mangle]
+pub extern "C" fn rust_eh_personality() {}

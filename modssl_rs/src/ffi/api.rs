@@ -78,12 +78,7 @@ pub extern "C" fn modssl_status_is_value_error(code: i32) -> bool {
     status::is_value_error(code)
 }
 
-/// Our version string, e.g. "modssl-rs 0.1.0 (rustls 0.23)".
-#[no_mangle]
-pub extern "C" fn modssl_version() -> *const c_char {
-    concat!("modssl-rs ", env!("CARGO_PKG_VERSION"), " (rustls 0.23, RustCrypto)\0").as_ptr()
-        as *const c_char
-}
+
 
 // ---- contexts ------------------------------------------------------------
 
@@ -453,5 +448,15 @@ pub extern "C" fn modssl_conn_stats(conn: *const Connection) -> ArenaStats {
     match unsafe { conn.as_ref() } {
         Some(c) => unsafe { (*c.arena).stats() },
         None => ArenaStats::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_string_names_the_crate_version() {
+        let v = core::str::from_utf8(&crate::ffi::modssl_version_string).unwrap();
+        assert!(v.contains(concat!(" ", env!("CARGO_PKG_VERSION"), " ")));
+        assert!(v.ends_with('\0'));
     }
 }

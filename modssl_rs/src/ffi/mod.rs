@@ -15,5 +15,10 @@
 
 pub mod status;
 
+/// Our version string, NUL-terminated (`tls.MODSSL_VERSION`); a test keeps
+/// it in step with the crate version.
+#[no_mangle]
+pub static modssl_version_string: [u8; 42] = *b"modssl-rs 0.1.0 (rustls 0.23, RustCrypto)\0";
+
 mod api;
 pub use api::*;
