@@ -1,0 +1,124 @@
+# modssl-rs: MicroPython's ssl/tls modules on rustls.
+#
+#   make          build MicroPython's unix port with our module: build/micropython
+#   make demo     ... then a verified HTTPS GET from MicroPython to a local server
+#   make test     ... then `cargo test` and the pytest suite against real peers
+#   make deps     install what a fresh Debian machine lacks (run by the above)
+#   make clean    remove build outputs (keeps the MicroPython source and build/venv)
+#   make distclean  remove build/ and target/ entirely
+#
+# MICROPY_DIR=/path/to/micropython builds against your own MicroPython tree
+# instead of Debian's source package.  Nothing inside that tree is written:
+# every build product goes under build/.
+#
+# The real work of adding the module is in micropython/micropython.mk, which
+# MicroPython's own `make USER_C_MODULES=...` also uses; this file only
+# drives it.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+REPO := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+B := $(REPO)/build
+
+export PATH := $(PATH):$(if $(CARGO_HOME),$(CARGO_HOME),$(HOME)/.cargo)/bin
+# Keep MicroPython's tree free of __pycache__ from its build scripts.
+export PYTHONDONTWRITEBYTECODE := 1
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+VENV := $(B)/venv
+PYTHON := $(VENV)/bin/python
+MICROPYTHON := $(B)/micropython
+UNIX_BUILD := $(B)/unix-standard
+MPY_CROSS_BUILD := $(B)/mpy-cross
+MPY_LIB_STUB := $(B)/micropython-lib-stub
+GET_MPY := $(REPO)/scripts/get-micropython.sh $(B)/src
+PYTEST_ARGS ?=
+# Extra arguments for the unix port's make (e.g. MICROPY_PY_BTREE=1 with a tree
+# that has its berkeley-db submodule).
+MPY_MAKE_ARGS ?=
+# RUSTFLAGS for the core, as in micropython/micropython.mk.
+MODSSL_RUSTFLAGS ?= --cfg modssl_integrated --check-cfg=cfg(modssl_integrated)
+export MODSSL_RUSTFLAGS
+
+# Sub-makes print MicroPython's own "CC file" progress lines; V=1 shows
+# every command.
+QUIET = $(if $(V),,-s)
+
+# `-jN` for the sub-makes unless we already run under a jobserver (make -jN).
+SUBJOBS = $$(case " $$MAKEFLAGS" in *" -j"*|*jobserver*) ;; *) echo -j$(JOBS);; esac)
+
+# The unix port, standard variant, with the port's TLS off and our module on.
+# The +ds source lacks the git submodules: no berkeley-db (btree), no
+# micropython-lib (our manifest freezes only extmod/asyncio; MPY_LIB_DIR
+# points at a stub so that upstream trees' submodule check passes).
+UNIX_MAKE_VARS = VARIANT=standard BUILD=$(UNIX_BUILD) USER_C_MODULES=$(REPO) \
+	MICROPY_PY_SSL=0 MICROPY_SSL_MBEDTLS=0 MICROPY_SSL_AXTLS=0 MICROPY_PY_BTREE=0 \
+	FROZEN_MANIFEST=$(REPO)/micropython/manifest.py MPY_LIB_DIR=$(MPY_LIB_STUB) \
+	MICROPY_MPYCROSS=$(MPY_CROSS_BUILD)/mpy-cross $(MPY_MAKE_ARGS)
+
+.PHONY: all unix deps test cargo-test pytest demo sizes clean distclean FORCE
+
+all unix: $(MICROPYTHON)
+
+# ---- dependencies ---------------------------------------------------------------
+$(B)/.deps.stamp: $(REPO)/scripts/deps.sh $(REPO)/scripts/ensure-cbindgen.sh $(REPO)/tests/requirements.txt $(REPO)/scripts/constraints.txt
+	$(REPO)/scripts/deps.sh $(VENV)
+	@mkdir -p $(@D) && touch $@
+
+deps: $(B)/.deps.stamp
+
+# ---- MicroPython with our module ---------------------------------------------------
+# Always descends: MicroPython's make and cargo decide what is out of date.
+# A different MicroPython tree (MICROPY_DIR) than last time wipes the old
+# build directories first (their dependency files name the old tree).
+$(MICROPYTHON): $(B)/.deps.stamp FORCE
+	@set -e; mpy=$$($(GET_MPY)); \
+	if [ -f $(B)/.micropython-tree ] && [ "$$(cat $(B)/.micropython-tree)" != "$$mpy" ]; then \
+	    echo "MicroPython tree changed to $$mpy: removing the old build"; \
+	    rm -rf $(UNIX_BUILD) $(MPY_CROSS_BUILD); \
+	fi; \
+	echo "$$mpy" > $(B)/.micropython-tree; \
+	mkdir -p $(MPY_LIB_STUB); \
+	echo "Stand-in for micropython-lib: modssl-rs freezes nothing from it." > $(MPY_LIB_STUB)/README.md; \
+	echo "== mpy-cross ($$mpy)"; \
+	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/mpy-cross" BUILD=$(MPY_CROSS_BUILD) USER_C_MODULES=; \
+	echo "== unix port + modssl-rs"; \
+	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/unix" $(UNIX_MAKE_VARS); \
+	if ! cmp -s $(UNIX_BUILD)/micropython $@; then cp -p $(UNIX_BUILD)/micropython $@; fi
+	@echo "== built $@"
+
+# ---- tests ------------------------------------------------------------------------
+test: $(MICROPYTHON)
+	@$(MAKE) --no-print-directory cargo-test
+	@$(MAKE) --no-print-directory pytest
+
+# The core's unit tests (std, host).  Own target dir: they build with
+# MODSSL_RUSTFLAGS, and sharing target/ with a plain `cargo test` would
+# rebuild everything on every switch.
+cargo-test: $(B)/.deps.stamp
+	cd $(REPO) && RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/make-test \
+	    cargo test -p modssl_rs
+
+pytest: $(B)/.deps.stamp
+	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) $(PYTHON) -m pytest tests $(PYTEST_ARGS)
+
+# ---- demo -------------------------------------------------------------------------
+demo: $(MICROPYTHON)
+	@PYTHON=python3 $(REPO)/scripts/demo.sh $(MICROPYTHON) $(B)/demo
+
+# ---- sizes ------------------------------------------------------------------------
+sizes: $(MICROPYTHON)
+	@size $(MICROPYTHON)
+	@ls -l $(REPO)/target/mpy-host/release/libmodssl_rs.a
+
+# ---- cleaning ---------------------------------------------------------------------
+clean:
+	rm -rf $(UNIX_BUILD) $(MPY_CROSS_BUILD) $(MICROPYTHON) $(B)/demo $(MPY_LIB_STUB) \
+	    $(B)/.micropython-tree $(REPO)/target/mpy-host $(REPO)/target/make-test \
+	    $(REPO)/micropython/modssl_rs.h
+
+distclean: clean
+	rm -rf $(B) $(REPO)/target
+
+FORCE:

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Install what a fresh Debian bookworm machine lacks for `make` / `make test`:
+# Debian packages (apt-get update once, only when something is missing),
+# cbindgen (cargo install, pinned), and the Python test tools (pip, pinned in
+# tests/requirements.txt) into a virtualenv at VENV that sees the system's
+# packages.  Rust itself (rustup) must already be there.
+#
+# usage: deps.sh VENV
+set -euo pipefail
+
+venv=${1:?usage: deps.sh VENV}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# ---- Debian packages ----------------------------------------------------------
+# build-essential: gcc/make for MicroPython; pkg-config + libffi-dev: the unix
+# port's ffi module; dpkg-dev + xz-utils: `apt-get source micropython`;
+# openssl: test and demo certificates, s_server/s_client peers; python3-venv:
+# the virtualenv when python3 is Debian's own.
+pkgs="build-essential pkg-config libffi-dev python3 python3-venv openssl dpkg-dev xz-utils ca-certificates"
+missing=
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    sudo=
+    if [ "$(id -u)" != 0 ]; then
+        command -v sudo >/dev/null || { echo "need root (or sudo) to install:$missing" >&2; exit 1; }
+        sudo=sudo
+    fi
+    echo "apt-get install:$missing" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
+
+# ---- Rust -------------------------------------------------------------------------
+export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
+if ! command -v cargo >/dev/null; then
+    echo "cargo not found: install Rust with rustup (https://rustup.rs), then rerun" >&2
+    exit 1
+fi
+"$root/scripts/ensure-cbindgen.sh" >/dev/null
+
+# ---- Python test tools ------------------------------------------------------------
+# tests/requirements.txt says what the suite needs; scripts/constraints.txt
+# pins the versions.  mpremote is for `pytest tests --device PORT`.
+req="$root/tests/requirements.txt"
+con="$root/scripts/constraints.txt"
+stamp="$venv/.requirements.stamp"
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv --system-site-packages "$venv"
+fi
+if [ ! -f "$stamp" ] || [ "$req" -nt "$stamp" ] || [ "$con" -nt "$stamp" ]; then
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+        -c "$con" -r "$req" mpremote
+    touch "$stamp"
+fi
