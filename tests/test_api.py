@@ -98,8 +98,9 @@ print("CLOSED_TWICE")
 def test_io_after_close_raises_oserror(mpy):
     # MicroPython's extmod/ssl_basic.py: read/write on a closed SSLSocket -> OSError
     r = mpy.run(DUMMY_STREAM + '''
-ctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
-s = ctx.wrap_socket(Dummy(), server_side=True, do_handshake_on_connect=False)
+ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+ctx.verify_mode = tls.CERT_NONE
+s = ctx.wrap_socket(Dummy(), do_handshake_on_connect=False)
 s.close()
 for op in ("read", "write"):
     try:
@@ -113,6 +114,57 @@ for op in ("read", "write"):
 ''').check()
     assert r.one("READ").startswith("EXC OSError"), r
     assert r.one("WRITE").startswith("EXC OSError"), r
+
+
+def test_micropython_ssl_basic(mpy):
+    """MicroPython's own extmod/ssl_basic.py: a server-side SSLSocket can be
+    created without a certificate when the handshake is deferred; setblocking()
+    reaches the underlying stream; a failed handshake, close() twice and I/O
+    after close raise OSError (not crash)."""
+    r = mpy.run('''
+import io, ssl
+class TestSocket(io.IOBase):
+    def write(self, buf):
+        return len(buf)
+    def readinto(self, buf):
+        return 0
+    def ioctl(self, cmd, arg):
+        return 0
+    def setblocking(self, value):
+        print("TestSocket.setblocking({})".format(value))
+try:
+    ss = ssl.wrap_socket(TestSocket(), server_hostname="test.example.com")
+    print("CLIENT no exception")
+except OSError as er:
+    print("CLIENT OSError")
+try:
+    ss = ssl.wrap_socket(TestSocket(), server_side=1, do_handshake=0)
+    print("SERVER created")
+except Exception as e:
+    show("SERVER", e)
+    raise SystemExit
+ss.setblocking(False)
+ss.setblocking(True)
+for op in ("write", "read"):
+    try:
+        ss.write(b"aaaa") if op == "write" else ss.read(8)
+    except OSError:
+        pass
+ss.close()
+ss.close()
+try:
+    ss.read(10)
+except OSError:
+    print("READ OSError")
+try:
+    ss.write(b"aaaa")
+except OSError:
+    print("WRITE OSError")
+''').check()
+    assert r.one("CLIENT") == "OSError", r
+    assert "SERVER created" in r.lines, r
+    assert "TestSocket.setblocking(False)" in r.lines and "TestSocket.setblocking(True)" in r.lines, r
+    assert "READ OSError" in r.lines and "WRITE OSError" in r.lines, r
 
 
 def test_many_sequential_sockets_do_not_leak(mpy):
