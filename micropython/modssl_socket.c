@@ -56,9 +56,15 @@ static void free_conn(modssl_socket_obj_t *o) {
     }
 }
 
+static int flush_out(modssl_socket_obj_t *o);
+
 static MP_NORETURN void fail(modssl_socket_obj_t *o, int32_t code) {
     if (o->last_error == 0) {
         o->last_error = code;
+    }
+    if (o->conn != NULL && o->sock != MP_OBJ_NULL) {
+        // The alert telling the peer why (and what went before it), best effort.
+        (void)flush_out(o);
     }
     free_conn(o);
     modssl_raise(code);
@@ -372,10 +378,16 @@ static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg
 // ---- methods --------------------------------------------------------------
 
 static mp_obj_t socket_del(mp_obj_t self_in) {
-    // Finaliser: the GC is running, so no heap: free without close_notify.
+    // Finaliser: the GC is running, so no heap and no close_notify.  As with
+    // MicroPython's module, the underlying socket is closed too.
     modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    mp_obj_t sock = o->sock;
     release(o, false);
     o->sock = MP_OBJ_NULL;
+    if (sock != MP_OBJ_NULL) {
+        int err;
+        mp_get_stream(sock)->ioctl(sock, MP_STREAM_CLOSE, 0, &err);
+    }
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(socket_del_obj, socket_del);

@@ -111,6 +111,9 @@ pub struct Conn {
     sent_close: bool,
     /// The first error; every later call reports it again.
     error: i32,
+    /// Our key does not belong to our certificate: a failed handshake is
+    /// reported as that, whatever the peer said.
+    key_mismatch: bool,
 }
 
 impl Conn {
@@ -119,9 +122,11 @@ impl Conn {
         Ok(Conn::with(Tls::Client(tls)))
     }
 
-    pub fn server(config: Arc<ServerConfig>) -> Result<Conn, i32> {
+    pub fn server(config: Arc<ServerConfig>, key_mismatch: bool) -> Result<Conn, i32> {
         let tls = UnbufferedServerConnection::new(config).map_err(|e| errors::code(&e))?;
-        Ok(Conn::with(Tls::Server(tls)))
+        let mut conn = Conn::with(Tls::Server(tls));
+        conn.key_mismatch = key_mismatch;
+        Ok(conn)
     }
 
     fn with(tls: Tls) -> Conn {
@@ -139,6 +144,7 @@ impl Conn {
             eof: false,
             sent_close: false,
             error: status::OK,
+            key_mismatch: false,
         }
     }
 
@@ -330,11 +336,70 @@ impl Conn {
         match result {
             Ok(done) => Ok(done),
             Err(e) => {
-                let code = errors::code(&e);
+                let code = if self.key_mismatch && self.is_handshaking() {
+                    status::KEY_MISMATCH
+                } else {
+                    errors::code(&e)
+                };
+                self.queue_final_records();
                 self.fail(code)
             }
         }
     }
+
+    /// After an error, rustls may still hold records for the peer: the
+    /// flight that went before the failure and the fatal alert that tells
+    /// the peer why.  Encode them so the shim can send them.
+    fn queue_final_records(&mut self) {
+        // Bounded: each pass encodes one queued record or stops.
+        for _ in 0..16 {
+            let encoded = match &mut self.tls {
+                Tls::Client(c) => {
+                    encode_pending(&mut **c, &mut self.incoming, &mut self.in_len, &mut self.outgoing)
+                }
+                Tls::Server(s) => {
+                    encode_pending(&mut **s, &mut self.incoming, &mut self.in_len, &mut self.outgoing)
+                }
+            };
+            if !encoded {
+                break;
+            }
+        }
+    }
+}
+
+/// Encodes one record rustls has queued; false when there is none.  The
+/// incoming buffer must be the real one: rustls' handshake deframer keeps
+/// offsets into it between calls (an empty slice here made it panic).
+fn encode_pending<M: Machine>(
+    machine: &mut M,
+    incoming: &mut [u8],
+    in_len: &mut usize,
+    outgoing: &mut Outgoing,
+) -> bool {
+    let len = *in_len;
+    let UnbufferedStatus { discard, state } = machine.process(&mut incoming[..len]);
+    let encoded = match state {
+        Ok(ConnectionState::EncodeTlsData(mut e)) => loop {
+            match e.encode(outgoing.space(0)) {
+                Ok(n) => {
+                    outgoing.end += n;
+                    break true;
+                }
+                Err(EncodeError::InsufficientSize(InsufficientSizeError { required_size })) => {
+                    outgoing.space(required_size);
+                }
+                Err(_) => break false,
+            }
+        },
+        Ok(ConnectionState::TransmitTlsData(t)) => {
+            t.done();
+            true
+        }
+        _ => false,
+    };
+    drop_front(incoming, in_len, discard);
+    encoded
 }
 
 /// rustls' client and server state machines, seen alike.

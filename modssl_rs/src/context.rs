@@ -24,6 +24,8 @@ pub struct Context {
     verify_mode: VerifyMode,
     trusted: Vec<CertificateDer<'static>>,
     identity: Option<Arc<CertifiedKey>>,
+    /// The identity's key does not belong to its certificate.
+    key_mismatch: bool,
     /// `None`: every suite we implement.
     suites: Option<Vec<SupportedCipherSuite>>,
     client_config: Option<Arc<ClientConfig>>,
@@ -42,6 +44,7 @@ impl Context {
             },
             trusted: Vec::new(),
             identity: None,
+            key_mismatch: false,
             suites: None,
             client_config: None,
             server_config: None,
@@ -50,6 +53,10 @@ impl Context {
 
     pub fn is_server(&self) -> bool {
         self.server
+    }
+
+    pub fn key_mismatch(&self) -> bool {
+        self.key_mismatch
     }
 
     pub fn verify_mode(&self) -> VerifyMode {
@@ -85,10 +92,14 @@ impl Context {
             .load_private_key(key_der)
             .map_err(|_| status::INVALID_KEY)?;
         let certified = CertifiedKey::new(chain, key);
-        match certified.keys_match() {
-            Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {}
-            Err(_) => return Err(status::KEY_MISMATCH),
-        }
+        // MicroPython's module accepts a key that does not belong to the
+        // certificate (its own tests load an expired certificate with an
+        // unrelated key and expect the *client* to report the expiry), so we
+        // accept it too; a handshake that then fails reports KEY_MISMATCH.
+        self.key_mismatch = matches!(
+            certified.keys_match(),
+            Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch))
+        );
         self.identity = Some(Arc::new(certified));
         self.changed();
         Ok(())
@@ -153,7 +164,9 @@ impl Context {
         if let Some(c) = &self.server_config {
             return Ok(c.clone());
         }
-        let identity = self.identity.clone().ok_or(status::NO_CERTIFICATE)?;
+        // Without a certificate the handshake fails when a client arrives
+        // (as with MicroPython's module), not when the socket is wrapped.
+        let identity = self.identity.clone();
         let builder = ServerConfig::builder_with_details(self.provider(), Arc::new(PortTime))
             .with_protocol_versions(rustls::DEFAULT_VERSIONS)
             .map_err(|_| status::HANDSHAKE_FAILURE)?;
@@ -165,7 +178,7 @@ impl Context {
                 builder.with_client_cert_verifier(Arc::new(verifier))
             }
         };
-        let config = Arc::new(builder.with_cert_resolver(Arc::new(OneIdentity(identity))));
+        let config = Arc::new(builder.with_cert_resolver(Arc::new(ServerIdentity(identity))));
         self.server_config = Some(config.clone());
         Ok(config)
     }
@@ -190,7 +203,7 @@ impl TimeProvider for PortTime {
     }
 }
 
-/// The one certificate and key a context presents, as client or server.
+/// The certificate and key a client context presents.
 #[derive(Debug)]
 struct OneIdentity(Arc<CertifiedKey>);
 
@@ -204,8 +217,12 @@ impl ResolvesClientCert for OneIdentity {
     }
 }
 
-impl ResolvesServerCert for OneIdentity {
+/// A server's certificate and key, if it has any.
+#[derive(Debug)]
+struct ServerIdentity(Option<Arc<CertifiedKey>>);
+
+impl ResolvesServerCert for ServerIdentity {
     fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(self.0.clone())
+        self.0.clone()
     }
 }

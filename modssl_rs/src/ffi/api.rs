@@ -223,7 +223,7 @@ pub extern "C" fn modssl_conn_new(
     // The configuration belongs to the context: build it on the shared heap.
     let setup = OwnerGuard::shared(|| -> Result<_, i32> {
         if ctx.is_server() {
-            Ok((None, Some(ctx.server_config()?), None))
+            Ok((None, Some((ctx.server_config()?, ctx.key_mismatch())), None))
         } else {
             let name = if name.is_empty() {
                 if ctx.verify_mode() != VerifyMode::None {
@@ -250,7 +250,7 @@ pub extern "C" fn modssl_conn_new(
     let _owner = unsafe { OwnerGuard::enter(a) };
     let conn = match (client, server, name) {
         (Some(c), _, Some(n)) => Conn::client(c, n),
-        (_, Some(s), _) => Conn::server(s),
+        (_, Some((s, mismatch)), _) => Conn::server(s, mismatch),
         _ => Err(status::INTERNAL),
     };
     match conn {
