@@ -21,7 +21,9 @@ SHELL := /bin/bash
 REPO := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 B := $(REPO)/build
 
-export PATH := $(PATH):$(if $(CARGO_HOME),$(CARGO_HOME),$(HOME)/.cargo)/bin
+# rustup's cargo/rustc first: a distribution's cargo may also be installed.
+CARGO_BIN := $(if $(CARGO_HOME),$(CARGO_HOME),$(HOME)/.cargo)/bin
+export PATH := $(CARGO_BIN):$(PATH)
 # Keep MicroPython's tree free of __pycache__ from its build scripts.
 export PYTHONDONTWRITEBYTECODE := 1
 

@@ -33,7 +33,7 @@ if [ -n "$missing" ]; then
 fi
 
 # ---- Rust -------------------------------------------------------------------------
-export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 if ! command -v cargo >/dev/null; then
     echo "cargo not found: install Rust with rustup (https://rustup.rs), then rerun" >&2
     exit 1

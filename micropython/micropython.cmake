@@ -1,0 +1,176 @@
+# modssl-rs as a MicroPython user C module, for the CMake-based ports
+# (rp2; esp32 later).  Use:
+#
+#     make -C ports/rp2 BOARD=RPI_PICO_W USER_C_MODULES=/path/to/modssl-rs/micropython/micropython.cmake
+#
+# (CMake ports take the micropython.cmake file, or the directory holding it;
+# the make ports take the directory *above* it, see micropython.mk.)
+#
+# *** UNTESTED: written from ../shared measurements of a rustls proof of
+# *** concept linked into RPI_PICO_W firmware (1.26.1), but never run
+# *** here: this machine has no pico-sdk / arm-none-eabi CMake toolchain.
+#
+# What it does, per port build:
+#  1. cargo builds the core for MODSSL_RUST_TARGET (staticlib, fat LTO),
+#  2. deletes the compiler_builtins members from the archive, so that C and
+#     Rust resolve __aeabi_*/soft-float/libm helpers from the SDK/libgcc/newlib
+#     as before (compiler_builtins' weak copies would otherwise take over the
+#     whole firmware's, including RAM-resident ones),
+#  3. cbindgen writes micropython/modssl_rs.h,
+#  4. links the archive after the C objects, and on rp2 adds a linker ASSERT
+#     that the image does not run into the filesystem area.
+#
+# Settings (-D on the cmake line, or as make variables for the port's
+# Makefile, which passes them through only if listed in its CMAKE_ARGS):
+#   MODSSL_RUST_TARGET    Rust target triple, or a path to a target JSON
+#                         (then -Zbuild-std=core,alloc with RUSTC_BOOTSTRAP=1;
+#                         needs a toolchain with the std sources).  Default on
+#                         rp2: RP2040 -> targets/thumbv6m-none-eabi-cas.json,
+#                         RP2350 -> thumbv8m.main-none-eabihf (Arm) or
+#                         riscv32imac-unknown-none-elf (RISC-V).
+#   MODSSL_CARGO          the cargo to run (default: cargo on PATH)
+#   MODSSL_RUSTFLAGS      default: --cfg modssl_integrated (temporary)
+#   MODSSL_CARGO_FEATURES --features for modssl_rs
+#   MODSSL_IMAGE_LIMIT    bytes of flash the firmware image may use on rp2
+#                         (flash size minus MICROPY_HW_FLASH_STORAGE_BYTES);
+#                         known for the RPI_PICO* boards, 0 = no check.
+
+set(MODSSL_MOD_DIR ${CMAKE_CURRENT_LIST_DIR})
+get_filename_component(MODSSL_ROOT ${MODSSL_MOD_DIR}/.. ABSOLUTE)
+
+# ---- Rust target ----------------------------------------------------------------
+if(NOT MODSSL_RUST_TARGET)
+    if(PICO_PLATFORM STREQUAL "rp2040")
+        set(MODSSL_RUST_TARGET ${MODSSL_ROOT}/targets/thumbv6m-none-eabi-cas.json)
+    elseif(PICO_PLATFORM STREQUAL "rp2350-arm-s" OR PICO_PLATFORM STREQUAL "rp2350")
+        set(MODSSL_RUST_TARGET thumbv8m.main-none-eabihf)
+    elseif(PICO_PLATFORM STREQUAL "rp2350-riscv")
+        set(MODSSL_RUST_TARGET riscv32imac-unknown-none-elf)
+    else()
+        message(FATAL_ERROR
+            "modssl-rs: no default Rust target for this port/platform "
+            "(PICO_PLATFORM='${PICO_PLATFORM}', IDF_TARGET='${IDF_TARGET}'); "
+            "set MODSSL_RUST_TARGET to a triple or a target JSON")
+    endif()
+endif()
+
+if(NOT MODSSL_CARGO)
+    # rustup's cargo first (a distribution's cargo may also be on PATH).
+    if(DEFINED ENV{CARGO_HOME})
+        set(MODSSL_CARGO_HINT $ENV{CARGO_HOME}/bin)
+    else()
+        set(MODSSL_CARGO_HINT $ENV{HOME}/.cargo/bin)
+    endif()
+    find_program(MODSSL_CARGO cargo HINTS ${MODSSL_CARGO_HINT})
+    if(NOT MODSSL_CARGO)
+        message(FATAL_ERROR "modssl-rs: cargo not found (install Rust with rustup, or set MODSSL_CARGO)")
+    endif()
+endif()
+if(NOT DEFINED MODSSL_RUSTFLAGS)
+    set(MODSSL_RUSTFLAGS "--cfg modssl_integrated --check-cfg=cfg(modssl_integrated)")
+endif()
+
+set(MODSSL_CARGO_ARGS rustc --release --quiet -p modssl_rs --crate-type staticlib
+    --manifest-path ${MODSSL_ROOT}/Cargo.toml)
+set(MODSSL_CARGO_ENV)
+if(MODSSL_RUST_TARGET MATCHES "\\.json$")
+    get_filename_component(MODSSL_TARGET_NAME ${MODSSL_RUST_TARGET} NAME_WE)
+    get_filename_component(MODSSL_RUST_TARGET ${MODSSL_RUST_TARGET} ABSOLUTE)
+    list(APPEND MODSSL_CARGO_ARGS --target ${MODSSL_RUST_TARGET}
+        -Zbuild-std=core,alloc -Zjson-target-spec)
+    list(APPEND MODSSL_CARGO_ENV RUSTC_BOOTSTRAP=1)
+else()
+    set(MODSSL_TARGET_NAME ${MODSSL_RUST_TARGET})
+    list(APPEND MODSSL_CARGO_ARGS --target ${MODSSL_RUST_TARGET})
+endif()
+if(MODSSL_CARGO_FEATURES)
+    list(APPEND MODSSL_CARGO_ARGS --features ${MODSSL_CARGO_FEATURES})
+endif()
+
+# Our own target dir per Rust target, outside MicroPython's build dir so that
+# a port clean does not throw away the Rust build.
+set(MODSSL_CARGO_TARGET_DIR ${MODSSL_ROOT}/target/mpy-${MODSSL_TARGET_NAME})
+set(MODSSL_CARGO_LIB ${MODSSL_CARGO_TARGET_DIR}/${MODSSL_TARGET_NAME}/release/libmodssl_rs.a)
+# The archive we link: a copy with compiler_builtins removed.
+set(MODSSL_LIB ${CMAKE_CURRENT_BINARY_DIR}/modssl/libmodssl_rs.a)
+set(MODSSL_HEADER ${MODSSL_MOD_DIR}/modssl_rs.h)
+
+file(GLOB_RECURSE MODSSL_RUST_SRC CONFIGURE_DEPENDS ${MODSSL_ROOT}/modssl_rs/src/*.rs)
+
+if(NOT CMAKE_AR)
+    set(CMAKE_AR ar)
+endif()
+
+add_custom_command(
+    OUTPUT ${MODSSL_LIB}
+    COMMAND ${CMAKE_COMMAND} -E env ${MODSSL_CARGO_ENV}
+        "RUSTFLAGS=${MODSSL_RUSTFLAGS}" CARGO_TARGET_DIR=${MODSSL_CARGO_TARGET_DIR}
+        ${MODSSL_CARGO} ${MODSSL_CARGO_ARGS}
+    COMMAND ${MODSSL_ROOT}/scripts/strip-builtins.sh ${CMAKE_AR} ${MODSSL_CARGO_LIB} ${MODSSL_LIB}
+    DEPENDS ${MODSSL_RUST_SRC} ${MODSSL_ROOT}/modssl_rs/Cargo.toml ${MODSSL_ROOT}/Cargo.lock
+    COMMENT "modssl-rs: cargo (${MODSSL_TARGET_NAME})"
+    USES_TERMINAL
+    VERBATIM
+)
+
+# The header depends on the archive so that building the header (a source of
+# the firmware, see below) also builds the archive.  It is touched so that
+# the build does not rerun this step; our few C files then recompile when
+# the core changes.
+add_custom_command(
+    OUTPUT ${MODSSL_HEADER}
+    COMMAND ${MODSSL_ROOT}/scripts/gen-header.sh ${MODSSL_HEADER}
+    COMMAND ${CMAKE_COMMAND} -E touch ${MODSSL_HEADER}
+    DEPENDS ${MODSSL_LIB} ${MODSSL_ROOT}/cbindgen.toml
+    COMMENT "modssl-rs: cbindgen -> modssl_rs.h"
+    VERBATIM
+)
+
+# ---- the module -------------------------------------------------------------------
+file(GLOB MODSSL_SRC_C CONFIGURE_DEPENDS ${MODSSL_MOD_DIR}/*.c)
+
+add_library(usermod_modssl INTERFACE)
+# The header is listed as a source so that the firmware target depends on
+# the custom commands above (and the qstr scan runs after them).
+target_sources(usermod_modssl INTERFACE ${MODSSL_SRC_C} ${MODSSL_HEADER})
+target_include_directories(usermod_modssl INTERFACE ${MODSSL_MOD_DIR})
+# The port's own ssl/tls (mbedTLS) module off: ours registers both names.
+# mbedTLS itself stays built for hashlib/cryptolib.  MICROPY_CPP_DEF_EXTRA
+# carries the definition into the qstr/module-registration preprocessing.
+target_compile_definitions(usermod_modssl INTERFACE MICROPY_PY_SSL=0)
+list(APPEND MICROPY_CPP_DEF_EXTRA MICROPY_PY_SSL=0)
+
+target_link_libraries(usermod_modssl INTERFACE ${MODSSL_LIB})
+
+# ---- rp2: the image must end before the filesystem --------------------------------
+# The rp2 linker script's FLASH region is the whole chip; nothing stops an
+# image that runs into the littlefs area.  An implicit linker script with
+# only an ASSERT, given as a link input, makes that a link error.
+if(PICO_PLATFORM)
+    if(NOT DEFINED MODSSL_IMAGE_LIMIT)
+        # flash size - MICROPY_HW_FLASH_STORAGE_BYTES (boards/*/mpconfigboard.h, 1.26)
+        if(MICROPY_BOARD STREQUAL "RPI_PICO")
+            set(MODSSL_IMAGE_LIMIT 655360)      # 2048K - 1408K
+        elseif(MICROPY_BOARD STREQUAL "RPI_PICO_W")
+            set(MODSSL_IMAGE_LIMIT 1228800)     # 2048K - 848K
+        elseif(MICROPY_BOARD STREQUAL "RPI_PICO2")
+            set(MODSSL_IMAGE_LIMIT 1048576)     # storage = flash - 1024K: image gets 1024K
+        elseif(MICROPY_BOARD STREQUAL "RPI_PICO2_W")
+            set(MODSSL_IMAGE_LIMIT 1572864)     # storage = flash - 1536K: image gets 1536K
+        else()
+            set(MODSSL_IMAGE_LIMIT 0)
+            message(WARNING "modssl-rs: no flash budget known for board ${MICROPY_BOARD}; "
+                "set MODSSL_IMAGE_LIMIT (bytes) to check that the image fits before the filesystem")
+        endif()
+    endif()
+    if(MODSSL_IMAGE_LIMIT GREATER 0)
+        set(MODSSL_FLASH_CHECK ${CMAKE_CURRENT_BINARY_DIR}/modssl/flashcheck.ld)
+        file(WRITE ${MODSSL_FLASH_CHECK}
+            "/* Generated by modssl-rs micropython.cmake */\n"
+            "ASSERT(__flash_binary_end <= 0x10000000 + ${MODSSL_IMAGE_LIMIT}, "
+            "\"firmware image overlaps the rp2 filesystem area (modssl-rs: MODSSL_IMAGE_LIMIT=${MODSSL_IMAGE_LIMIT})\")\n")
+        target_link_libraries(usermod_modssl INTERFACE ${MODSSL_FLASH_CHECK})
+    endif()
+endif()
+
+target_link_libraries(usermod INTERFACE usermod_modssl)
