@@ -22,21 +22,28 @@ for v in $versions; do
     if [ -f "$tree/py/mpconfig.h" ]; then echo "$tree"; exit 0; fi
 done
 
+# Root for the apt configuration; sudo when run as a user.
+sudo=
+if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "need root (or sudo) to add a deb-src entry; or set MICROPY_DIR" >&2; exit 1; }
+    sudo=sudo
+fi
+
 sources=/etc/apt/sources.list.d/modssl-micropython-src.sources
 if [ ! -f "$sources" ]; then
     uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
     [ -n "$uri" ] || uri=$(awk '$1=="deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
     [ -n "$uri" ] || { echo "cannot find the machine's Debian archive address in /etc/apt" >&2; exit 1; }
-    cat > "$sources" <<SRC
+    $sudo tee "$sources" >/dev/null <<SRC
 Types: deb-src
 URIs: $uri
 Suites: sid trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
-    apt-get update -qq >&2
+    $sudo apt-get update -qq >&2
 fi
-command -v dpkg-source >/dev/null || apt-get install -y -qq dpkg-dev >&2
+command -v dpkg-source >/dev/null || $sudo apt-get install -y -qq dpkg-dev >&2
 
 mkdir -p "$dest"
 for v in $versions; do
