@@ -15,7 +15,7 @@
 #   MODSSL_RUST_TARGET a Rust target triple; empty = the host (unix port)
 #   MODSSL_CARGO_FEATURES  --features for modssl_rs (default: the crate's)
 #   MODSSL_CARGO_TARGET_DIR  where cargo builds (default: <repo>/target/mpy-<triple|host>)
-#   CARGO              the cargo to run (default: cargo, or ~/.cargo/bin/cargo)
+#   CARGO              the cargo to run (default: rustup's ~/.cargo/bin/cargo, else PATH's)
 
 MODSSL_MOD_DIR := $(USERMOD_DIR)
 MODSSL_ROOT := $(abspath $(MODSSL_MOD_DIR)/..)
@@ -50,8 +50,10 @@ CFLAGS_USERMOD += -I$(MODSSL_MOD_DIR) -DMICROPY_PY_SSL=0
 MODSSL_OBJ := $(addprefix $(BUILD)/,$(patsubst $(USER_C_MODULES)/%.c,%.o,$(MODSSL_SRC_C)))
 
 # ---- the Rust core ----------------------------------------------------------------
+# rustup's cargo first: a distribution's cargo may also be on PATH.
 ifeq ($(CARGO),)
-CARGO := $(shell command -v cargo 2>/dev/null || echo $(HOME)/.cargo/bin/cargo)
+CARGO := $(firstword $(wildcard $(if $(CARGO_HOME),$(CARGO_HOME),$(HOME)/.cargo)/bin/cargo) \
+    $(shell command -v cargo 2>/dev/null) cargo)
 endif
 MODSSL_RUSTFLAGS ?= --cfg modssl_integrated --check-cfg=cfg(modssl_integrated)
 MODSSL_RUST_TARGET ?=
