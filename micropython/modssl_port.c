@@ -10,6 +10,7 @@
 
 #include "modssl_guard.h"
 #include "modssl_rs.h"
+#include "modssl_shim.h"
 
 #if !MICROPY_TRACKED_ALLOC
 #error "modssl-rs needs MICROPY_TRACKED_ALLOC=1 (the core's memory must be GC roots)"

@@ -5,6 +5,11 @@
 #include "py/obj.h"
 #include "modssl_rs.h"
 
+// MicroPython 1.25 (Debian trixie's) names it NORETURN.
+#ifndef MP_NORETURN
+#define MP_NORETURN NORETURN
+#endif
+
 // MicroPython's numbering: CERT_* and PROTOCOL_* as in its tls module.
 #define MODSSL_CERT_NONE (0)
 #define MODSSL_CERT_OPTIONAL (1)
