@@ -61,10 +61,22 @@ def certs(tmp_path_factory) -> Certs:
 
 # -- MicroPython ----------------------------------------------------------------
 
-@pytest.fixture
-def mpy(request, tmp_path):
-    """Runs snippets on the host binary, or on the board given by --device."""
+@pytest.fixture(scope="session")
+def device_port(request, tmp_path_factory):
+    """The --device PORT, checked once: an unreachable board stops the run."""
     port = request.config.getoption("--device")
+    if port:
+        runner = DeviceRunner(port, tmp_path_factory.mktemp("device-check"))
+        r = runner.run("import sys\nprint('BOARD', sys.platform)", timeout=30)
+        if r.returncode != 0 or not r.tagged("BOARD"):
+            pytest.exit(f"--device {port}: cannot run code on the board\n{r}", returncode=2)
+    return port
+
+
+@pytest.fixture
+def mpy(device_port, tmp_path):
+    """Runs snippets on the host binary, or on the board given by --device."""
+    port = device_port
     if port:
         yield DeviceRunner(port, tmp_path)
         return
