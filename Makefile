@@ -64,7 +64,7 @@ UNIX_MAKE_VARS = VARIANT=standard BUILD=$(UNIX_BUILD) USER_C_MODULES=$(REPO) \
 all unix: $(MICROPYTHON)
 
 # ---- dependencies ---------------------------------------------------------------
-$(B)/.deps.stamp: $(REPO)/scripts/deps.sh $(REPO)/scripts/ensure-cbindgen.sh $(REPO)/tests/requirements.txt $(REPO)/scripts/constraints.txt
+$(B)/.deps.stamp: $(REPO)/scripts/deps.sh $(REPO)/scripts/fetch-mpy-libs.sh $(REPO)/scripts/ensure-cbindgen.sh $(REPO)/tests/requirements.txt $(REPO)/scripts/constraints.txt
 	$(REPO)/scripts/deps.sh $(VENV)
 	@mkdir -p $(@D) && touch $@
 

@@ -15,8 +15,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # build-essential: gcc/make for MicroPython; pkg-config + libffi-dev: the unix
 # port's ffi module; dpkg-dev + xz-utils: `apt-get source micropython`;
 # openssl: test and demo certificates, s_server/s_client peers; python3-venv:
-# the virtualenv when python3 is Debian's own.
-pkgs="build-essential pkg-config libffi-dev python3 python3-venv openssl dpkg-dev xz-utils ca-certificates"
+# the virtualenv when python3 is Debian's own; mosquitto + nginx: the real
+# MQTT-over-TLS and HTTPS servers of tests/test_real_clients.py (run there with
+# their own configuration on 127.0.0.1; the system services are stopped).
+pkgs="build-essential pkg-config libffi-dev python3 python3-venv openssl dpkg-dev xz-utils ca-certificates mosquitto nginx"
 missing=
 for p in $pkgs; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -30,6 +32,17 @@ if [ -n "$missing" ]; then
     echo "apt-get install:$missing" >&2
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+    # Installing mosquitto/nginx starts their system services (where an init
+    # system runs them): the tests never use those, so stop and disable them.
+    for svc in mosquitto nginx; do
+        case " $missing " in *" $svc "*) ;; *) continue;; esac
+        if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+            $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
+        else
+            $sudo service "$svc" stop >/dev/null 2>&1 || true
+            command -v update-rc.d >/dev/null && $sudo update-rc.d "$svc" disable >/dev/null 2>&1 || true
+        fi
+    done
 fi
 
 # ---- Rust -------------------------------------------------------------------------
@@ -54,3 +67,8 @@ if [ ! -f "$stamp" ] || [ "$req" -nt "$stamp" ] || [ "$con" -nt "$stamp" ]; then
         -c "$con" -r "$req" mpremote
     touch "$stamp"
 fi
+
+# ---- MicroPython client libraries -------------------------------------------------
+# umqtt.simple and urequests from PyPI (pinned), for tests/test_real_clients.py,
+# cached next to the virtualenv (build/mpylib).
+"$root/scripts/fetch-mpy-libs.sh" "$venv/bin/python" "$(dirname "$venv")/mpylib"
