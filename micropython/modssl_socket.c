@@ -430,13 +430,29 @@ static bool conn_info(modssl_socket_obj_t *o, modssl_conninfo *info) {
     return ret == MODSSL_OK && info->cipher_suite != 0;
 }
 
-// cipher(): the suite's IANA name, as MicroPython's module returns it.
+static mp_obj_t version_str(const modssl_conninfo *info) {
+    switch (info->protocol_version) {
+        case 0x0304:
+            return mp_obj_new_str("TLSv1.3", 7);
+        case 0x0303:
+            return mp_obj_new_str("TLSv1.2", 7);
+        default:
+            return mp_const_none;
+    }
+}
+
+// cipher(): (suite, version) as MicroPython 1.26's module returns it (its
+// tests assert a tuple); the suite by its IANA name, the version as version().
 static mp_obj_t socket_cipher(mp_obj_t self_in) {
     modssl_conninfo info;
     if (!conn_info(MP_OBJ_TO_PTR(self_in), &info) || info.cipher_suite_name == NULL) {
         return mp_const_none;
     }
-    return mp_obj_new_str(info.cipher_suite_name, strlen(info.cipher_suite_name));
+    mp_obj_t items[2] = {
+        mp_obj_new_str(info.cipher_suite_name, strlen(info.cipher_suite_name)),
+        version_str(&info),
+    };
+    return mp_obj_new_tuple(2, items);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(socket_cipher_obj, socket_cipher);
 
@@ -446,14 +462,7 @@ static mp_obj_t socket_version(mp_obj_t self_in) {
     if (!conn_info(MP_OBJ_TO_PTR(self_in), &info)) {
         return mp_const_none;
     }
-    switch (info.protocol_version) {
-        case 0x0304:
-            return mp_obj_new_str("TLSv1.3", 7);
-        case 0x0303:
-            return mp_obj_new_str("TLSv1.2", 7);
-        default:
-            return mp_const_none;
-    }
+    return version_str(&info);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(socket_version_obj, socket_version);
 
