@@ -289,6 +289,10 @@ impl Conn {
         self.common().negotiated_cipher_suite()
     }
 
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.common().alpn_protocol()
+    }
+
     pub fn peer_certificates(&self) -> &[rustls::pki_types::CertificateDer<'static>] {
         self.common().peer_certificates().unwrap_or(&[])
     }

@@ -17,6 +17,7 @@ use rustls::{ClientConfig, ServerConfig, SignatureScheme, SupportedCipherSuite};
 
 use crate::crypto;
 use crate::ffi::status;
+use crate::policy::Policy;
 use crate::verifier::{ClientVerifier, ServerVerifier, VerifyMode};
 
 pub struct Context {
@@ -28,6 +29,7 @@ pub struct Context {
     key_mismatch: bool,
     /// `None`: every suite we implement.
     suites: Option<Vec<SupportedCipherSuite>>,
+    policy: Policy,
     client_config: Option<Arc<ClientConfig>>,
     server_config: Option<Arc<ServerConfig>>,
 }
@@ -46,6 +48,7 @@ impl Context {
             identity: None,
             key_mismatch: false,
             suites: None,
+            policy: Policy::default(),
             client_config: None,
             server_config: None,
         }
@@ -61,6 +64,16 @@ impl Context {
 
     pub fn verify_mode(&self) -> VerifyMode {
         self.verify_mode
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The policy, for a change: the configuration is rebuilt on next use.
+    pub fn policy_mut(&mut self) -> &mut Policy {
+        self.changed();
+        &mut self.policy
     }
 
     fn changed(&mut self) {
@@ -146,15 +159,17 @@ impl Context {
         }
         let verifier = ServerVerifier::new(self.trusted.clone(), self.verify_mode, &crypto::SUPPORTED_SIG_ALGS)
             .map_err(|_| status::INVALID_CERT)?;
+        let verifier = self.policy.apply_to_verifier(verifier)?;
         let builder = ClientConfig::builder_with_details(self.provider(), Arc::new(PortTime))
-            .with_protocol_versions(rustls::DEFAULT_VERSIONS)
+            .with_protocol_versions(self.policy.versions()?)
             .map_err(|_| status::HANDSHAKE_FAILURE)?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier));
-        let config = match &self.identity {
+        let mut config = match &self.identity {
             Some(id) => builder.with_client_cert_resolver(Arc::new(OneIdentity(id.clone()))),
             None => builder.with_no_client_auth(),
         };
+        config.alpn_protocols = self.policy.alpn.clone();
         let config = Arc::new(config);
         self.client_config = Some(config.clone());
         Ok(config)
@@ -168,7 +183,7 @@ impl Context {
         // (as with MicroPython's module), not when the socket is wrapped.
         let identity = self.identity.clone();
         let builder = ServerConfig::builder_with_details(self.provider(), Arc::new(PortTime))
-            .with_protocol_versions(rustls::DEFAULT_VERSIONS)
+            .with_protocol_versions(self.policy.versions()?)
             .map_err(|_| status::HANDSHAKE_FAILURE)?;
         let builder = match self.verify_mode {
             VerifyMode::None => builder.with_no_client_auth(),
@@ -178,7 +193,9 @@ impl Context {
                 builder.with_client_cert_verifier(Arc::new(verifier))
             }
         };
-        let config = Arc::new(builder.with_cert_resolver(Arc::new(ServerIdentity(identity))));
+        let mut config = builder.with_cert_resolver(Arc::new(ServerIdentity(identity)));
+        config.alpn_protocols = self.policy.alpn.clone();
+        let config = Arc::new(config);
         self.server_config = Some(config.clone());
         Ok(config)
     }

@@ -15,6 +15,7 @@ pub mod errors;
 pub mod ffi;
 pub mod heap;
 pub mod pem;
+pub mod policy;
 pub mod verifier;
 pub mod port;
 pub mod suites;

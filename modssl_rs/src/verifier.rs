@@ -226,6 +226,8 @@ struct CertInfo<'a> {
     /// SubjectPublicKeyInfo contents: (AlgorithmIdentifier contents, key bits).
     spki_alg: &'a [u8],
     spki_key: &'a [u8],
+    /// The whole SubjectPublicKeyInfo, tag and length included.
+    spki: &'a [u8],
     has_san: bool,
 }
 
@@ -268,7 +270,9 @@ impl<'a> CertInfo<'a> {
         let (issuer, r) = expect(r, TAG_SEQUENCE)?;
         let (validity, r) = expect(r, TAG_SEQUENCE)?;
         let (subject, r) = expect(r, TAG_SEQUENCE)?;
+        let before_spki = r;
         let (spki, mut r) = expect(r, TAG_SEQUENCE)?;
+        let spki_whole = before_spki.get(..before_spki.len() - r.len())?;
 
         let (t1, v1, rest) = read_tlv(validity)?;
         let (t2, v2, rest) = read_tlv(rest)?;
@@ -305,6 +309,7 @@ impl<'a> CertInfo<'a> {
             not_after,
             spki_alg,
             spki_key,
+            spki: spki_whole,
             has_san,
         })
     }
@@ -527,6 +532,9 @@ struct Core {
     algs: &'static WebPkiSupportedAlgorithms,
     callback: Option<VerifyCallback>,
     clock: Clock,
+    /// SHA-256 fingerprints (of a certificate's DER, or of its
+    /// SubjectPublicKeyInfo) that pin a peer like a trusted certificate.
+    pins: Vec<[u8; 32]>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -551,6 +559,7 @@ impl Core {
             algs,
             callback: None,
             clock: crate::port::now,
+            pins: Vec::new(),
         })
     }
 
@@ -591,7 +600,8 @@ impl Core {
         let pinned = self
             .trusted
             .iter()
-            .any(|t| t.as_ref() == end_entity.as_ref());
+            .any(|t| t.as_ref() == end_entity.as_ref())
+            || self.fingerprint_pinned(&info, end_entity);
         if pinned {
             if now < info.not_before {
                 return Err(cert_error(CertificateError::NotValidYetContext {
@@ -612,6 +622,18 @@ impl Core {
             check_name(&info, end_entity, name)?;
         }
         self.run_callback(end_entity, intermediates)
+    }
+
+    /// Rule 2 by fingerprint: the SHA-256 of the certificate, or of its
+    /// SubjectPublicKeyInfo (which survives re-issuing with the same key).
+    fn fingerprint_pinned(&self, info: &CertInfo<'_>, end_entity: &CertificateDer<'_>) -> bool {
+        use sha2::Digest as _;
+        if self.pins.is_empty() {
+            return false;
+        }
+        let cert: [u8; 32] = sha2::Sha256::digest(end_entity.as_ref()).into();
+        let spki: [u8; 32] = sha2::Sha256::digest(info.spki).into();
+        self.pins.iter().any(|p| *p == cert || *p == spki)
     }
 
     fn validate_path(
@@ -741,6 +763,13 @@ impl ServerVerifier {
     /// with a better idea of the time).
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.core.clock = clock;
+        self
+    }
+
+    /// Pin peers by SHA-256 fingerprint of their certificate or of its
+    /// SubjectPublicKeyInfo (rule 2).
+    pub fn with_pins(mut self, pins: Vec<[u8; 32]>) -> Self {
+        self.core.pins = pins;
         self
     }
 

@@ -19,6 +19,12 @@ pub struct Connection {
     conn: Conn,
 }
 
+impl Connection {
+    pub(super) fn conn(&self) -> &Conn {
+        &self.conn
+    }
+}
+
 /// Sizes of a connection's arena, in bytes.
 #[repr(C)]
 pub struct ArenaConfig {

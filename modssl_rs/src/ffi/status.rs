@@ -34,6 +34,8 @@ pub const UNKNOWN_CIPHER: i32 = -0x6080;
 pub const NO_CERTIFICATE: i32 = -0x7580;
 /// DTLS was asked for: rustls has no DTLS.
 pub const DTLS_UNSUPPORTED: i32 = -0x7080;
+/// The built-in CA bundle was asked for, but this build has none.
+pub const NO_CA_BUNDLE: i32 = -0x7090;
 
 // Certificate verification failures (ValueError).
 pub const CERT_EXPIRED: i32 = -0x2701;
@@ -95,6 +97,7 @@ pub fn is_value_error(code: i32) -> bool {
             | UNKNOWN_CIPHER
             | NO_CERTIFICATE
             | DTLS_UNSUPPORTED
+            | NO_CA_BUNDLE
             | CERT_EXPIRED
             | CERT_NOT_YET_VALID
             | CERT_HOSTNAME_MISMATCH
@@ -123,6 +126,9 @@ pub fn text(code: i32) -> &'static str {
         UNKNOWN_CIPHER => "unknown or unsupported cipher suite\0",
         NO_CERTIFICATE => "server context needs load_cert_chain()\0",
         DTLS_UNSUPPORTED => "DTLS is not supported\0",
+        NO_CA_BUNDLE => {
+            "this build has no CA bundle (MODSSL_CA_BUNDLE=0): load a CA with load_verify_locations()\0"
+        }
         CERT_EXPIRED => "certificate verification failed: certificate has expired\0",
         CERT_NOT_YET_VALID => {
             "certificate verification failed: certificate not yet valid (is the clock set?)\0"

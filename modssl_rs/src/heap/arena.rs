@@ -15,7 +15,21 @@ use core::ptr::{self, NonNull};
 use core::alloc::Layout;
 use linked_list_allocator::Heap;
 
+use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
 use crate::port;
+
+/// Totals over every live arena, for `ssl.mem_info()`.  Plain counters, no
+/// pointers: nothing here outlives a soft reset wrongly (the finalisers that
+/// run at soft reset destroy the arenas and bring them back to zero).
+static LIVE_ARENAS: AtomicUsize = AtomicUsize::new(0);
+static RESERVED: AtomicUsize = AtomicUsize::new(0);
+static USED: AtomicUsize = AtomicUsize::new(0);
+
+/// (live connections' arenas, heap they hold, bytes in use in them).
+pub fn totals() -> (usize, usize, usize) {
+    (LIVE_ARENAS.load(Relaxed), RESERVED.load(Relaxed), USED.load(Relaxed))
+}
 
 /// One chunk: its header, then the free-list heap's memory.
 #[repr(C)]
@@ -70,6 +84,8 @@ impl Arena {
                 return ptr::null_mut();
             };
             let arena = place.as_ptr() as *mut Arena;
+            LIVE_ARENAS.fetch_add(1, Relaxed);
+            RESERVED.fetch_add((*chunk).size, Relaxed);
             arena.write(Arena {
                 chunks: chunk,
                 limit,
@@ -92,6 +108,9 @@ impl Arena {
     /// # Safety
     /// `arena` must come from [`Arena::create`] and not be used afterwards.
     pub unsafe fn destroy(arena: *mut Arena) {
+        LIVE_ARENAS.fetch_sub(1, Relaxed);
+        RESERVED.fetch_sub((*arena).stats.reserved, Relaxed);
+        USED.fetch_sub((*arena).stats.used, Relaxed);
         let mut chunk = (*arena).chunks;
         while !chunk.is_null() {
             let next = (*chunk).next;
@@ -133,6 +152,7 @@ impl Arena {
             (*chunk).next = (*self.chunks).next;
             (*self.chunks).next = chunk;
             self.stats.reserved += (*chunk).size;
+            RESERVED.fetch_add((*chunk).size, Relaxed);
             self.stats.chunks += 1;
             match (*chunk).heap.allocate_first_fit(layout) {
                 Ok(p) => {
@@ -161,10 +181,12 @@ impl Arena {
                 if addr >= start && addr < end {
                     (*chunk).heap.deallocate(NonNull::new_unchecked(raw), layout);
                     self.stats.used -= size;
+                    USED.fetch_sub(size, Relaxed);
                     // Give back an empty chunk other than the first.
                     if !prev.is_null() && (*chunk).heap.used() == 0 {
                         (*prev).next = (*chunk).next;
                         self.stats.reserved -= (*chunk).size;
+                        RESERVED.fetch_sub((*chunk).size, Relaxed);
                         self.stats.chunks -= 1;
                         free_chunk(chunk);
                     }
@@ -178,6 +200,7 @@ impl Arena {
 
     fn charge(&mut self, size: usize) {
         self.stats.used += size;
+        USED.fetch_add(size, Relaxed);
         if self.stats.used > self.stats.peak {
             self.stats.peak = self.stats.used;
         }

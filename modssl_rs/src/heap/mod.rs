@@ -18,7 +18,7 @@
 
 mod arena;
 
-pub use arena::{Arena, ArenaStats};
+pub use arena::{totals as arena_totals, Arena, ArenaStats};
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::ffi::c_void;
