@@ -1,8 +1,9 @@
 """Protocol failures raise OSError(negative errno, message), e.errno == args[0]."""
+import socket
+
 import pytest
 
 from helpers.checks import check_oserror
-from helpers.pypeers import tls_client
 from helpers.snippets import b
 
 HTTP_400 = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -53,7 +54,7 @@ except Exception as e:
     assert srv.record().error
 
 
-def test_server_gets_plain_http_request(mpy_server, certs, plain_server):
+def test_server_gets_plain_http_request(mpy_server, certs):
     leaf = certs["p256"]
 
     def make(port):
@@ -67,7 +68,6 @@ except Exception as e:
     show("SERVER", e)
 l.close()
 '''
-    import socket
     proc, port = mpy_server(make)
     with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
         c.sendall(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
