@@ -7,12 +7,19 @@
 #include "modssl_rs.h"
 #include "modssl_shim.h"
 
+static void set_socket_timeout(mp_obj_t sock, mp_obj_t timeout) {
+    mp_obj_t dest[3];
+    mp_load_method(sock, MP_QSTR_settimeout, dest);
+    dest[2] = timeout;
+    mp_call_method_n_kw(1, 0, dest);
+}
+
 // wrap_socket(sock, server_side=False, key=None, cert=None,
 //             cert_reqs=CERT_NONE, cadata=None, server_hostname=None,
 //             do_handshake=True, keyfile=None, certfile=None)
 static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_sock, ARG_server_side, ARG_key, ARG_cert, ARG_cert_reqs, ARG_cadata,
-           ARG_server_hostname, ARG_do_handshake, ARG_keyfile, ARG_certfile };
+           ARG_server_hostname, ARG_do_handshake, ARG_keyfile, ARG_certfile, ARG_timeout };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_sock, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_server_side, MP_ARG_BOOL, {.u_bool = false} },
@@ -24,6 +31,8 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         { MP_QSTR_do_handshake, MP_ARG_BOOL, {.u_bool = true} },
         { MP_QSTR_keyfile, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_certfile, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        // Pycom's handshake timeout, seconds (None: wait as the socket does).
+        { MP_QSTR_timeout, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
@@ -50,16 +59,96 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
     if (args[ARG_cadata].u_obj != mp_const_none) {
         modssl_context_load_trust(ctx, args[ARG_cadata].u_obj);
     }
-    return modssl_socket_wrap(ctx, args[ARG_sock].u_obj, server_side,
+    mp_obj_t sock = args[ARG_sock].u_obj;
+    mp_obj_t timeout = args[ARG_timeout].u_obj;
+    if (timeout == mp_const_none) {
+        return modssl_socket_wrap(ctx, sock, server_side,
+            args[ARG_do_handshake].u_bool, args[ARG_server_hostname].u_obj);
+    }
+    // The socket's own timeout bounds every wait of the handshake; on expiry
+    // the socket raises OSError(ETIMEDOUT) and the connection is released.
+    // Afterwards the socket is blocking again (MicroPython cannot read back a
+    // timeout to restore).
+    set_socket_timeout(sock, timeout);
+    mp_obj_t ssl_sock = modssl_socket_wrap(ctx, sock, server_side,
         args[ARG_do_handshake].u_bool, args[ARG_server_hostname].u_obj);
+    set_socket_timeout(sock, mp_const_none);
+    return ssl_sock;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_wrap_socket_obj, 1, ssl_wrap_socket);
+
+// create_default_context(purpose=None, *, cafile=None, capath=None, cadata=None):
+// a client context that verifies (CERT_REQUIRED, hostname checked) against
+// cafile/cadata if given, else the built-in CA bundle (CPython's shape).
+static mp_obj_t ssl_create_default_context(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_purpose, ARG_cafile, ARG_capath, ARG_cadata };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_purpose, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_cafile, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_capath, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_cadata, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    };
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    if (args[ARG_capath].u_obj != mp_const_none) {
+        mp_raise_NotImplementedError(MP_ERROR_TEXT("capath: use cafile or cadata"));
+    }
+    mp_obj_t ctx_obj = modssl_context_create(&modssl_ssl_context_type, MODSSL_PROTOCOL_TLS_CLIENT, MODSSL_CERT_REQUIRED);
+    modssl_context_obj_t *ctx = MP_OBJ_TO_PTR(ctx_obj);
+    bool own = false;
+    if (args[ARG_cafile].u_obj != mp_const_none) {
+        modssl_context_load_trust(ctx, modssl_read_file(args[ARG_cafile].u_obj));
+        own = true;
+    }
+    if (args[ARG_cadata].u_obj != mp_const_none) {
+        modssl_context_load_trust(ctx, args[ARG_cadata].u_obj);
+        own = true;
+    }
+    if (!own) {
+        mp_obj_t dest[2];
+        mp_load_method(ctx_obj, MP_QSTR_load_default_certs, dest);
+        mp_call_method_n_kw(0, 0, dest);
+    }
+    return ctx_obj;
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_create_default_context_obj, 0, ssl_create_default_context);
+
+// mem_info(): (connections, heap bytes their TLS state holds, bytes in use).
+static mp_obj_t ssl_mem_info(void) {
+    modssl_meminfo m = modssl_mem_info();
+    mp_obj_t items[3] = {
+        mp_obj_new_int_from_uint(m.connections),
+        mp_obj_new_int_from_uint(m.reserved),
+        mp_obj_new_int_from_uint(m.used),
+    };
+    return mp_obj_new_tuple(3, items);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(ssl_mem_info_obj, ssl_mem_info);
+
+// TLSVersion.TLSv1_2 / TLSv1_3: CPython's values (the protocol numbers).
+static const mp_rom_map_elem_t tls_version_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_TLSv1_2), MP_ROM_INT(0x0303) },
+    { MP_ROM_QSTR(MP_QSTR_TLSv1_3), MP_ROM_INT(0x0304) },
+    { MP_ROM_QSTR(MP_QSTR_MINIMUM_SUPPORTED), MP_ROM_INT(0x0303) },
+    { MP_ROM_QSTR(MP_QSTR_MAXIMUM_SUPPORTED), MP_ROM_INT(0x0304) },
+};
+static MP_DEFINE_CONST_DICT(tls_version_locals, tls_version_locals_table);
+
+static MP_DEFINE_CONST_OBJ_TYPE(
+    tls_version_type,
+    MP_QSTR_TLSVersion,
+    MP_TYPE_FLAG_NONE,
+    locals_dict, &tls_version_locals
+    );
 
 static const mp_rom_map_elem_t ssl_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_ssl) },
     { MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&modssl_ssl_context_type) },
     { MP_ROM_QSTR(MP_QSTR_SSLSocket), MP_ROM_PTR(&modssl_socket_type) },
     { MP_ROM_QSTR(MP_QSTR_wrap_socket), MP_ROM_PTR(&ssl_wrap_socket_obj) },
+    { MP_ROM_QSTR(MP_QSTR_create_default_context), MP_ROM_PTR(&ssl_create_default_context_obj) },
+    { MP_ROM_QSTR(MP_QSTR_mem_info), MP_ROM_PTR(&ssl_mem_info_obj) },
+    { MP_ROM_QSTR(MP_QSTR_TLSVersion), MP_ROM_PTR(&tls_version_type) },
     { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_TLS_CLIENT) },
     { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_SERVER), MP_ROM_INT(MODSSL_PROTOCOL_TLS_SERVER) },
     { MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_DTLS_CLIENT) },

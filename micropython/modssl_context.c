@@ -37,6 +37,13 @@ mp_obj_t modssl_read_file(mp_obj_t path) {
     return data;
 }
 
+// Raises for a failed context call.
+static void check_status(int32_t ret) {
+    if (ret < 0) {
+        modssl_raise(ret);
+    }
+}
+
 static void check_context(modssl_context_obj_t *self) {
     if (self->ctx == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("SSLContext is not usable"));
@@ -105,12 +112,47 @@ static MP_DEFINE_CONST_FUN_OBJ_1(context_del_obj, context_del);
 
 static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    bool load = dest[0] == MP_OBJ_NULL;
+    bool store = !load && dest[1] != MP_OBJ_NULL;
     if (attr == MP_QSTR_verify_mode) {
-        if (dest[0] == MP_OBJ_NULL) {
+        if (load) {
             check_context(self);
             dest[0] = MP_OBJ_NEW_SMALL_INT(modssl_context_verify_mode(self->ctx));
-        } else if (dest[1] != MP_OBJ_NULL) {
+        } else if (store) {
             modssl_context_set_verify(self, mp_obj_get_int(dest[1]));
+            dest[0] = MP_OBJ_NULL;
+        }
+    } else if (attr == MP_QSTR_check_hostname) {
+        check_context(self);
+        if (load) {
+            dest[0] = mp_obj_new_bool(modssl_context_check_hostname(self->ctx) > 0);
+        } else if (store) {
+            int32_t ret = MODSSL_OUT_OF_MEMORY;
+            bool check = mp_obj_is_true(dest[1]);
+            MODSSL_GUARDED(ret = modssl_context_set_check_hostname(self->ctx, check), ret = escape_code);
+            check_status(ret);
+            dest[0] = MP_OBJ_NULL;
+        }
+    } else if (attr == MP_QSTR_minimum_version || attr == MP_QSTR_maximum_version) {
+        // CPython's TLSVersion values: 0x0303 TLS 1.2, 0x0304 TLS 1.3.
+        check_context(self);
+        bool min = attr == MP_QSTR_minimum_version;
+        if (load) {
+            int32_t range = modssl_context_versions(self->ctx);
+            dest[0] = MP_OBJ_NEW_SMALL_INT(min ? (range >> 16) & 0xffff : range & 0xffff);
+        } else if (store) {
+            mp_int_t v = mp_obj_get_int(dest[1]);
+            if (v < 0 || v > 0xffff) {
+                modssl_raise(MODSSL_BAD_ARGUMENT);
+            }
+            volatile uint16_t lo = min ? (uint16_t)v : 0, hi = min ? 0 : (uint16_t)v;
+            int32_t ret = MODSSL_OUT_OF_MEMORY;
+            MODSSL_GUARDED(ret = modssl_context_set_versions(self->ctx, lo, hi), ret = escape_code);
+            if (ret == MODSSL_OUT_OF_MEMORY) {
+                modssl_raise(ret);
+            } else if (ret != MODSSL_OK) {
+                mp_raise_ValueError(MP_ERROR_TEXT("TLS version must be TLSVersion.TLSv1_2 or TLSv1_3, minimum <= maximum"));
+            }
             dest[0] = MP_OBJ_NULL;
         }
     } else {
@@ -188,6 +230,89 @@ static mp_obj_t context_load_verify_locations(size_t n_args, const mp_obj_t *pos
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(context_load_verify_locations_obj, 1, context_load_verify_locations);
 
+// load_default_certs(): also trust the built-in CA bundle (webpki-roots),
+// if this build has one (MODSSL_CA_BUNDLE=1).
+static mp_obj_t context_load_default_certs(size_t n_args, const mp_obj_t *args) {
+    modssl_context_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    check_context(self);
+    int32_t ret = MODSSL_OUT_OF_MEMORY;
+    MODSSL_GUARDED(ret = modssl_context_load_default_certs(self->ctx), ret = escape_code);
+    check_status(ret);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(context_load_default_certs_obj, 1, 2, context_load_default_certs);
+
+// set_alpn_protocols(["h2", "http/1.1"]): offered (client) / accepted (server).
+static mp_obj_t context_set_alpn_protocols(mp_obj_t self_in, mp_obj_t protocols) {
+    modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    check_context(self);
+    size_t n;
+    mp_obj_t *items;
+    mp_obj_get_array(protocols, &n, &items);
+    vstr_t wire;
+    vstr_init(&wire, 32);
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *p = mp_obj_str_get_data(items[i], &len);
+        if (len == 0 || len > 255) {
+            mp_raise_ValueError(MP_ERROR_TEXT("ALPN protocol names are 1 to 255 bytes"));
+        }
+        vstr_add_byte(&wire, (byte)len);
+        vstr_add_strn(&wire, p, len);
+    }
+    int32_t ret = MODSSL_OUT_OF_MEMORY;
+    MODSSL_GUARDED(ret = modssl_context_set_alpn(self->ctx, (const uint8_t *)wire.buf, wire.len), ret = escape_code);
+    vstr_clear(&wire);
+    check_status(ret);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(context_set_alpn_protocols_obj, context_set_alpn_protocols);
+
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    c |= 0x20;
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+// pin_sha256(fingerprint): trust a peer whose certificate, or whose public key
+// (SubjectPublicKeyInfo), has this SHA-256: 32 bytes, or 64 hex digits with
+// optional ':' separators (as browsers and Arduino print them).
+static mp_obj_t context_pin_sha256(mp_obj_t self_in, mp_obj_t fp) {
+    modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    check_context(self);
+    uint8_t digest[32];
+    size_t len;
+    const char *p = mp_obj_str_get_data(fp, &len);
+    if (!mp_obj_is_str(fp) && len == 32) {
+        memcpy(digest, p, 32);
+    } else {
+        size_t n = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (p[i] == ':' || p[i] == ' ') {
+                continue;
+            }
+            int hi = hex_digit(p[i]);
+            int lo = i + 1 < len ? hex_digit(p[i + 1]) : -1;
+            if (hi < 0 || lo < 0 || n >= 32) {
+                n = 0;
+                break;
+            }
+            digest[n++] = (uint8_t)(hi << 4 | lo);
+            i++;
+        }
+        if (n != 32) {
+            mp_raise_ValueError(MP_ERROR_TEXT("fingerprint must be a SHA-256: 32 bytes or 64 hex digits"));
+        }
+    }
+    int32_t ret = MODSSL_OUT_OF_MEMORY;
+    MODSSL_GUARDED(ret = modssl_context_add_pin(self->ctx, digest), ret = escape_code);
+    check_status(ret);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(context_pin_sha256_obj, context_pin_sha256);
+
 // get_ciphers(): the IANA names of the suites this context offers.
 static mp_obj_t context_get_ciphers(mp_obj_t self_in) {
     modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
@@ -260,6 +385,9 @@ static const mp_rom_map_elem_t context_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_load_cert_chain), MP_ROM_PTR(&context_load_cert_chain_obj) },
     { MP_ROM_QSTR(MP_QSTR_load_verify_locations), MP_ROM_PTR(&context_load_verify_locations_obj) },
     { MP_ROM_QSTR(MP_QSTR_wrap_socket), MP_ROM_PTR(&context_wrap_socket_obj) },
+    { MP_ROM_QSTR(MP_QSTR_load_default_certs), MP_ROM_PTR(&context_load_default_certs_obj) },
+    { MP_ROM_QSTR(MP_QSTR_set_alpn_protocols), MP_ROM_PTR(&context_set_alpn_protocols_obj) },
+    { MP_ROM_QSTR(MP_QSTR_pin_sha256), MP_ROM_PTR(&context_pin_sha256_obj) },
 };
 static MP_DEFINE_CONST_DICT(context_locals_dict, context_locals_dict_table);
 

@@ -217,9 +217,19 @@ mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool serve
     o->conn = conn;
 
     if (do_handshake) {
-        while (!advance_handshake(o)) {
-            // A non-blocking socket under a blocking handshake: wait a bit.
-            mp_event_wait_ms(1);
+        // A failed handshake releases the connection's memory now, not when
+        // the GC finds the unreturned socket object.
+        nlr_buf_t nlr;
+        if (nlr_push(&nlr) == 0) {
+            while (!advance_handshake(o)) {
+                // A non-blocking socket under a blocking handshake: wait a bit.
+                mp_event_wait_ms(1);
+            }
+            nlr_pop();
+        } else {
+            free_conn(o);
+            o->sock = MP_OBJ_NULL;
+            nlr_jump(nlr.ret_val);
         }
     }
     return MP_OBJ_FROM_PTR(o);
@@ -466,6 +476,21 @@ static mp_obj_t socket_version(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(socket_version_obj, socket_version);
 
+// selected_alpn_protocol(): the protocol both sides agreed on, or None.
+static mp_obj_t socket_selected_alpn_protocol(mp_obj_t self_in) {
+    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    check_open(o);
+    const uint8_t *proto = NULL;
+    size_t len = 0;
+    int32_t ret = MODSSL_INTERNAL;
+    MODSSL_GUARDED(ret = modssl_conn_alpn(o->conn, &proto, &len), { poison(o, escape_code); ret = escape_code; });
+    if (ret != MODSSL_OK || len == 0) {
+        return mp_const_none;
+    }
+    return mp_obj_new_str((const char *)proto, len);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(socket_selected_alpn_protocol_obj, socket_selected_alpn_protocol);
+
 static const mp_rom_map_elem_t socket_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_read), MP_ROM_PTR(&mp_stream_read_obj) },
     { MP_ROM_QSTR(MP_QSTR_readinto), MP_ROM_PTR(&mp_stream_readinto_obj) },
@@ -488,6 +513,7 @@ static const mp_rom_map_elem_t socket_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_getpeercert), MP_ROM_PTR(&socket_getpeercert_obj) },
     { MP_ROM_QSTR(MP_QSTR_cipher), MP_ROM_PTR(&socket_cipher_obj) },
     { MP_ROM_QSTR(MP_QSTR_version), MP_ROM_PTR(&socket_version_obj) },
+    { MP_ROM_QSTR(MP_QSTR_selected_alpn_protocol), MP_ROM_PTR(&socket_selected_alpn_protocol_obj) },
 };
 static MP_DEFINE_CONST_DICT(socket_locals_dict, socket_locals_dict_table);
 
