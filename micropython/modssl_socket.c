@@ -368,9 +368,14 @@ static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg
     // While the handshake runs, a read or write can only progress in the
     // direction the handshake waits for: ask the socket about that one.
     uintptr_t sock_arg = arg;
+    // Ciphertext queued in the core (e.g. the ClientHello of a handshake
+    // deferred by do_handshake_on_connect=False) goes out inside read(): a
+    // reader must be let in once the socket can take it, or a client that
+    // reads first (asyncio readline()) waits for a peer that waits for it.
+    bool flush_in_read = !o->poll_mask && (arg & MP_STREAM_POLL_RD) && (flags & MODSSL_FLAG_WANT_WRITE);
     if (o->poll_mask && (arg & MP_STREAM_POLL_RDWR)) {
         sock_arg = (arg & ~MP_STREAM_POLL_RDWR) | o->poll_mask;
-    } else if ((arg & MP_STREAM_POLL_WR) && (flags & MODSSL_FLAG_WANT_WRITE)) {
+    } else if ((arg & MP_STREAM_POLL_RDWR) && (flags & MODSSL_FLAG_WANT_WRITE)) {
         sock_arg |= MP_STREAM_POLL_WR;
     }
     mp_uint_t sret = mp_get_stream(sock)->ioctl(sock, request, sock_arg, errcode);
@@ -380,6 +385,9 @@ static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg
     if (o->poll_mask && (sret & o->poll_mask)) {
         // Re-enter read/write so the handshake moves on.
         sret |= asked & MP_STREAM_POLL_RDWR;
+    }
+    if (flush_in_read && (sret & MP_STREAM_POLL_WR)) {
+        sret |= MP_STREAM_POLL_RD;
     }
     ret |= sret & (asked | MP_STREAM_POLL_HUP | MP_STREAM_POLL_ERR | MP_STREAM_POLL_NVAL);
     return ret;

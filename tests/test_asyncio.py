@@ -1,0 +1,243 @@
+"""asyncio streams over TLS: MicroPython's ``extmod/asyncio`` (frozen into the
+binary) with ``open_connection(..., ssl=ctx, server_hostname=...)`` and
+``start_server(cb, host, port, ssl=ctx)``, in both roles: ``readline()``,
+1 MiB each way (byte-exact), and 20 connections open at the same time.
+
+Concurrency is proven, not timed: the servers answer no connection until all
+20 have sent their request, so the test can only pass if 20 TLS connections
+are open at once.
+"""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from helpers.data import MIB, pattern, sha256_hex
+from helpers.pypeers import tls_client
+from helpers.snippets import b
+
+EXPECTED = sha256_hex(pattern(MIB))
+N_CONN = 20
+
+# asyncio twins of the prelude's send_pattern()/recv_hash().
+ASYNC_HELPERS = r'''
+import asyncio
+
+async def asend_pattern(writer, n):
+    for i in range(n // 4096):
+        writer.write(pattern_block(i))
+        await writer.drain()
+
+async def arecv_hash(reader, limit=None):
+    h = hashlib.sha256()
+    n = 0
+    while limit is None or n < limit:
+        d = await reader.read(4096 if limit is None else min(4096, limit - n))
+        if not d:
+            break
+        h.update(d)
+        n += len(d)
+    return n, hexs(h.digest())
+'''
+
+LINES = [b"line %d: the quick brown fox\n" % i for i in range(40)]
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+def test_client_readline_and_1mib_each_way(mpy, certs, tls_server, version):
+    leaf = certs["rsa"]
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path, version=version,
+                     steps=[("send", b"".join(LINES) + b"partial"), ("recv", MIB),
+                            ("send_pattern", MIB), ("shutdown",)])
+    r = mpy.run(ASYNC_HELPERS + f'''
+async def main():
+    ctx = client_ctx({b(certs.root.cert.der.data)})
+    reader, writer = await asyncio.open_connection("127.0.0.1", {srv.port}, ssl=ctx,
+                                                  server_hostname="localhost")
+    for i in range({len(LINES)}):
+        print("LINE", await reader.readline())
+    print("PARTIAL", await reader.readexactly(7))
+    await asend_pattern(writer, {MIB})
+    print("DOWN", *(await arecv_hash(reader)))
+    print("VERSION", writer.s.version())
+    writer.close()
+    await writer.wait_closed()
+    print("CLOSED")
+
+asyncio.run(asyncio.wait_for(main(), 60))
+''', timeout=120).check()
+    assert r.tagged("LINE") == [repr(ln) for ln in LINES], r
+    assert r.one("PARTIAL") == "b'partial'", r
+    assert r.one("DOWN") == f"{MIB} {EXPECTED}", r
+    assert r.one("VERSION") == {"1.2": "TLSv1.2", "1.3": "TLSv1.3"}[version], r
+    rec = srv.record(timeout=60)
+    assert rec.error is None, rec.error
+    assert rec.sni == "localhost", rec
+    assert len(rec.received) == MIB and sha256_hex(bytes(rec.received)) == EXPECTED
+    assert rec.unwrap == "ok", rec.unwrap   # our close() answered with close_notify
+
+
+def test_client_verification_failure_raises(mpy, certs, tls_server):
+    """open_connection() to a server whose name does not match: the error
+    surfaces from the first stream operation (the handshake is lazy)."""
+    leaf = certs["p256"]
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path, steps=[("send", b"secret\n")])
+    r = mpy.run(ASYNC_HELPERS + f'''
+async def main():
+    ctx = client_ctx({b(certs.root.cert.der.data)})
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", {srv.port}, ssl=ctx,
+                                                      server_hostname="wrong.example")
+        writer.write(b"GET\\n")
+        await writer.drain()
+        print("LINE", await reader.readline())
+    except Exception as e:
+        show("AIO", e)
+
+asyncio.run(asyncio.wait_for(main(), 20))
+''').check()
+    assert not r.tagged("LINE"), r
+    assert r.one("AIO").startswith("EXC ValueError"), r
+    assert "hostname mismatch" in r.one("AIO"), r
+
+
+def test_server_readline_and_1mib_each_way(mpy_server, certs):
+    leaf = certs["p256"]
+
+    def make(port):
+        return ASYNC_HELPERS + f'''
+done = asyncio.Event()
+async def handle(reader, writer):
+    try:
+        print("LINE", await reader.readline())
+        print("LINE", await reader.readline())
+        print("UP", *(await arecv_hash(reader, {MIB})))
+        await asend_pattern(writer, {MIB})
+        writer.close()
+        await writer.wait_closed()
+        print("HANDLED")
+    except Exception as e:
+        show("HANDLER", e)
+    done.set()
+
+async def main():
+    ctx = server_ctx({b(leaf.chain.data)}, {b(leaf.key.pem.data)})
+    server = await asyncio.start_server(handle, "127.0.0.1", {port}, ssl=ctx)
+    print("LISTENING")
+    async with server:
+        await asyncio.wait_for(done.wait(), 60)
+
+asyncio.run(main())
+'''
+    proc, port = mpy_server(make)
+    res = tls_client(port, cafile=certs.root.cert.pem.path, timeout=60,
+                     steps=[("send", b"hello\nsecond line\n"), ("send_pattern", MIB), ("recv_eof",)])
+    r = proc.finish(120).check()
+    assert r.tagged("LINE") == ["b'hello\\n'", "b'second line\\n'"], r
+    assert r.one("UP") == f"{MIB} {EXPECTED}", r
+    assert "HANDLED" in r.lines, r
+    assert res.error is None, res.error
+    assert len(res.received) == MIB and sha256_hex(bytes(res.received)) == EXPECTED
+    assert res.eof == "close_notify", res.eof
+
+
+def barrier_server(cert: bytes, key: bytes, n: int):
+    """A MicroPython asyncio TLS server: each connection sends one line; no
+    connection is answered before all ``n`` lines are in; then each gets
+    ``echo:<line>`` and 16 KiB of pattern, and is closed."""
+    def make(port):
+        return ASYNC_HELPERS + f'''
+everyone = asyncio.Event()
+finished = asyncio.Event()
+state = {{"in": 0, "out": 0, "max_open": 0, "open": 0}}
+
+async def handle(reader, writer):
+    state["open"] += 1
+    state["max_open"] = max(state["max_open"], state["open"])
+    try:
+        line = await reader.readline()
+        state["in"] += 1
+        if state["in"] == {n}:
+            everyone.set()
+        await everyone.wait()
+        writer.write(b"echo:" + line)
+        await asend_pattern(writer, 16384)
+        writer.close()
+        await writer.wait_closed()
+        state["out"] += 1
+    except Exception as e:
+        show("HANDLER", e)
+    state["open"] -= 1
+    if state["out"] == {n}:
+        finished.set()
+
+async def main():
+    ctx = server_ctx({b(cert)}, {b(key)})
+    server = await asyncio.start_server(handle, "127.0.0.1", {port}, backlog={n}, ssl=ctx)
+    print("LISTENING")
+    async with server:
+        await asyncio.wait_for(finished.wait(), 90)
+    print("SERVED", state["out"], "MAX_OPEN", state["max_open"])
+
+asyncio.run(main())
+'''
+    return make
+
+
+def test_server_20_concurrent_clients(mpy_server, certs):
+    """20 CPython clients connect at once; the asyncio server holds all 20."""
+    leaf = certs["rsa"]
+    proc, port = mpy_server(barrier_server(leaf.chain.data, leaf.key.pem.data, N_CONN))
+    results = [None] * N_CONN
+
+    def one(i):
+        results[i] = tls_client(port, cafile=certs.root.cert.pem.path, timeout=60,
+                                steps=[("send", b"client %d\n" % i), ("recv_eof",)])
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(N_CONN)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    r = proc.finish(60).check()
+    assert r.one("SERVED") == f"{N_CONN} MAX_OPEN {N_CONN}", r
+    assert not r.tagged("HANDLER"), r
+    for i, res in enumerate(results):
+        assert res is not None and res.error is None, (i, res)
+        assert bytes(res.received) == b"echo:client %d\n" % i + pattern(16384), (i, len(res.received))
+        assert res.eof == "close_notify", (i, res.eof)
+
+
+def test_client_20_concurrent_connections(mpy, mpy_server, certs):
+    """20 asyncio client tasks in one MicroPython process, to the asyncio
+    server in another: both ends hold 20 TLS connections at once."""
+    leaf = certs["p256"]
+    proc, port = mpy_server(barrier_server(leaf.chain.data, leaf.key.pem.data, N_CONN))
+    r = mpy.run(ASYNC_HELPERS + f'''
+ctx = client_ctx({b(certs.root.cert.der.data)})
+async def one(i):
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", {port}, ssl=ctx,
+                                                      server_hostname="localhost")
+        writer.write(b"client %d\\n" % i)
+        await writer.drain()
+        line = await reader.readline()
+        n, h = await arecv_hash(reader)
+        writer.close()
+        await writer.wait_closed()
+        print("CONN", i, line, n, h)
+    except Exception as e:
+        show("CONN %d" % i, e)
+
+async def main():
+    await asyncio.gather(*[one(i) for i in range({N_CONN})])
+
+asyncio.run(asyncio.wait_for(main(), 90))
+''', timeout=120)
+    srv = proc.finish(60)
+    r.check()
+    srv.check()
+    want = sha256_hex(pattern(16384))
+    conns = sorted(r.tagged("CONN"), key=lambda ln: int(ln.split()[0]))
+    assert conns == [f"{i} b'echo:client {i}\\n' 16384 {want}" for i in range(N_CONN)], r
+    assert srv.one("SERVED") == f"{N_CONN} MAX_OPEN {N_CONN}", srv
