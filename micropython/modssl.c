@@ -19,7 +19,8 @@ static void set_socket_timeout(mp_obj_t sock, mp_obj_t timeout) {
 //             do_handshake=True, keyfile=None, certfile=None)
 static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_sock, ARG_server_side, ARG_key, ARG_cert, ARG_cert_reqs, ARG_cadata,
-           ARG_server_hostname, ARG_do_handshake, ARG_keyfile, ARG_certfile, ARG_timeout };
+           ARG_server_hostname, ARG_do_handshake, ARG_keyfile, ARG_certfile, ARG_timeout,
+           ARG_ca_certs, ARG_ssl_version };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_sock, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_server_side, MP_ARG_BOOL, {.u_bool = false} },
@@ -33,6 +34,9 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         { MP_QSTR_certfile, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         // Pycom's handshake timeout, seconds (None: wait as the socket does).
         { MP_QSTR_timeout, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        // Pycom's names: CA certificates as a path (or bytes); protocol 0.
+        { MP_QSTR_ca_certs, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_ssl_version, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 0} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
@@ -56,8 +60,21 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
     } else if (key != mp_const_none) {
         mp_raise_ValueError(MP_ERROR_TEXT("key given without cert"));
     }
+    if (args[ARG_ssl_version].u_int != 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("ssl_version: only 0 (TLS 1.2 or 1.3, negotiated)"));
+    }
     if (args[ARG_cadata].u_obj != mp_const_none) {
         modssl_context_load_trust(ctx, args[ARG_cadata].u_obj);
+    }
+    mp_obj_t ca_certs = args[ARG_ca_certs].u_obj;
+    if (ca_certs != mp_const_none) {
+        modssl_context_load_trust(ctx, mp_obj_is_str(ca_certs) ? modssl_read_file(ca_certs) : ca_certs);
+        if (args[ARG_server_hostname].u_obj == mp_const_none) {
+            // Pycom's API verified the chain to ca_certs without a name to
+            // check; keep that for code written for it (documented).  Pass
+            // server_hostname to have the name checked too.
+            mp_store_attr(ctx_obj, MP_QSTR_check_hostname, mp_const_false);
+        }
     }
     mp_obj_t sock = args[ARG_sock].u_obj;
     mp_obj_t timeout = args[ARG_timeout].u_obj;

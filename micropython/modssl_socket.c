@@ -27,6 +27,7 @@ typedef struct _modssl_socket_obj_t {
     int32_t last_error;     // sticky: every later call raises it again
     uint8_t poll_mask;      // the socket direction the handshake waits for
     bool server_side;
+    bool verify_callback_done; // the context's verify_callback has seen the peer
 } modssl_socket_obj_t;
 
 // Results of moving bytes, besides counts.
@@ -79,9 +80,18 @@ static void check_open(modssl_socket_obj_t *o) {
     }
 }
 
+static void run_verify_callback(modssl_socket_obj_t *o);
+
+// Every record from the peer is processed here, so this is where the
+// verify_callback runs: after the core call that verified the peer's chain
+// returned, and before anything that call queued (our Finished, a session
+// ticket) is sent.
 static int32_t core_process(modssl_socket_obj_t *o) {
     int32_t ret = MODSSL_INTERNAL;
     MODSSL_GUARDED(ret = modssl_conn_process(o->conn), { poison(o, escape_code); ret = escape_code; });
+    if (ret >= 0 && !o->verify_callback_done) {
+        run_verify_callback(o);
+    }
     return ret;
 }
 
@@ -167,17 +177,46 @@ static bool advance_handshake(modssl_socket_obj_t *o) {
 
 // ---- making one -----------------------------------------------------------
 
+// What writing to a TCP socket that is not connected gives (Linux: EPIPE).
+static bool is_unconnected_errno(mp_int_t err) {
+    return err == MP_ENOTCONN || err == MP_EPIPE;
+}
+
+// Runs the handshake to completion (waiting on a non-blocking socket).  A
+// failure releases the connection's memory at once rather than when the GC
+// finds the socket object.  With `defer_unconnected`, a socket that is not
+// connected yet (Pycom and CPython wrap before connect()) leaves the
+// handshake, ClientHello queued, for connect().
+static void run_handshake(modssl_socket_obj_t *o, bool defer_unconnected) {
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        while (!advance_handshake(o)) {
+            // A non-blocking socket under a blocking handshake: wait a bit.
+            mp_event_wait_ms(1);
+        }
+        nlr_pop();
+    } else {
+        mp_obj_t exc = MP_OBJ_FROM_PTR(nlr.ret_val);
+        if (defer_unconnected && o->last_error == 0
+            && mp_obj_is_subclass_fast(MP_OBJ_FROM_PTR(mp_obj_get_type(exc)), MP_OBJ_FROM_PTR(&mp_type_OSError))
+            && is_unconnected_errno(mp_obj_get_int(mp_load_attr(exc, MP_QSTR_errno)))) {
+            return;
+        }
+        free_conn(o);
+        o->sock = MP_OBJ_NULL;
+        nlr_jump(nlr.ret_val);
+    }
+}
+
 mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool server_side,
     bool do_handshake, mp_obj_t server_hostname) {
     mp_get_stream_raise(sock, MP_STREAM_OP_READ | MP_STREAM_OP_WRITE | MP_STREAM_OP_IOCTL);
     if (ctx->ctx == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("SSLContext is not usable"));
     }
-    if (server_side != ctx->server) {
-        mp_raise_ValueError(server_side
-            ? MP_ERROR_TEXT("server_side needs a PROTOCOL_TLS_SERVER context")
-            : MP_ERROR_TEXT("a PROTOCOL_TLS_SERVER context needs server_side=True"));
-    }
+    // As MicroPython's module: the context's protocol decides the role
+    // (its own tests wrap with a server context and no server_side=True).
+    server_side = ctx->server;
     size_t name_len = 0;
     const char *name = NULL;
     if (server_hostname != mp_const_none && !server_side) {
@@ -195,6 +234,7 @@ mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool serve
     o->last_error = 0;
     o->poll_mask = 0;
     o->server_side = server_side;
+    o->verify_callback_done = false;
 
     modssl_arena_config arena = {
         .first_chunk = MODSSL_ARENA_FIRST_CHUNK,
@@ -217,20 +257,7 @@ mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool serve
     o->conn = conn;
 
     if (do_handshake) {
-        // A failed handshake releases the connection's memory now, not when
-        // the GC finds the unreturned socket object.
-        nlr_buf_t nlr;
-        if (nlr_push(&nlr) == 0) {
-            while (!advance_handshake(o)) {
-                // A non-blocking socket under a blocking handshake: wait a bit.
-                mp_event_wait_ms(1);
-            }
-            nlr_pop();
-        } else {
-            free_conn(o);
-            o->sock = MP_OBJ_NULL;
-            nlr_jump(nlr.ret_val);
-        }
+        run_handshake(o, true);
     }
     return MP_OBJ_FROM_PTR(o);
 }
@@ -263,6 +290,11 @@ static mp_uint_t socket_read(mp_obj_t self_in, void *buf, mp_uint_t size, int *e
         }
         if (flags & MODSSL_FLAG_HANDSHAKING) {
             if (!advance_handshake(o)) {
+                // As MicroPython's module: poll() is redirected only when a
+                // read waits for the socket to take handshake data.
+                if (o->poll_mask == MP_STREAM_POLL_RD) {
+                    o->poll_mask = 0;
+                }
                 *errcode = MP_EAGAIN;
                 return MP_STREAM_ERROR;
             }
@@ -302,6 +334,10 @@ static mp_uint_t socket_write(mp_obj_t self_in, const void *buf, mp_uint_t size,
         fail(o, flags);
     }
     if ((flags & MODSSL_FLAG_HANDSHAKING) && !advance_handshake(o)) {
+        // ... and a write only when it waits for the peer's handshake data.
+        if (o->poll_mask == MP_STREAM_POLL_WR) {
+            o->poll_mask = 0;
+        }
         *errcode = MP_EAGAIN;
         return MP_STREAM_ERROR;
     }
@@ -358,6 +394,18 @@ static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg
     int32_t flags = core_process(o);
     if (flags < 0) {
         return MP_STREAM_POLL_RD | MP_STREAM_POLL_WR; // the next call raises
+    }
+    // Handshake records the core has queued (the ClientHello of a socket
+    // wrapped with do_handshake_on_connect=False) go out now, best effort: a
+    // peer waiting for them cannot make the socket readable.  (A handshake
+    // record is small; errors are left for the next read/write to raise.)
+    if ((flags & MODSSL_FLAG_HANDSHAKING) && (flags & MODSSL_FLAG_WANT_WRITE) && !o->poll_mask) {
+        if (flush_out(o) == IO_OK) {
+            flags &= ~MODSSL_FLAG_WANT_WRITE;
+        }
+        if (o->conn == NULL) {
+            return MP_STREAM_POLL_NVAL;
+        }
     }
     if ((arg & MP_STREAM_POLL_RD) && (flags & (MODSSL_FLAG_READABLE | MODSSL_FLAG_PEER_CLOSED))) {
         ret |= MP_STREAM_POLL_RD;
@@ -484,6 +532,20 @@ static mp_obj_t socket_version(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(socket_version_obj, socket_version);
 
+// connect(address): connects the underlying socket, then does the
+// handshake (for sockets wrapped before they were connected).
+static mp_obj_t socket_connect(mp_obj_t self_in, mp_obj_t address) {
+    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    check_open(o);
+    mp_obj_t dest[3];
+    mp_load_method(o->sock, MP_QSTR_connect, dest);
+    dest[2] = address;
+    mp_call_method_n_kw(1, 0, dest);
+    run_handshake(o, false);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(socket_connect_obj, socket_connect);
+
 // selected_alpn_protocol(): the protocol both sides agreed on, or None.
 static mp_obj_t socket_selected_alpn_protocol(mp_obj_t self_in) {
     modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
@@ -522,6 +584,7 @@ static const mp_rom_map_elem_t socket_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_cipher), MP_ROM_PTR(&socket_cipher_obj) },
     { MP_ROM_QSTR(MP_QSTR_version), MP_ROM_PTR(&socket_version_obj) },
     { MP_ROM_QSTR(MP_QSTR_selected_alpn_protocol), MP_ROM_PTR(&socket_selected_alpn_protocol_obj) },
+    { MP_ROM_QSTR(MP_QSTR_connect), MP_ROM_PTR(&socket_connect_obj) },
 };
 static MP_DEFINE_CONST_DICT(socket_locals_dict, socket_locals_dict_table);
 

@@ -232,11 +232,12 @@ pub extern "C" fn modssl_conn_new(
             Ok((None, Some((ctx.server_config()?, ctx.key_mismatch())), None))
         } else {
             let name = if name.is_empty() {
-                if ctx.verify_mode() != VerifyMode::None {
+                // As CPython: a name is needed only to check it.
+                if ctx.verify_mode() != VerifyMode::None && ctx.policy().check_hostname {
                     return Err(status::HOSTNAME_REQUIRED);
                 }
-                // rustls needs a name; with no verification it is only SNI,
-                // which is not sent for IP addresses.
+                // rustls needs a name; this one is not checked here, and an
+                // IP address is not sent as SNI.
                 context::server_name(b"0.0.0.0")?
             } else {
                 context::server_name(name)?
