@@ -94,12 +94,16 @@ def nginx(request, certs, tmp_path_factory):
     srv.stop()
 
 
-@pytest.fixture(scope="module")
-def mosquitto(certs, tmp_path_factory):
+@pytest.fixture(scope="module", params=["TLSv1.3", "TLSv1.2"])
+def mosquitto(request, certs, tmp_path_factory):
+    """mosquitto as configured by default (TLS 1.3 is negotiated), and capped
+    at TLS 1.2."""
     binary = server_binary("mosquitto")
     leaf = certs["p256"]
     srv = Mosquitto(binary, tmp_path_factory.mktemp("mosquitto"), certs.root.cert.pem.path,
-                    leaf.chain.path, leaf.key.pem.path)
+                    leaf.chain.path, leaf.key.pem.path,
+                    None if request.param == "TLSv1.3" else request.param)
+    srv.protocol = request.param
     yield srv
     srv.stop()
 
@@ -306,6 +310,7 @@ sub.disconnect()
 print("DONE")
 ''').check()
     assert r.one("SUB_CONNECT") == "0", r   # clean session: no session present
+    assert r.one("SUB_VERSION") == mosquitto.protocol, r
     assert r.one("PUB_CONNECT") == "0", r
     assert "PUBACKED" in r.lines and "DONE" in r.lines, r
     big = bytes(range(256)) * 80

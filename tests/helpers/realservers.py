@@ -34,9 +34,9 @@ def find_binary(name: str) -> str | None:
 class _Proc:
     """A foreground server process whose output is collected."""
 
-    def __init__(self, argv: list[str], cwd: Path):
+    def __init__(self, argv: list[str], cwd: Path, env: dict | None = None):
         self.argv = argv
-        self.proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self._lines: list[str] = []
         self._t = threading.Thread(target=self._pump, daemon=True)
@@ -73,11 +73,11 @@ class _Proc:
         self._t.join(5)
 
 
-def _start(make_argv, workdir: Path, what: str):
+def _start(make_argv, workdir: Path, what: str, env: dict | None = None):
     last = ""
     for _ in range(3):
         port = free_port()
-        proc = _Proc(make_argv(port), workdir)
+        proc = _Proc(make_argv(port), workdir, env)
         if proc.wait_listening(port):
             return proc, port
         proc.stop()
@@ -179,12 +179,26 @@ require_certificate true
 use_identity_as_username true
 """
 
+# mosquitto's tls_version is a minimum; OpenSSL's system default caps it.
+OPENSSL_MAX_CONF = """\
+openssl_conf = default_conf
+[default_conf]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+MaxProtocol = {max_protocol}
+"""
+
 
 class Mosquitto:
     """mosquitto with one TLS listener that requires a client certificate
-    (trusted through ``cafile``); the certificate's CN becomes the user name."""
+    (trusted through ``cafile``); the certificate's CN becomes the user name.
+    ``max_protocol`` (e.g. "TLSv1.2") caps the TLS version, through an
+    OpenSSL configuration file given to this process only."""
 
-    def __init__(self, binary: str, workdir: Path, cafile: Path, cert: Path, key: Path):
+    def __init__(self, binary: str, workdir: Path, cafile: Path, cert: Path, key: Path,
+                 max_protocol: str | None = None):
         workdir.mkdir(parents=True, exist_ok=True)
         self.dir = workdir
 
@@ -193,7 +207,12 @@ class Mosquitto:
             conf.write_text(MOSQUITTO_CONF.format(port=port, cafile=cafile, cert=cert, key=key,
                                                   user=getpass.getuser(), dir=workdir))
             return [binary, "-c", str(conf)]
-        self.proc, self.port = _start(argv, workdir, "mosquitto")
+        env = None
+        if max_protocol:
+            ossl = workdir / "openssl.cnf"
+            ossl.write_text(OPENSSL_MAX_CONF.format(max_protocol=max_protocol))
+            env = dict(os.environ, OPENSSL_CONF=str(ossl))
+        self.proc, self.port = _start(argv, workdir, "mosquitto", env)
 
     def log(self) -> str:
         p = self.dir / "mosquitto.log"
