@@ -241,3 +241,119 @@ asyncio.run(asyncio.wait_for(main(), 90))
     conns = sorted(r.tagged("CONN"), key=lambda ln: int(ln.split()[0]))
     assert conns == [f"{i} b'echo:client {i}\\n' 16384 {want}" for i in range(N_CONN)], r
     assert srv.one("SERVED") == f"{N_CONN} MAX_OPEN {N_CONN}", srv
+
+
+def test_server_speaks_first_both_ends_asyncio(mpy, mpy_server, certs):
+    """An SMTP-like protocol: the server writes a greeting before reading, the
+    client reads before writing; both ends asyncio, both handshakes lazy."""
+    leaf = certs["p384"]
+
+    def make(port):
+        return ASYNC_HELPERS + f'''
+done = asyncio.Event()
+async def handle(reader, writer):
+    try:
+        writer.write(b"220 modssl ready\\r\\n")
+        await writer.drain()
+        cmd = await reader.readline()
+        writer.write(b"250 got " + cmd)
+        await writer.drain()
+        print("SERVER_GOT", cmd)
+        writer.close()
+        await writer.wait_closed()
+    except Exception as e:
+        show("HANDLER", e)
+    done.set()
+
+async def main():
+    ctx = server_ctx({b(leaf.chain.data)}, {b(leaf.key.pem.data)})
+    server = await asyncio.start_server(handle, "127.0.0.1", {port}, ssl=ctx)
+    print("LISTENING")
+    async with server:
+        await asyncio.wait_for(done.wait(), 20)
+
+asyncio.run(main())
+'''
+    proc, port = mpy_server(make)
+    r = mpy.run(ASYNC_HELPERS + f'''
+async def main():
+    ctx = client_ctx({b(certs.root.cert.der.data)})
+    reader, writer = await asyncio.open_connection("127.0.0.1", {port}, ssl=ctx,
+                                                  server_hostname="localhost")
+    print("GREETING", await reader.readline())
+    writer.write(b"HELO micropython\\r\\n")
+    await writer.drain()
+    print("REPLY", await reader.readline())
+    print("EOF", await reader.read(10))
+    writer.close()
+    await writer.wait_closed()
+
+asyncio.run(asyncio.wait_for(main(), 20))
+''', timeout=30)
+    srv = proc.finish(30)
+    r.check()
+    srv.check()
+    assert r.one("GREETING") == "b'220 modssl ready\\r\\n'", r
+    assert r.one("REPLY") == "b'250 got HELO micropython\\r\\n'", r
+    assert r.one("EOF") == "b''", r
+    assert srv.one("SERVER_GOT") == "b'HELO micropython\\r\\n'", srv
+
+
+def test_poll_lets_a_reader_send_the_deferred_client_hello(mpy, certs, tls_server):
+    """Below asyncio: do_handshake_on_connect=False on a non-blocking socket,
+    then select.poll for POLLIN only.  The ClientHello is still inside the TLS
+    layer, so poll must let the reader in (read() sends it and returns None)
+    rather than wait for a server that waits for the ClientHello."""
+    leaf = certs["p256"]
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path, steps=[("send", b"server first\n"),
+                                                                ("recv_eof",)])
+    r = mpy.run(f'''
+import select, errno
+ctx = client_ctx({b(certs.root.cert.der.data)})
+raw = socket.socket()
+raw.setblocking(False)
+try:
+    raw.connect(addr({srv.port}))
+except OSError as e:
+    assert e.errno == errno.EINPROGRESS
+s = ctx.wrap_socket(raw, server_hostname="localhost", do_handshake_on_connect=False)
+p = select.poll()
+p.register(s, select.POLLIN)
+got = b""
+for i in range(200):
+    ev = p.poll(5000)
+    if not ev:
+        print("POLL TIMEOUT", i)
+        break
+    d = s.read(100)
+    if d:
+        got += d
+        if got.endswith(b"\\n"):
+            break
+print("GOT", got)
+s.close()
+''').check()
+    assert r.one("GOT") == "b'server first\\n'", r
+    assert not r.tagged("POLL"), r
+
+
+def test_open_connection_ssl_true(mpy, certs, tls_server):
+    """open_connection(..., ssl=True) makes its own ssl.SSLContext (no
+    verification, as MicroPython's ssl defaults to CERT_NONE) and sends the
+    host name as SNI."""
+    leaf = certs["untrusted"]
+    srv = tls_server(leaf.cert.pem.path, leaf.key.pem.path,
+                     steps=[("recv", 4), ("send", b"pong\n"), ("recv_eof",)])
+    r = mpy.run(ASYNC_HELPERS + f'''
+async def main():
+    reader, writer = await asyncio.open_connection("localhost", {srv.port}, ssl=True)
+    writer.write(b"ping")
+    await writer.drain()
+    print("LINE", await reader.readline())
+    writer.close()
+    await writer.wait_closed()
+asyncio.run(asyncio.wait_for(main(), 15))
+''').check()
+    assert r.one("LINE") == "b'pong\\n'", r
+    rec = srv.record()
+    assert rec.received == b"ping" and rec.sni == "localhost", rec
