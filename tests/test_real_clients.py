@@ -341,3 +341,20 @@ except Exception as e:
 ''').check()
     assert "CONNECTED" not in r.lines, r
     assert r.one("CONNECT").startswith("EXC OSError"), r
+
+
+def test_urequests_by_ip_address(mpylib_run, nginx):
+    """A URL with an IP address: urequests passes it as server_hostname; it
+    is not sent as SNI (RFC 6066 allows host names only)."""
+    r = mpylib_run.run(f'''
+import urequests
+r = urequests.get("https://127.0.0.1:{nginx.port}/small.txt")
+print("STATUS", r.status_code)
+body = r.content
+print("BODY", len(body), sha(body))
+''').check()
+    assert r.one("STATUS") == "200", r
+    assert r.one("BODY") == f"{len(SMALL)} {sha(SMALL)}", r
+    log = nginx.access_log()
+    assert any(ln.startswith(f"GET /small.txt HTTP/1.0 200 {nginx.protocol} ") and ln.endswith("sni=-")
+               for ln in log), log
