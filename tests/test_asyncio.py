@@ -357,3 +357,25 @@ asyncio.run(asyncio.wait_for(main(), 15))
     assert r.one("LINE") == "b'pong\\n'", r
     rec = srv.record()
     assert rec.received == b"ping" and rec.sni == "localhost", rec
+
+
+def test_client_read_all_until_eof(mpy, certs, tls_server):
+    """``await reader.read()`` (no size) collects 1 MiB until close_notify."""
+    leaf = certs["rsa"]
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path,
+                     steps=[("recv", 2), ("send_pattern", MIB), ("shutdown",)])
+    r = mpy.run(ASYNC_HELPERS + f'''
+async def main():
+    ctx = client_ctx({b(certs.root.cert.der.data)})
+    reader, writer = await asyncio.open_connection("127.0.0.1", {srv.port}, ssl=ctx,
+                                                  server_hostname="localhost")
+    writer.write(b"go")
+    await writer.drain()
+    data = await reader.read()
+    print("ALL", len(data), sha(data))
+    writer.close()
+    await writer.wait_closed()
+asyncio.run(asyncio.wait_for(main(), 60))
+''', timeout=90).check()
+    assert r.one("ALL") == f"{MIB} {EXPECTED}", r
+    assert srv.record(timeout=60).unwrap == "ok"
