@@ -2,7 +2,10 @@
 #
 #   make          build MicroPython's unix port with our module: build/micropython
 #   make demo     ... then a verified HTTPS GET from MicroPython to a local server
-#   make test     ... then `cargo test` and the pytest suite against real peers
+#   make test     ... then `cargo test`, the pytest suite against real peers and
+#                 MicroPython's own ssl/tls tests (make mp-suite)
+#   make coverage MicroPython's unix coverage variant with our module:
+#                 build/micropython-coverage (for ssl_poll.py / ssl_ioctl.py)
 #   make deps     install what a fresh Debian machine lacks (run by the above)
 #   make clean    remove build outputs (keeps the MicroPython source and build/venv)
 #   make distclean  remove build/ and target/ entirely
@@ -32,6 +35,8 @@ VENV := $(B)/venv
 PYTHON := $(VENV)/bin/python
 MICROPYTHON := $(B)/micropython
 UNIX_BUILD := $(B)/unix-standard
+MICROPYTHON_COV := $(B)/micropython-coverage
+UNIX_COV_BUILD := $(B)/unix-coverage
 MPY_CROSS_BUILD := $(B)/mpy-cross
 MPY_LIB_STUB := $(B)/micropython-lib-stub
 GET_MPY := $(REPO)/scripts/get-micropython.sh $(B)/src
@@ -59,7 +64,7 @@ UNIX_MAKE_VARS = VARIANT=standard BUILD=$(UNIX_BUILD) USER_C_MODULES=$(REPO) \
 	FROZEN_MANIFEST=$(REPO)/micropython/manifest.py MPY_LIB_DIR=$(MPY_LIB_STUB) \
 	MICROPY_MPYCROSS=$(MPY_CROSS_BUILD)/mpy-cross $(MPY_MAKE_ARGS)
 
-.PHONY: all unix deps test cargo-test pytest demo sizes clean distclean FORCE
+.PHONY: all unix coverage deps test cargo-test pytest mp-suite demo sizes clean distclean FORCE
 
 all unix: $(MICROPYTHON)
 
@@ -78,7 +83,7 @@ $(MICROPYTHON): $(B)/.deps.stamp FORCE
 	@set -e; mpy=$$($(GET_MPY)); \
 	if [ -f $(B)/.micropython-tree ] && [ "$$(cat $(B)/.micropython-tree)" != "$$mpy" ]; then \
 	    echo "MicroPython tree changed to $$mpy: removing the old build"; \
-	    rm -rf $(UNIX_BUILD) $(MPY_CROSS_BUILD); \
+	    rm -rf $(UNIX_BUILD) $(UNIX_COV_BUILD) $(MPY_CROSS_BUILD); \
 	fi; \
 	echo "$$mpy" > $(B)/.micropython-tree; \
 	mkdir -p $(MPY_LIB_STUB); \
@@ -87,13 +92,41 @@ $(MICROPYTHON): $(B)/.deps.stamp FORCE
 	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/mpy-cross" BUILD=$(MPY_CROSS_BUILD) USER_C_MODULES=; \
 	echo "== unix port + modssl-rs"; \
 	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/unix" $(UNIX_MAKE_VARS); \
-	if ! cmp -s $(UNIX_BUILD)/micropython $@; then cp -p $(UNIX_BUILD)/micropython $@; fi
+	if ! cmp -s $(UNIX_BUILD)/micropython $@; then cp -p $(UNIX_BUILD)/micropython $@.tmp && mv -f $@.tmp $@; fi
+	@echo "== built $@"
+
+# The coverage variant (as MicroPython's CI builds it: -O0, MICROPY_UNIX_COVERAGE,
+# which gives SSLSocket a Python-visible ioctl()), with the same settings as
+# above.  Its own manifest freezes micropython-lib's unix-ffi/ssl and test
+# files the +ds tarball lacks: ours (extmod/asyncio only) replaces it.  The
+# example user C modules it would add are replaced by ours.  It is a test
+# vehicle: its extra warnings (-Wshadow, -Wmissing-prototypes, ...) are shown
+# but not fatal (the port's CWARN without -Werror); the standard build keeps
+# -Werror.
+UNIX_COV_MAKE_VARS = $(subst VARIANT=standard BUILD=$(UNIX_BUILD),VARIANT=coverage BUILD=$(UNIX_COV_BUILD),$(UNIX_MAKE_VARS)) \
+	'CWARN=-Wall -Wextra -Wno-unused-parameter -Wpointer-arith -Wdouble-promotion -Wfloat-conversion'
+
+coverage: $(MICROPYTHON_COV)
+
+$(MICROPYTHON_COV): $(MICROPYTHON) FORCE
+	@set -e; mpy=$$($(GET_MPY)); \
+	echo "== unix port (coverage variant) + modssl-rs"; \
+	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/unix" $(UNIX_COV_MAKE_VARS); \
+	if ! cmp -s $(UNIX_COV_BUILD)/micropython $@; then cp -p $(UNIX_COV_BUILD)/micropython $@.tmp && mv -f $@.tmp $@; fi
 	@echo "== built $@"
 
 # ---- tests ------------------------------------------------------------------------
 test: $(MICROPYTHON)
 	@$(MAKE) --no-print-directory cargo-test
 	@$(MAKE) --no-print-directory pytest
+	@$(MAKE) --no-print-directory mp-suite
+
+# MicroPython's own tests/extmod/{ssl,tls}_*.py and tests/multi_net/*{ssl,tls}*.py
+# from the tree the build uses, against our binaries (tests/mpsuite/README.md).
+mp-suite: $(MICROPYTHON_COV)
+	@mpy=$$($(GET_MPY)); cd $(REPO) && $(PYTHON) tests/mpsuite/run.py \
+	    --micropython $(MICROPYTHON) --coverage $(MICROPYTHON_COV) \
+	    --mp-dir "$$mpy" --work $(B)/mpsuite
 
 # The core's unit tests (std, host).  Own target dir: they build with
 # MODSSL_RUSTFLAGS, and sharing target/ with a plain `cargo test` would
@@ -117,6 +150,7 @@ sizes: $(MICROPYTHON)
 # ---- cleaning ---------------------------------------------------------------------
 clean:
 	rm -rf $(UNIX_BUILD) $(MPY_CROSS_BUILD) $(MICROPYTHON) $(B)/demo $(MPY_LIB_STUB) \
+	    $(UNIX_COV_BUILD) $(MICROPYTHON_COV) $(B)/mpsuite \
 	    $(B)/.micropython-tree $(REPO)/target/mpy-host $(REPO)/target/make-test \
 	    $(REPO)/micropython/modssl_rs.h
 

@@ -4,6 +4,7 @@
 // ussl` works too.
 #include "py/runtime.h"
 
+#include "modssl_guard.h"
 #include "modssl_rs.h"
 #include "modssl_shim.h"
 
@@ -58,7 +59,21 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         // As the seed docs say: with only certfile, the key is in it too.
         modssl_context_load_identity(ctx, cert, key != mp_const_none ? key : cert);
     } else if (key != mp_const_none) {
-        mp_raise_ValueError(MP_ERROR_TEXT("key given without cert"));
+        // As MicroPython (its load_cert_chain parses the key, then needs the
+        // certificate): ValueError("invalid key") for bytes that are not a
+        // key, else TypeError for the missing certificate.
+        mp_buffer_info_t k;
+        mp_get_buffer_raise(key, &k, MP_BUFFER_READ);
+        int32_t ret = MODSSL_OUT_OF_MEMORY;
+        MODSSL_GUARDED(ret = modssl_key_check(k.buf, k.len), ret = escape_code);
+        if (ret < 0) {
+            modssl_raise(ret);
+        }
+        size_t len;
+        (void)mp_obj_str_get_data(cert, &len); // TypeError: can't convert 'NoneType' ...
+    }
+    if (args[ARG_ssl_version].u_int != 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("ssl_version: only 0 (TLS 1.2 or 1.3, negotiated)"));
     }
     if (args[ARG_ssl_version].u_int != 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("ssl_version: only 0 (TLS 1.2 or 1.3, negotiated)"));

@@ -63,6 +63,7 @@ mp_obj_t modssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int
     modssl_context_obj_t *self = mp_obj_malloc(modssl_context_obj_t, type);
     #endif
     self->ctx = NULL;
+    self->verify_callback = mp_const_none;
     self->server = protocol == MODSSL_PROTOCOL_TLS_SERVER;
     int32_t ret = MODSSL_OUT_OF_MEMORY;
     MODSSL_GUARDED(ret = modssl_context_new(self->server, &self->ctx), ret = escape_code);
@@ -114,7 +115,15 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
     bool load = dest[0] == MP_OBJ_NULL;
     bool store = !load && dest[1] != MP_OBJ_NULL;
-    if (attr == MP_QSTR_verify_mode) {
+    if (attr == MP_QSTR_verify_callback) {
+        // As MicroPython's module: any callable (or None), stored as given.
+        if (dest[0] == MP_OBJ_NULL) {
+            dest[0] = self->verify_callback;
+        } else if (dest[1] != MP_OBJ_NULL) {
+            self->verify_callback = dest[1];
+            dest[0] = MP_OBJ_NULL;
+        }
+    } else if (attr == MP_QSTR_verify_mode) {
         if (load) {
             check_context(self);
             dest[0] = MP_OBJ_NEW_SMALL_INT(modssl_context_verify_mode(self->ctx));

@@ -35,6 +35,10 @@
 typedef struct _modssl_context_obj_t {
     mp_obj_base_t base;
     modssl_context *ctx;
+    // verify_callback(cert, depth): called with each certificate the peer
+    // sent once our own checks passed; truthy rejects.  None: no callback.
+    // Run by the socket between core calls (docs/design.md, "verify_callback").
+    mp_obj_t verify_callback;
     bool server;
 } modssl_context_obj_t;
 

@@ -95,6 +95,63 @@ static int32_t core_process(modssl_socket_obj_t *o) {
     return ret;
 }
 
+// The context's verify_callback(cert, depth), run between core calls (never
+// inside one: Python may raise, and an nlr jump must not cross Rust frames).
+// The core has verified the peer's chain and made it available; what it
+// queued in the same call has not been sent.  Called, as MicroPython's module
+// does, from the top of the chain the peer sent down to its own certificate
+// (depth 0), each as bytes (DER).  A truthy result or an exception rejects
+// the peer: the connection is released without sending what it had queued
+// (our Finished, a session ticket), so nothing of ours reaches that peer, and
+// the socket raises ValueError(... rejected by verify_callback) from now on
+// (the callback's own exception, if it raised, this time).
+static void run_verify_callback(modssl_socket_obj_t *o) {
+    modssl_context_obj_t *ctx = MP_OBJ_TO_PTR(o->context);
+    if (ctx->verify_callback == mp_const_none || o->conn == NULL) {
+        return;
+    }
+    modssl_conninfo info;
+    int32_t ret = MODSSL_INTERNAL;
+    MODSSL_GUARDED(ret = modssl_conn_info(o->conn, &info), { poison(o, escape_code); ret = escape_code; });
+    if (ret != MODSSL_OK || info.peer_certificates == 0) {
+        return; // not verified yet (or no certificate: nothing to show)
+    }
+    o->verify_callback_done = true;
+    bool reject = false;
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        for (size_t i = info.peer_certificates; i-- > 0 && !reject;) {
+            const uint8_t *der = NULL;
+            size_t len = 0;
+            ret = MODSSL_INTERNAL;
+            if (o->conn != NULL) {
+                MODSSL_GUARDED(ret = modssl_conn_peer_cert(o->conn, i, &der, &len), { poison(o, escape_code); ret = escape_code; });
+            }
+            if (ret != MODSSL_OK) {
+                reject = true; // poisoned, or closed by the callback itself
+                break;
+            }
+            mp_obj_t cert = mp_obj_new_bytes(der, len);
+            mp_obj_t verdict = mp_call_function_2(ctx->verify_callback, cert, MP_OBJ_NEW_SMALL_INT(i));
+            reject = mp_obj_is_true(verdict);
+        }
+        nlr_pop();
+    } else {
+        if (o->last_error == 0) {
+            o->last_error = MODSSL_CERT_REJECTED_BY_CALLBACK;
+        }
+        free_conn(o); // no flush: see above
+        nlr_jump(nlr.ret_val);
+    }
+    if (reject) {
+        if (o->last_error == 0) {
+            o->last_error = MODSSL_CERT_REJECTED_BY_CALLBACK;
+        }
+        free_conn(o);
+        modssl_raise(o->last_error);
+    }
+}
+
 // ---- moving ciphertext ----------------------------------------------------
 
 // Sends what the core has queued.  IO_OK when all is out, IO_WOULD_BLOCK,

@@ -21,6 +21,8 @@ pub mod status;
 pub static modssl_version_string: [u8; 42] = *b"modssl-rs 0.1.0 (rustls 0.23, RustCrypto)\0";
 
 mod api;
+mod compat;
 mod policy;
 pub use api::*;
+pub use compat::*;
 pub use policy::*;
