@@ -7,6 +7,8 @@
 #   make coverage MicroPython's unix coverage variant with our module:
 #                 build/micropython-coverage (for ssl_poll.py / ssl_ioctl.py)
 #   make deps     install what a fresh Debian machine lacks (run by the above)
+#   make cross / qemu / qemu-test / size / rp2 / esp32: microcontroller targets,
+#                 see mk/boards.mk and docs/building.md
 #   make clean    remove build outputs (keeps the MicroPython source and build/venv)
 #   make distclean  remove build/ and target/ entirely
 #
@@ -119,6 +121,7 @@ $(MICROPYTHON_COV): $(MICROPYTHON) FORCE
 test: $(MICROPYTHON)
 	@$(MAKE) --no-print-directory cargo-test
 	@$(MAKE) --no-print-directory pytest
+	@$(MAKE) --no-print-directory qemu-test
 	@$(MAKE) --no-print-directory mp-suite
 
 # MicroPython's own tests/extmod/{ssl,tls}_*.py and tests/multi_net/*{ssl,tls}*.py
@@ -158,3 +161,6 @@ distclean: clean
 	rm -rf $(B) $(REPO)/target
 
 FORCE:
+
+# Microcontroller targets: cross builds, emulated boards, size, board firmware.
+include $(REPO)/mk/boards.mk

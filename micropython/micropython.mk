@@ -1,5 +1,5 @@
 # modssl-rs as a MicroPython user C module, for the make-based ports
-# (unix; qemu untested).  MicroPython includes this file when built with
+# (unix, qemu).  MicroPython includes this file when built with
 #
 #     make -C ports/unix USER_C_MODULES=/path/to/modssl-rs
 #
@@ -12,7 +12,13 @@
 # Settings (make variables; the defaults suit the unix port):
 #   MODSSL_RUSTFLAGS   RUSTFLAGS for the core (default: --cfg modssl_integrated,
 #                      until the core exports its full API without it)
-#   MODSSL_RUST_TARGET a Rust target triple; empty = the host (unix port)
+#   MODSSL_RUST_TARGET a Rust target triple or a target JSON (targets/*.json);
+#                      empty = the host on unix; on qemu the board's default
+#                      (MPS2_AN385: targets/thumbv6m-none-eabi-cas.json, the
+#                      RP2040's code; VIRT_RV32: targets/riscv32imc-unknown-none-elf-cas.json,
+#                      the ESP32-C3's).  Cross targets build with -Zbuild-std.
+#   MODSSL_CROSS_CARGO the cargo for cross targets (default: Debian's rustc-web
+#                      /usr/bin/cargo, whose rust-web-src has the std sources)
 #   MODSSL_CARGO_FEATURES  --features for modssl_rs (default: the crate's)
 #   MODSSL_CARGO_TARGET_DIR  where cargo builds (default: <repo>/target/mpy-<triple|host>)
 #   CARGO              the cargo to run (default: rustup's ~/.cargo/bin/cargo, else PATH's)
@@ -42,9 +48,38 @@ MICROPY_SSL_AXTLS := 0
 # py.mk does not recognise as under $(USER_C_MODULES)/ and leaves whole: the
 # objects go to $(BUILD)//./abs/path/x.o, clear of the executable, however
 # USER_C_MODULES is spelled.
-MODSSL_SRC_C := $(addprefix /.,$(abspath $(sort $(wildcard $(MODSSL_MOD_DIR)/*.c))))
+#
+# Plus the port's hooks (randomness, time, ...): ports/<port>.c, the port
+# being the directory make runs in (ports/unix, ports/qemu).
+MODSSL_PORT ?= $(notdir $(CURDIR))
+MODSSL_PORT_C := $(MODSSL_MOD_DIR)/ports/$(MODSSL_PORT).c
+ifeq ($(wildcard $(MODSSL_PORT_C)),)
+$(error modssl-rs has no hooks for the '$(MODSSL_PORT)' port (no $(MODSSL_PORT_C)): see docs/porting.md for what a port provides)
+endif
+MODSSL_SRC_C := $(addprefix /.,$(abspath $(sort $(wildcard $(MODSSL_MOD_DIR)/*.c)) $(MODSSL_PORT_C)))
 SRC_USERMOD_C += $(MODSSL_SRC_C)
 CFLAGS_USERMOD += -I$(MODSSL_MOD_DIR) -DMICROPY_PY_SSL=0
+
+# ---- the qemu port (tests under emulation) ------------------------------------------
+# CFLAGS_USERMOD goes into the whole build's CFLAGS (py/py.mk), which is what
+# MICROPY_TRACKED_ALLOC needs: py/ and our shim must agree on it.  The Rust
+# archive for these boards is built for a CPU without compare-and-swap
+# (targets/README.md), so the shim provides the __sync_* helpers.
+ifeq ($(MODSSL_PORT),qemu)
+CFLAGS_USERMOD += -DMICROPY_TRACKED_ALLOC=1
+ifeq ($(MODSSL_RUST_TARGET),)
+ifeq ($(QEMU_ARCH),arm)
+MODSSL_RUST_TARGET := $(MODSSL_ROOT)/targets/thumbv6m-none-eabi-cas.json
+else ifeq ($(QEMU_ARCH),riscv32)
+MODSSL_RUST_TARGET := $(MODSSL_ROOT)/targets/riscv32imc-unknown-none-elf-cas.json
+else
+$(error modssl-rs: no default Rust target for qemu QEMU_ARCH='$(QEMU_ARCH)'; set MODSSL_RUST_TARGET)
+endif
+endif
+endif
+ifneq ($(filter %-cas.json,$(MODSSL_RUST_TARGET)),)
+CFLAGS_USERMOD += -DMODSSL_PROVIDE_SYNC_HELPERS=1
+endif
 
 # The objects MicroPython makes of them (the same expression as py/py.mk's).
 MODSSL_OBJ := $(addprefix $(BUILD)/,$(patsubst $(USER_C_MODULES)/%.c,%.o,$(MODSSL_SRC_C)))
@@ -58,8 +93,25 @@ endif
 MODSSL_RUSTFLAGS ?= --cfg modssl_integrated --check-cfg=cfg(modssl_integrated)
 MODSSL_RUST_TARGET ?=
 MODSSL_CARGO_FEATURES ?=
-MODSSL_CARGO_TARGET_DIR ?= $(MODSSL_ROOT)/target/mpy-$(if $(MODSSL_RUST_TARGET),$(MODSSL_RUST_TARGET),host)
-MODSSL_LIB := $(MODSSL_CARGO_TARGET_DIR)/$(if $(MODSSL_RUST_TARGET),$(MODSSL_RUST_TARGET)/)release/libmodssl_rs.a
+# A target JSON is named by its file name without .json (cargo does the same
+# for its output directory); a triple by itself.
+MODSSL_TARGET_NAME := $(patsubst %.json,%,$(notdir $(MODSSL_RUST_TARGET)))
+MODSSL_CARGO_TARGET_DIR ?= $(MODSSL_ROOT)/target/mpy-$(if $(MODSSL_RUST_TARGET),$(MODSSL_TARGET_NAME),host)
+MODSSL_LIB := $(MODSSL_CARGO_TARGET_DIR)/$(if $(MODSSL_RUST_TARGET),$(MODSSL_TARGET_NAME)/)release/libmodssl_rs.a
+
+# Cross targets: rustup cannot add targets here, so the core and alloc are
+# built from source (-Zbuild-std, RUSTC_BOOTSTRAP=1) with Debian's rustc-web
+# 1.96, whose rust-web-src package has the sources; its rustc is named
+# explicitly, since rustup's proxy comes first on PATH.
+ifneq ($(MODSSL_RUST_TARGET),)
+MODSSL_CROSS_CARGO ?= $(firstword $(wildcard /usr/bin/cargo) $(CARGO))
+MODSSL_CARGO_RUN := RUSTC_BOOTSTRAP=1 $(if $(wildcard $(dir $(MODSSL_CROSS_CARGO))rustc),RUSTC='$(dir $(MODSSL_CROSS_CARGO))rustc') '$(MODSSL_CROSS_CARGO)'
+MODSSL_CARGO_TARGET_ARGS := -Zbuild-std=core,alloc \
+    $(if $(filter %.json,$(MODSSL_RUST_TARGET)),-Zjson-target-spec --target '$(abspath $(MODSSL_RUST_TARGET))',--target $(MODSSL_RUST_TARGET))
+else
+MODSSL_CARGO_RUN := '$(CARGO)'
+MODSSL_CARGO_TARGET_ARGS :=
+endif
 
 # `cargo rustc --crate-type staticlib` rather than `cargo build`: the crate
 # also declares an rlib, and with both kinds rustc skips LTO for the
@@ -70,11 +122,10 @@ MODSSL_LIB := $(MODSSL_CARGO_TARGET_DIR)/$(if $(MODSSL_RUST_TARGET),$(MODSSL_RUS
 # it leaves the archive untouched when nothing changed, so make relinks only
 # when the core really changed.  `+` passes make's jobserver to cargo.
 $(MODSSL_LIB): FORCE
-	$(ECHO) "CARGO modssl_rs$(if $(MODSSL_RUST_TARGET), ($(MODSSL_RUST_TARGET)))"
+	$(ECHO) "CARGO modssl_rs$(if $(MODSSL_RUST_TARGET), ($(MODSSL_TARGET_NAME)))"
 	+$(Q)RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR='$(MODSSL_CARGO_TARGET_DIR)' \
-	    '$(CARGO)' rustc --release --quiet -p modssl_rs --crate-type staticlib \
-	    --manifest-path '$(MODSSL_ROOT)/Cargo.toml' \
-	    $(if $(MODSSL_RUST_TARGET),--target $(MODSSL_RUST_TARGET)) \
+	    $(MODSSL_CARGO_RUN) rustc --release --quiet -p modssl_rs --crate-type staticlib \
+	    --manifest-path '$(MODSSL_ROOT)/Cargo.toml' $(MODSSL_CARGO_TARGET_ARGS) \
 	    $(if $(MODSSL_CARGO_FEATURES),--features '$(MODSSL_CARGO_FEATURES)')
 
 # ---- the generated header (the only contract between Rust and C) ------------
@@ -106,17 +157,48 @@ ifneq ($(PROG),)
 # the prerequisites of the recipe's own rule come first); LDFLAGS_USERMOD
 # lands after the objects as well, before -lm/-lpthread/-ldl.
 MODSSL_LINK_TARGET := $(BUILD)/$(PROG)
+MODSSL_LINK_LIB := $(MODSSL_LIB)
 LDFLAGS_USERMOD += $(MODSSL_LIB)
 else
 # Bare-metal make ports (qemu): `$(CC) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)`, so
 # LDFLAGS would come before the objects; append to LIBS for the firmware
 # link only (a target-specific append survives the port's later `LIBS =`).
-# UNTESTED: needs MODSSL_RUST_TARGET (e.g. thumbv7m-none-eabi) and the port
-# hooks for that port in the shim.
+# The archive keeps compiler_builtins here: the qemu port links with
+# -nostdlib (libgcc only), and the core's __aeabi_memcpy & co. come from it.
+# The shim's guard needs setjmp/longjmp, which the C library has: the Arm
+# board links no libc at all, so its newlib libc.a is named after the core
+# (only setjmp.o is taken from it).  VIRT_RV32 links picolibc already.
+#
+# On Arm the core's objects carry .ARM.exidx (EHABI "cannot unwind")
+# entries, which the qemu port's linker script does not place: the orphan
+# section then overlaps .data's load address.  Nothing unwinds (panic =
+# abort), so the firmware links a copy of the archive without them.
 MODSSL_LINK_TARGET := $(BUILD)/firmware.elf
-$(MODSSL_LINK_TARGET): LIBS += $(MODSSL_LIB)
+ifeq ($(QEMU_ARCH),arm)
+MODSSL_LINK_LIB := $(BUILD)/modssl/libmodssl_rs.a
+$(MODSSL_LINK_LIB): $(MODSSL_LIB)
+	$(Q)$(MKDIR) -p $(dir $@)
+	$(Q)$(OBJCOPY) -R .ARM.exidx -R '.ARM.exidx.*' -R '.rel.ARM.exidx*' -R .ARM.extab -R '.ARM.extab.*' $< $@
+$(MODSSL_LINK_TARGET): LIBS += $(MODSSL_LINK_LIB) $(shell $(CC) $(CFLAGS) -print-file-name=libc.a)
+else
+MODSSL_LINK_LIB := $(MODSSL_LIB)
+$(MODSSL_LINK_TARGET): LIBS += $(MODSSL_LINK_LIB)
 endif
-$(MODSSL_LINK_TARGET): $(MODSSL_LIB)
+endif
+$(MODSSL_LINK_TARGET): $(MODSSL_LINK_LIB)
 
 FORCE:
 .PHONY: FORCE
+
+# ---- stale frozen code ------------------------------------------------------------
+# MicroPython's makemanifest.py regenerates frozen_content.c only when frozen
+# code changed, but the qstr numbers inside it follow the firmware's whole
+# qstr list, which grows when our sources gain a qstr; the stale file then
+# fails to compile ("redeclaration of enumerator MP_QSTR_...").  Drop it when
+# the qstr list changed.
+MODSSL_FROZEN_STAMP := $(BUILD)/modssl/frozen-qstr.stamp
+$(BUILD)/frozen_content.c: $(MODSSL_FROZEN_STAMP)
+$(MODSSL_FROZEN_STAMP): $(BUILD)/genhdr/qstrdefs.generated.h
+	$(Q)rm -f $(BUILD)/frozen_content.c
+	$(Q)$(MKDIR) -p $(dir $@)
+	$(Q)touch $@

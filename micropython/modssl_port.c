@@ -1,6 +1,8 @@
-// The services the Rust core asks of the port (modssl_rs/src/port.rs):
-// memory on MicroPython's heap, the current allocation owner, the panic
-// escape, randomness and time.  Randomness and time differ per port.
+// The services the Rust core asks of the port (modssl_rs/src/port.rs) that
+// are the same on every port: memory on MicroPython's heap, the current
+// allocation owner, the panic escape, and the __sync_* helpers for CPUs
+// without compare-and-swap.  Randomness and time differ per port and live
+// in ports/<port>.c.
 #include <string.h>
 
 #include "py/mpconfig.h"
@@ -67,76 +69,62 @@ MP_NORETURN void modssl_port_panic_escape(int32_t code) {
     longjmp(g->jb, 1);
 }
 
-// ---- randomness -----------------------------------------------------------
-#if defined(__unix__)
-#include <errno.h>
-#include <sys/random.h>
-
-int32_t modssl_port_random(uint8_t *buf, size_t len) {
-    while (len > 0) {
-        ssize_t n = getrandom(buf, len, 0);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -1;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-#else
-// Each bare-metal port provides modssl_port_random() in its own file.
-#endif
-
-// ---- time -----------------------------------------------------------------
-#if defined(__unix__)
-#include <stdlib.h>
-#include <time.h>
-
-int64_t modssl_port_time(void) {
-    // MODSSL_FAKE_TIME lets tests pin the clock (validity-date tests).
-    const char *fake = getenv("MODSSL_FAKE_TIME");
-    if (fake != NULL && *fake) {
-        return strtoll(fake, NULL, 10);
-    }
-    return (int64_t)time(NULL);
-}
-#endif
+// ---- randomness and time --------------------------------------------------
+// modssl_port_random() and modssl_port_time() differ per port: each port's
+// file under ports/ provides them (ports/unix.c, ports/qemu.c, ports/rp2.c,
+// ports/esp32.c; docs/porting.md).
 
 // ---- atomics for targets without compare-and-swap --------------------------
 // thumbv6m (RP2040) and riscv32imc (ESP32-C3) have no CAS; their target
 // JSON sets "atomic-cas": true so that rustls' Arc compiles, and LLVM calls
 // these helpers, which MicroPython's atomic sections make safe (IRQs off, and
 // on the dual-core RP2040 a spin lock as well).
+//
+// The set is what LLVM emits for Rust's atomics on such a target: compare-
+// and-swap, swap and the fetch-and-op family, for 1-, 2- and 4-byte values
+// (the core uses AtomicBool as well as AtomicUsize).  The prototypes are
+// GCC's own for these builtin names (unsigned char/short/int), or
+// -Werror=builtin-declaration-mismatch rejects them.  Unused ones are
+// dropped by --gc-sections.
 #if MODSSL_PROVIDE_SYNC_HELPERS
-unsigned int __sync_val_compare_and_swap_4(volatile void *p, unsigned int expected, unsigned int desired) {
-    volatile unsigned int *q = p;
-    mp_uint_t st = MICROPY_BEGIN_ATOMIC_SECTION();
-    unsigned int v = *q;
-    if (v == expected) {
-        *q = desired;
+#define MODSSL_SYNC_CAS(N, T) \
+    T __sync_val_compare_and_swap_##N(volatile void *p, T expected, T desired) { \
+        volatile T *q = p; \
+        mp_uint_t st = MICROPY_BEGIN_ATOMIC_SECTION(); \
+        T v = *q; \
+        if (v == expected) { \
+            *q = desired; \
+        } \
+        MICROPY_END_ATOMIC_SECTION(st); \
+        return v; \
+    } \
+    T __sync_lock_test_and_set_##N(volatile void *p, T x) { \
+        volatile T *q = p; \
+        mp_uint_t st = MICROPY_BEGIN_ATOMIC_SECTION(); \
+        T v = *q; \
+        *q = x; \
+        MICROPY_END_ATOMIC_SECTION(st); \
+        return v; \
     }
-    MICROPY_END_ATOMIC_SECTION(st);
-    return v;
-}
+#define MODSSL_SYNC_OP(NAME, N, T, EXPR) \
+    T __sync_fetch_and_##NAME##_##N(volatile void *p, T x) { \
+        volatile T *q = p; \
+        mp_uint_t st = MICROPY_BEGIN_ATOMIC_SECTION(); \
+        T v = *q; \
+        *q = (T)(EXPR); \
+        MICROPY_END_ATOMIC_SECTION(st); \
+        return v; \
+    }
+#define MODSSL_SYNC_ALL(N, T) \
+    MODSSL_SYNC_CAS(N, T) \
+    MODSSL_SYNC_OP(add, N, T, v + x) \
+    MODSSL_SYNC_OP(sub, N, T, v - x) \
+    MODSSL_SYNC_OP(and, N, T, v & x) \
+    MODSSL_SYNC_OP(or, N, T, v | x) \
+    MODSSL_SYNC_OP(xor, N, T, v ^ x) \
+    MODSSL_SYNC_OP(nand, N, T, ~(v & x))
 
-unsigned int __sync_fetch_and_add_4(volatile void *p, unsigned int x) {
-    volatile unsigned int *q = p;
-    mp_uint_t st = MICROPY_BEGIN_ATOMIC_SECTION();
-    unsigned int v = *q;
-    *q = v + x;
-    MICROPY_END_ATOMIC_SECTION(st);
-    return v;
-}
-
-unsigned int __sync_fetch_and_sub_4(volatile void *p, unsigned int x) {
-    volatile unsigned int *q = p;
-    mp_uint_t st = MICROPY_BEGIN_ATOMIC_SECTION();
-    unsigned int v = *q;
-    *q = v - x;
-    MICROPY_END_ATOMIC_SECTION(st);
-    return v;
-}
+MODSSL_SYNC_ALL(1, unsigned char)
+MODSSL_SYNC_ALL(2, unsigned short)
+MODSSL_SYNC_ALL(4, unsigned int)
 #endif

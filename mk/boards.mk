@@ -1,0 +1,122 @@
+# Microcontroller targets, included by the top-level Makefile (which defines
+# REPO, B, GET_MPY, PYTHON, MPY_LIB_STUB, SUBJOBS, QUIET).
+#
+#   make cross       the core for RP2040, RP2350, ESP32-C3, ESP32-C6
+#   make cross-xtensa  ... for ESP32/S2/S3 (Espressif's Rust toolchain)
+#   make qemu        MicroPython's qemu port with our module: the MPS2_AN385
+#                    board running the RP2040's thumbv6m code, VIRT_RV32 the
+#                    ESP32-C3's riscv32imc code
+#   make qemu-test   TLS 1.3/1.2 handshakes on both boards, then the pytest
+#                    suite in --device mode on MPS2_AN385 over its UART pty
+#   make size        flash and static RAM the module adds, by component
+#   make rp2 BOARD=RPI_PICO_W MICROPY_DIR=...        firmware (pico-sdk)
+#   make esp32 BOARD=ESP32_GENERIC_C3 MICROPY_DIR=... firmware (ESP-IDF)
+# docs/building.md has the details per board.
+
+.PHONY: cross-deps cross cross-xtensa qemu qemu-test size rp2 esp32
+
+CROSS_DEPS := $(B)/.cross-deps.stamp
+$(CROSS_DEPS): $(REPO)/scripts/cross-deps.sh
+	$(REPO)/scripts/cross-deps.sh
+	@mkdir -p $(@D) && touch $@
+cross-deps: $(CROSS_DEPS)
+
+# ---- cross builds of the core ---------------------------------------------------------
+# RP2040 and ESP32-C3 have no compare-and-swap: their target JSONs claim it
+# (targets/README.md) and the shim provides the __sync_* helpers.
+CROSS_TARGETS := \
+	$(REPO)/targets/thumbv6m-none-eabi-cas.json \
+	thumbv8m.main-none-eabihf \
+	$(REPO)/targets/riscv32imc-unknown-none-elf-cas.json \
+	riscv32imac-unknown-none-elf
+
+cross: $(CROSS_DEPS)
+	@set -e; for t in $(CROSS_TARGETS); do \
+	    case $$t in \
+	        *thumbv6m*) what="RP2040 (Pico, Pico W)";; \
+	        *thumbv8m*) what="RP2350 (Pico 2, Pico 2 W; Arm cores)";; \
+	        *riscv32imc-*) what="ESP32-C3";; \
+	        *riscv32imac*) what="ESP32-C6, RP2350 RISC-V cores";; \
+	    esac; \
+	    echo "== $$(basename $$t .json): $$what"; \
+	    lib=$$($(REPO)/scripts/cross-build.sh $$t); \
+	    ls -l $$lib | awk '{print "   " $$5 " bytes  " $$9}'; \
+	done
+	@echo "== Xtensa (ESP32, ESP32-S2, ESP32-S3): not built here; 'make cross-xtensa' with Espressif's Rust toolchain"
+
+# Xtensa needs Espressif's fork of Rust/LLVM (upstream LLVM has no usable
+# Xtensa backend: Debian's rustc 1.96 stops with a data-layout mismatch).
+ESP_CARGO = $(shell rustup which --toolchain esp cargo 2>/dev/null)
+XTENSA_TARGET ?= xtensa-esp32-none-elf
+cross-xtensa:
+	@if [ -z "$(ESP_CARGO)" ]; then \
+	    echo "make cross-xtensa: Espressif's Rust toolchain ('esp') is not installed."; \
+	    echo "  The ESP32, ESP32-S2 and ESP32-S3 are Xtensa CPUs, which only Espressif's fork"; \
+	    echo "  of Rust/LLVM can target.  Install it with espup:"; \
+	    echo "      cargo install espup && espup install     # adds the 'esp' rustup toolchain"; \
+	    echo "      . \$$HOME/export-esp.sh"; \
+	    echo "  and, for firmware, ESP-IDF v5.x (https://docs.espressif.com/projects/esp-idf/)."; \
+	    echo "  Then: make cross-xtensa [XTENSA_TARGET=xtensa-esp32s3-none-elf]"; \
+	    echo "  The RISC-V ESP32s (C3, C6) need none of this: make cross."; \
+	    exit 1; \
+	fi
+	@echo "== $(XTENSA_TARGET) (Espressif toolchain: $(ESP_CARGO))"
+	@MODSSL_CROSS_CARGO=$(ESP_CARGO) $(REPO)/scripts/cross-build.sh $(XTENSA_TARGET)
+
+# ---- MicroPython's qemu port with our module -------------------------------------------
+QEMU_BOARDS := MPS2_AN385 VIRT_RV32
+QEMU_FIRMWARE := $(foreach b,$(QEMU_BOARDS),$(B)/qemu-$(b)/firmware.elf)
+# No frozen modules (the default manifest wants micropython-lib's unittest).
+QEMU_COMMON_VARS = FROZEN_MANIFEST= MPY_LIB_DIR=$(MPY_LIB_STUB) MICROPY_PY_SSL=0
+# Debian's riscv64-unknown-elf gcc 12 has rv32 multilibs for rv32imac, not
+# for the port's default rv32imac_zicsr (misc/micropython-ssl-facts.md).
+QEMU_RV32_VARS = RV32_ARCH=rv32imac AFLAGS="-mabi=ilp32 -march=rv32imac -misa-spec=2.2"
+QEMU_RV32_CFLAGS = -misa-spec=2.2
+
+qemu: $(QEMU_FIRMWARE)
+
+# $(1): board, $(2): build dir, $(3): with the module (1) or not (empty).
+# A different MicroPython tree than last time starts the build dir afresh.
+define qemu_build
+	@set -e; mpy=$$($(GET_MPY)); \
+	if [ -f $(2)/.tree ] && [ "$$(cat $(2)/.tree)" != "$$mpy" ]; then rm -rf $(2); fi; \
+	mkdir -p $(2) $(MPY_LIB_STUB); echo "$$mpy" > $(2)/.tree; \
+	[ -f $(MPY_LIB_STUB)/README.md ] || echo "Stand-in for micropython-lib." > $(MPY_LIB_STUB)/README.md; \
+	echo "== qemu port $(1)$(if $(3), + modssl-rs, (without modssl-rs))"; \
+	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/qemu" BOARD=$(1) BUILD=$(2) $(QEMU_COMMON_VARS) \
+	    $(if $(3),USER_C_MODULES=$(REPO),USER_C_MODULES=) \
+	    $(if $(filter VIRT_RV32,$(1)),$(QEMU_RV32_VARS) CFLAGS_EXTRA="$(QEMU_RV32_CFLAGS)$(if $(3),, -DMICROPY_TRACKED_ALLOC=1)",$(if $(3),,CFLAGS_EXTRA=-DMICROPY_TRACKED_ALLOC=1))
+endef
+
+$(B)/qemu-%/firmware.elf: $(B)/.deps.stamp $(CROSS_DEPS) FORCE
+	$(call qemu_build,$*,$(B)/qemu-$*,1)
+
+$(B)/qemu-base-%/firmware.elf: $(CROSS_DEPS) FORCE
+	$(call qemu_build,$*,$(B)/qemu-base-$*,)
+
+# TLS on both boards (tests/test_qemu.py), then the pytest suite against the
+# MPS2_AN385 board as a "device" over its UART pty with mpremote: the same
+# path as `pytest tests --device /dev/ttyACM0` on a Pico W.
+QEMU_PYTEST_ARGS ?= -q
+qemu-test: $(QEMU_FIRMWARE)
+	cd $(REPO) && MODSSL_QEMU_TESTS=1 $(PYTHON) -m pytest tests/test_qemu.py $(QEMU_PYTEST_ARGS)
+	@cat $(B)/qemu-report.txt
+	@echo "== pytest --device on the emulated MPS2_AN385 (mpremote over the qemu UART pty)"
+	cd $(REPO)/tests && $(PYTHON) -m helpers.qemu MPS2_AN385 -- \
+	    $(PYTHON) -m pytest $(REPO)/tests --device {pty} $(QEMU_PYTEST_ARGS) -p no:cacheprovider -p qemu_device_plugin
+
+# ---- size ----------------------------------------------------------------------------------
+size: $(QEMU_FIRMWARE) $(B)/qemu-base-MPS2_AN385/firmware.elf $(B)/qemu-base-VIRT_RV32/firmware.elf
+	@python3 $(REPO)/scripts/size-report.py "thumbv6m (RP2040 code) in qemu MPS2_AN385" \
+	    $(B)/qemu-MPS2_AN385/firmware.elf $(B)/qemu-base-MPS2_AN385/firmware.elf arm-none-eabi- \
+	    $$(find $(B)/qemu-MPS2_AN385 -path '*/micropython/*' -name '*.o')
+	@python3 $(REPO)/scripts/size-report.py "riscv32imc (ESP32-C3 code) in qemu VIRT_RV32" \
+	    $(B)/qemu-VIRT_RV32/firmware.elf $(B)/qemu-base-VIRT_RV32/firmware.elf riscv64-unknown-elf- \
+	    $$(find $(B)/qemu-VIRT_RV32 -path '*/micropython/*' -name '*.o')
+
+# ---- firmware for real boards ---------------------------------------------------------------
+# They take the user's full MicroPython checkout (with its submodules) and
+# never download it; scripts/board-firmware.sh checks for the SDKs and says
+# exactly what is missing.
+rp2 esp32:
+	@$(REPO)/scripts/board-firmware.sh $@ "$(BOARD)" "$(MICROPY_DIR)" $(B)

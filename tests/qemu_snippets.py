@@ -1,0 +1,138 @@
+"""MicroPython code run on the emulated boards (tests/test_qemu.py).
+
+The qemu port has no network: a client and a server run inside one
+interpreter over an in-memory stream pair (``End``, an ``io.IOBase``
+subclass with readinto/write/ioctl), both non-blocking, and the script
+alternates between them until the handshake and the data exchange are done.
+"""
+
+PIPE = r'''
+import io, gc, tls, time, hashlib, binascii, modssl_qemu
+
+class Buf:
+    def __init__(self):
+        self.b = bytearray()
+
+class End(io.IOBase):
+    # One end of an in-memory duplex stream; readinto gives None (EAGAIN)
+    # when nothing is queued, as a non-blocking socket would.
+    def __init__(self, rx, tx):
+        self.rx = rx
+        self.tx = tx
+        self.closed = False
+    def readinto(self, buf):
+        n = min(len(buf), len(self.rx.b))
+        if n == 0:
+            return None
+        buf[:n] = self.rx.b[:n]
+        self.rx.b = self.rx.b[n:]
+        return n
+    def write(self, buf):
+        self.tx.b.extend(buf)
+        return len(buf)
+    def ioctl(self, req, arg):
+        return 0
+    def setblocking(self, flag):
+        pass
+    def close(self):
+        self.closed = True
+
+def pair():
+    a, b = Buf(), Buf()
+    return End(a, b), End(b, a)
+
+def pattern(n, seed):
+    out = bytearray(n)
+    x = seed
+    for i in range(n):
+        x = (x * 1103515245 + 12345) & 0x7fffffff
+        out[i] = x >> 16 & 0xff
+    return out
+
+def hexdigest(b):
+    return binascii.hexlify(hashlib.sha256(b).digest()).decode()
+'''
+
+RUN = r'''
+SIDE = {"c": 0, "s": 0}
+STACK = {"c": 0, "s": 0}
+PAINT = 0
+
+def call(side, f, *args):
+    # Times (and optionally stack-measures) one call into one side.
+    if PAINT:
+        modssl_qemu.stack_paint(PAINT)
+    t0 = time.ticks_us()
+    r = f(*args)
+    SIDE[side] += time.ticks_diff(time.ticks_us(), t0)
+    if PAINT:
+        STACK[side] = max(STACK[side], modssl_qemu.stack_peak())
+    return r
+
+def handshake_and_exchange(tag, version, cert, key, ca, nbytes, paint):
+    global PAINT
+    PAINT = paint
+    for k in SIDE:
+        SIDE[k] = 0
+        STACK[k] = 0
+    cctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    cctx.verify_mode = tls.CERT_REQUIRED
+    cctx.load_verify_locations(cadata=ca)
+    sctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(cert, key)
+    if version:
+        cctx.maximum_version = version
+        cctx.minimum_version = version
+    ce, se = pair()
+    c = cctx.wrap_socket(ce, server_hostname="localhost", do_handshake_on_connect=False)
+    s = sctx.wrap_socket(se, server_side=True, do_handshake_on_connect=False)
+    up = pattern(nbytes, 1)
+    down = pattern(nbytes, 2)
+    # The client's first write drives its side of the handshake; the
+    # server's reads drive the other.  Each returns None until it can go on.
+    sent = 0
+    got = bytearray()
+    rounds = 0
+    hs_c = hs_s = None
+    while len(got) < nbytes:
+        rounds += 1
+        if rounds > 400:
+            raise RuntimeError("no progress")
+        if sent < nbytes:
+            n = call("c", c.write, up[sent:sent + 1024])
+            if n:
+                if hs_c is None:
+                    hs_c = SIDE["c"]
+                sent += n
+        r = call("s", s.read, 2048)
+        if r:
+            if hs_s is None:
+                hs_s = SIDE["s"]
+            got.extend(r)
+    # And back: the server echoes a different pattern.
+    sent = 0
+    back = bytearray()
+    while len(back) < nbytes:
+        rounds += 1
+        if rounds > 800:
+            raise RuntimeError("no progress back")
+        if sent < nbytes:
+            n = call("s", s.write, down[sent:sent + 1024])
+            if n:
+                sent += n
+        r = call("c", c.read, 2048)
+        if r:
+            back.extend(r)
+    print(tag, "VERSION", c.version(), s.version())
+    cip = c.cipher()
+    print(tag, "CIPHER", cip[0] if isinstance(cip, tuple) else cip)
+    print(tag, "UP", hexdigest(got) == hexdigest(up), len(got))
+    print(tag, "DOWN", hexdigest(back) == hexdigest(down), len(back))
+    if paint:
+        print(tag, "STACK", STACK["c"], STACK["s"])
+    else:
+        print(tag, "HS_US", hs_c, hs_s)
+    c.close()
+    s.close()
+    gc.collect()
+'''

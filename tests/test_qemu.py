@@ -1,0 +1,161 @@
+"""TLS on the microcontrollers' instruction sets, under emulation.
+
+MicroPython's qemu port built with our module (``make qemu``):
+
+* MPS2_AN385, a Cortex-M3 running the core built for thumbv6m, the exact
+  code an RP2040 (Pico W) runs;
+* VIRT_RV32, running the core built for riscv32imc, the ESP32-C3's code.
+
+The port has no network, so a client and a server run in one interpreter
+over an in-memory stream pair (tests/qemu_snippets.py): TLS 1.3 and 1.2
+handshakes with certificate verification (ECDSA P-256 and RSA-2048 server
+keys, chains to a P-256 root), then 3000 bytes each way, checked by hash.
+qemu runs with ``-icount shift=0``: one instruction per nanosecond of virtual
+time, so ``time.ticks_us()`` on the board counts thousands of instructions.
+Peak stack is measured by painting the C stack before each call into a
+side (``modssl_qemu.stack_paint``).  Results go to build/qemu-report.txt.
+
+Run by ``make qemu-test`` (part of ``make test``), which sets MODSSL_QEMU_TESTS=1.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers.qemu import BOARDS, QemuBoard, firmware_path
+from qemu_snippets import PIPE, RUN
+
+REPO = Path(__file__).resolve().parents[1]
+REPORT = REPO / "build" / "qemu-report.txt"
+
+pytestmark = [
+    pytest.mark.host_only,
+    pytest.mark.skipif(os.environ.get("MODSSL_QEMU_TESTS") != "1",
+                       reason="emulated boards: run `make qemu-test` (sets MODSSL_QEMU_TESTS=1)"),
+]
+
+CASES = [("p256", 0x0304), ("p256", 0x0303), ("rsa", 0x0304), ("rsa", 0x0303)]
+NBYTES = 3000
+
+
+def mpremote_run(pty: str, script: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mpremote", "connect", pty, "run", str(script)],
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module", params=list(BOARDS))
+def board(request):
+    fw = firmware_path(request.param)
+    if not fw.exists():
+        pytest.fail(f"{fw} missing: run `make qemu`")
+    b = QemuBoard(request.param, fw)
+    b.start()
+    time.sleep(0.3)
+    yield b
+    b.stop()
+
+
+def _script(certs, body: str) -> str:
+    return PIPE + RUN + body
+
+
+def _case_code(certs, tag, kind, version, paint, when=None):
+    leaf = certs[kind]
+    when = int(time.time()) if when is None else when
+    return (f"modssl_qemu.set_time({when})\n"
+            f"handshake_and_exchange({tag!r}, {version}, {leaf.chain.data!r}, {leaf.key.pem.data!r}, "
+            f"{certs.root.cert.pem.data!r}, {NBYTES}, {paint})\n")
+
+
+def _parse(out: str) -> dict[str, dict[str, list[str]]]:
+    res: dict[str, dict[str, list[str]]] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 3:
+            res.setdefault(parts[0], {})[parts[1]] = parts[2:]
+    return res
+
+
+def test_handshakes_and_data(board, certs, tmp_path):
+    """TLS 1.3 and 1.2, ECDSA P-256 and RSA-2048, verified, 3000 bytes each way."""
+    body = ""
+    for kind, version in CASES:
+        tag = f"{kind}-{'1.3' if version == 0x0304 else '1.2'}"
+        body += _case_code(certs, tag, kind, version, 0)
+        body += _case_code(certs, tag + "-stack", kind, version, 65536)
+    script = tmp_path / "hs.py"
+    script.write_text(_script(certs, body))
+    t0 = time.monotonic()
+    p = mpremote_run(board.pty, script)
+    wall = time.monotonic() - t0
+    assert p.returncode == 0 and "Traceback" not in p.stdout, p.stdout + p.stderr
+    res = _parse(p.stdout)
+
+    lines = [f"== {board.board}: {board.description} (qemu -icount shift=0; {wall:.0f} s wall)",
+             f"   {'case':<9} {'version':<8} {'cipher suite':<40} {'client Minstr':>13} {'server Minstr':>13}"
+             f" {'client stack':>12} {'server stack':>12}"]
+    for kind, version in CASES:
+        tag = f"{kind}-{'1.3' if version == 0x0304 else '1.2'}"
+        r, rs = res.get(tag), res.get(tag + "-stack")
+        assert r and rs, f"{tag}: no result\n{p.stdout}"
+        want = "TLSv1.3" if version == 0x0304 else "TLSv1.2"
+        assert r["VERSION"] == [want, want], (tag, r)
+        assert r["UP"] == ["True", str(NBYTES)] and r["DOWN"] == ["True", str(NBYTES)], (tag, r)
+        assert rs["UP"][0] == "True" and rs["DOWN"][0] == "True", (tag, rs)
+        if kind == "p256":
+            assert "ECDSA" in r["CIPHER"][0] or version == 0x0304, r
+        else:
+            assert "RSA" in r["CIPHER"][0] or version == 0x0304, r
+        c_us, s_us = (int(x) for x in r["HS_US"])
+        c_st, s_st = (int(x) for x in rs["STACK"])
+        assert 0 < c_st < 65536 and 0 < s_st < 65536, rs
+        # 1 us of virtual time = 1000 instructions (icount shift=0).
+        lines.append(f"   {kind:<9} {want:<8} {r['CIPHER'][0]:<40} {c_us / 1000:>13.1f} {s_us / 1000:>13.1f}"
+                     f" {c_st:>12,} {s_st:>12,}")
+    lines.append("   Minstr: millions of instructions for that side's handshake (its calls into the"
+                 " module, up to its first application data), from time.ticks_us() under -icount.")
+    lines.append("   stack: peak C stack below the Python call site of the module call (shim + core),"
+                 " by stack painting.")
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    mode = "a" if REPORT.exists() and board.board != list(BOARDS)[0] else "w"
+    with REPORT.open(mode) as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def test_verification_failures(board, certs, tmp_path):
+    """Clock not set, then a wrong host name: the client refuses, as on a board."""
+    leaf = certs["p256"]
+    body = f'''
+modssl_qemu.set_time(-1)
+for name, when in (("NOCLOCK", None), ("WRONGHOST", {int(time.time())})):
+    if when:
+        modssl_qemu.set_time(when)
+    cctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    cctx.load_verify_locations(cadata={certs.root.cert.pem.data!r})
+    sctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain({leaf.chain.data!r}, {leaf.key.pem.data!r})
+    ce, se = pair()
+    host = "localhost" if name == "NOCLOCK" else "example.com"
+    c = cctx.wrap_socket(ce, server_hostname=host, do_handshake_on_connect=False)
+    s = sctx.wrap_socket(se, server_side=True, do_handshake_on_connect=False)
+    try:
+        for i in range(50):
+            c.write(b"x")
+            s.read(10)
+        print(name, "NOERROR")
+    except Exception as e:
+        print(name, "EXC", type(e).__name__, repr(e.args))
+'''
+    script = tmp_path / "bad.py"
+    script.write_text(_script(certs, body))
+    p = mpremote_run(board.pty, script)
+    res = {ln.split()[0]: ln for ln in p.stdout.splitlines() if ln.split()}
+    assert "NOCLOCK" in res and "EXC" in res["NOCLOCK"], p.stdout + p.stderr
+    assert "clock" in res["NOCLOCK"].lower() or "time" in res["NOCLOCK"].lower(), res["NOCLOCK"]
+    assert "WRONGHOST" in res and "EXC" in res["WRONGHOST"], p.stdout + p.stderr
