@@ -21,7 +21,7 @@ static void set_socket_timeout(mp_obj_t sock, mp_obj_t timeout) {
 static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_sock, ARG_server_side, ARG_key, ARG_cert, ARG_cert_reqs, ARG_cadata,
            ARG_server_hostname, ARG_do_handshake, ARG_keyfile, ARG_certfile, ARG_timeout,
-           ARG_ca_certs, ARG_ssl_version };
+           ARG_ca_certs, ARG_ssl_version, ARG_saved_session };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_sock, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_server_side, MP_ARG_BOOL, {.u_bool = false} },
@@ -38,11 +38,24 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         // Pycom's names: CA certificates as a path (or bytes); protocol 0.
         { MP_QSTR_ca_certs, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_ssl_version, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 0} },
+        // Pycom's: resume the session of an earlier connection (ssl.save_session).
+        { MP_QSTR_saved_session, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
 
     bool server_side = args[ARG_server_side].u_bool;
+    if (args[ARG_saved_session].u_obj != mp_const_none) {
+        // The session lives in the context that made it: wrap with that one
+        // (its keys, CAs and verify mode; the other arguments are ignored).
+        mp_obj_t ctx_obj, hostname;
+        modssl_session_unpack(args[ARG_saved_session].u_obj, &ctx_obj, &hostname);
+        if (args[ARG_server_hostname].u_obj != mp_const_none) {
+            hostname = args[ARG_server_hostname].u_obj;
+        }
+        return modssl_socket_wrap(MP_OBJ_TO_PTR(ctx_obj), args[ARG_sock].u_obj, false,
+            args[ARG_do_handshake].u_bool, hostname);
+    }
     mp_obj_t ctx_obj = modssl_context_create(&modssl_ssl_context_type,
         server_side ? MODSSL_PROTOCOL_TLS_SERVER : MODSSL_PROTOCOL_TLS_CLIENT, args[ARG_cert_reqs].u_int);
     modssl_context_obj_t *ctx = MP_OBJ_TO_PTR(ctx_obj);
@@ -71,9 +84,6 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         }
         size_t len;
         (void)mp_obj_str_get_data(cert, &len); // TypeError: can't convert 'NoneType' ...
-    }
-    if (args[ARG_ssl_version].u_int != 0) {
-        mp_raise_ValueError(MP_ERROR_TEXT("ssl_version: only 0 (TLS 1.2 or 1.3, negotiated)"));
     }
     if (args[ARG_ssl_version].u_int != 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("ssl_version: only 0 (TLS 1.2 or 1.3, negotiated)"));
@@ -145,6 +155,12 @@ static mp_obj_t ssl_create_default_context(size_t n_args, const mp_obj_t *pos_ar
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_create_default_context_obj, 0, ssl_create_default_context);
 
+// save_session(ssl_sock): Pycom's; a handle to resume the session later.
+static mp_obj_t ssl_save_session(mp_obj_t sock) {
+    return modssl_session_of(sock);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(ssl_save_session_obj, ssl_save_session);
+
 // mem_info(): (connections, heap bytes their TLS state holds, bytes in use).
 static mp_obj_t ssl_mem_info(void) {
     modssl_meminfo m = modssl_mem_info();
@@ -180,6 +196,8 @@ static const mp_rom_map_elem_t ssl_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_wrap_socket), MP_ROM_PTR(&ssl_wrap_socket_obj) },
     { MP_ROM_QSTR(MP_QSTR_create_default_context), MP_ROM_PTR(&ssl_create_default_context_obj) },
     { MP_ROM_QSTR(MP_QSTR_mem_info), MP_ROM_PTR(&ssl_mem_info_obj) },
+    { MP_ROM_QSTR(MP_QSTR_save_session), MP_ROM_PTR(&ssl_save_session_obj) },
+    { MP_ROM_QSTR(MP_QSTR_SSLSession), MP_ROM_PTR(&modssl_session_type) },
     { MP_ROM_QSTR(MP_QSTR_TLSVersion), MP_ROM_PTR(&tls_version_type) },
     { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_TLS_CLIENT) },
     { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_SERVER), MP_ROM_INT(MODSSL_PROTOCOL_TLS_SERVER) },

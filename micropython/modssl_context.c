@@ -74,6 +74,14 @@ mp_obj_t modssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int
     if (verify_mode >= 0) {
         modssl_context_set_verify(self, verify_mode);
     }
+    if (type == &modssl_ssl_context_type) {
+        // The ssl module resumes sessions (Pycom's save_session, CPython's
+        // session_reused); tls keeps MicroPython's memory behaviour.
+        int32_t ret = MODSSL_OUT_OF_MEMORY;
+        volatile size_t cache = self->server ? MODSSL_SERVER_SESSION_CACHE : MODSSL_CLIENT_SESSION_CACHE;
+        MODSSL_GUARDED(ret = modssl_context_set_session_cache(self->ctx, cache), ret = escape_code);
+        check_status(ret);
+    }
     return MP_OBJ_FROM_PTR(self);
 }
 
@@ -129,6 +137,21 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
             dest[0] = MP_OBJ_NEW_SMALL_INT(modssl_context_verify_mode(self->ctx));
         } else if (store) {
             modssl_context_set_verify(self, mp_obj_get_int(dest[1]));
+            dest[0] = MP_OBJ_NULL;
+        }
+    } else if (attr == MP_QSTR_session_cache_size) {
+        // Resumption: servers a client remembers / sessions a server keeps.
+        check_context(self);
+        if (load) {
+            dest[0] = MP_OBJ_NEW_SMALL_INT(modssl_context_session_cache(self->ctx));
+        } else if (store) {
+            mp_int_t n = mp_obj_get_int(dest[1]);
+            if (n < 0 || n > 1024) {
+                mp_raise_ValueError(MP_ERROR_TEXT("session_cache_size: 0 to 1024"));
+            }
+            int32_t ret = MODSSL_OUT_OF_MEMORY;
+            MODSSL_GUARDED(ret = modssl_context_set_session_cache(self->ctx, (size_t)n), ret = escape_code);
+            check_status(ret);
             dest[0] = MP_OBJ_NULL;
         }
     } else if (attr == MP_QSTR_check_hostname) {

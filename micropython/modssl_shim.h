@@ -32,6 +32,15 @@
 #define MODSSL_ARENA_LIMIT (112 * 1024)
 #endif
 
+// Sessions kept by ssl-module contexts (tls contexts keep none unless asked):
+// servers a client remembers, sessions a server keeps.
+#ifndef MODSSL_CLIENT_SESSION_CACHE
+#define MODSSL_CLIENT_SESSION_CACHE (2)
+#endif
+#ifndef MODSSL_SERVER_SESSION_CACHE
+#define MODSSL_SERVER_SESSION_CACHE (16)
+#endif
+
 typedef struct _modssl_context_obj_t {
     mp_obj_base_t base;
     modssl_context *ctx;
@@ -59,5 +68,12 @@ mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool serve
     bool do_handshake, mp_obj_t server_hostname);
 // Raises the Python exception for a status code (never returns).
 MP_NORETURN void modssl_raise(int32_t code);
+
+// Session handles (modssl_session.c) and what they need of a socket.
+extern const mp_obj_type_t modssl_session_type;
+mp_obj_t modssl_session_of(mp_obj_t ssl_sock);
+void modssl_session_unpack(mp_obj_t session, mp_obj_t *context, mp_obj_t *server_hostname);
+mp_obj_t modssl_socket_context(mp_obj_t ssl_sock);
+mp_obj_t modssl_socket_server_hostname(mp_obj_t ssl_sock);
 
 #endif // MODSSL_SHIM_H

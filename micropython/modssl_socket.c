@@ -26,6 +26,7 @@ typedef struct _modssl_socket_obj_t {
     modssl_conn *conn; // NULL once closed or poisoned
     int32_t last_error;     // sticky: every later call raises it again
     uint8_t poll_mask;      // the socket direction the handshake waits for
+    mp_obj_t server_hostname; // as given to wrap_socket (sessions are keyed by it)
     bool server_side;
     bool verify_callback_done; // the context's verify_callback has seen the peer
 } modssl_socket_obj_t;
@@ -291,6 +292,7 @@ mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool serve
     o->last_error = 0;
     o->poll_mask = 0;
     o->server_side = server_side;
+    o->server_hostname = server_side ? mp_const_none : server_hostname;
     o->verify_callback_done = false;
 
     modssl_arena_config arena = {
@@ -651,10 +653,35 @@ static const mp_stream_p_t socket_stream_p = {
     .ioctl = socket_ioctl,
 };
 
+// session_reused (CPython): whether the handshake resumed a session;
+// session: a handle for wrap_socket(saved_session=...) (modssl_session.c).
+static void socket_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    if (dest[0] == MP_OBJ_NULL && attr == MP_QSTR_session_reused) {
+        check_open(o);
+        int32_t ret = MODSSL_INTERNAL;
+        MODSSL_GUARDED(ret = modssl_conn_resumed(o->conn), { poison(o, escape_code); ret = escape_code; });
+        dest[0] = mp_obj_new_bool(ret == 1);
+    } else if (dest[0] == MP_OBJ_NULL && attr == MP_QSTR_session) {
+        dest[0] = modssl_session_of(self_in);
+    } else {
+        dest[1] = MP_OBJ_SENTINEL; // methods
+    }
+}
+
+mp_obj_t modssl_socket_context(mp_obj_t self_in) {
+    return ((modssl_socket_obj_t *)MP_OBJ_TO_PTR(self_in))->context;
+}
+
+mp_obj_t modssl_socket_server_hostname(mp_obj_t self_in) {
+    return ((modssl_socket_obj_t *)MP_OBJ_TO_PTR(self_in))->server_hostname;
+}
+
 MP_DEFINE_CONST_OBJ_TYPE(
     modssl_socket_type,
     MP_QSTR_SSLSocket,
     MP_TYPE_FLAG_NONE,
     protocol, &socket_stream_p,
+    attr, socket_attr,
     locals_dict, &socket_locals_dict
     );

@@ -289,6 +289,10 @@ impl Conn {
         self.common().negotiated_cipher_suite()
     }
 
+    pub fn resumed(&self) -> bool {
+        self.common().handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+    }
+
     pub fn alpn_protocol(&self) -> Option<&[u8]> {
         self.common().alpn_protocol()
     }

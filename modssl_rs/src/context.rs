@@ -8,7 +8,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use rustls::client::ResolvesClientCert;
+use rustls::client::{ResolvesClientCert, Resumption};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::time_provider::TimeProvider;
 use rustls::server::{ClientHello, ResolvesServerCert};
@@ -18,6 +18,7 @@ use rustls::{ClientConfig, ServerConfig, SignatureScheme, SupportedCipherSuite};
 use crate::crypto;
 use crate::ffi::status;
 use crate::policy::Policy;
+use crate::session::{ClientSessions, ServerSessions};
 use crate::verifier::{ClientVerifier, ServerVerifier, VerifyMode};
 
 pub struct Context {
@@ -30,6 +31,10 @@ pub struct Context {
     /// `None`: every suite we implement.
     suites: Option<Vec<SupportedCipherSuite>>,
     policy: Policy,
+    /// Kept across configuration rebuilds, so a changed setting does not
+    /// forget the sessions.
+    client_sessions: Option<Arc<ClientSessions>>,
+    server_sessions: Option<Arc<ServerSessions>>,
     client_config: Option<Arc<ClientConfig>>,
     server_config: Option<Arc<ServerConfig>>,
 }
@@ -49,6 +54,8 @@ impl Context {
             key_mismatch: false,
             suites: None,
             policy: Policy::default(),
+            client_sessions: None,
+            server_sessions: None,
             client_config: None,
             server_config: None,
         }
@@ -74,6 +81,16 @@ impl Context {
     pub fn policy_mut(&mut self) -> &mut Policy {
         self.changed();
         &mut self.policy
+    }
+
+    /// Resizing the session cache forgets the sessions kept so far (and
+    /// frees what they held) at once.
+    pub fn set_session_cache(&mut self, size: usize) {
+        if size != self.policy.session_cache {
+            self.client_sessions = None;
+            self.server_sessions = None;
+        }
+        self.policy_mut().session_cache = size;
     }
 
     fn changed(&mut self) {
@@ -170,6 +187,17 @@ impl Context {
             None => builder.with_no_client_auth(),
         };
         config.alpn_protocols = self.policy.alpn.clone();
+        let cap = self.policy.session_cache;
+        if cap > 0 {
+            let store = match &self.client_sessions {
+                Some(s) if s.capacity() == cap => s.clone(),
+                _ => Arc::new(ClientSessions::new(cap)),
+            };
+            self.client_sessions = Some(store.clone());
+            config.resumption = Resumption::store(store);
+        } else {
+            self.client_sessions = None;
+        }
         let config = Arc::new(config);
         self.client_config = Some(config.clone());
         Ok(config)
@@ -195,6 +223,17 @@ impl Context {
         };
         let mut config = builder.with_cert_resolver(Arc::new(ServerIdentity(identity)));
         config.alpn_protocols = self.policy.alpn.clone();
+        let cap = self.policy.session_cache;
+        if cap > 0 {
+            let store = match &self.server_sessions {
+                Some(s) if s.capacity() == cap => s.clone(),
+                _ => Arc::new(ServerSessions::new(cap)),
+            };
+            self.server_sessions = Some(store.clone());
+            config.session_storage = store;
+        } else {
+            self.server_sessions = None;
+        }
         let config = Arc::new(config);
         self.server_config = Some(config.clone());
         Ok(config)

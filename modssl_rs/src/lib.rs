@@ -18,6 +18,7 @@ pub mod pem;
 pub mod policy;
 pub mod verifier;
 pub mod port;
+pub mod session;
 pub mod suites;
 
 #[cfg(not(test))]

@@ -24,6 +24,9 @@ pub struct Policy {
     pub max_version: u16,
     /// SHA-256 fingerprints of pinned certificates or public keys.
     pub pins: Vec<[u8; 32]>,
+    /// Sessions kept for resumption: servers remembered (client) or
+    /// sessions kept (server); 0 turns resumption off.
+    pub session_cache: usize,
 }
 
 impl Default for Policy {
@@ -35,6 +38,7 @@ impl Default for Policy {
             min_version: TLS12,
             max_version: TLS13,
             pins: Vec::new(),
+            session_cache: 0,
         }
     }
 }

@@ -268,7 +268,7 @@ pub extern "C" fn modssl_conn_new(
         }
         Err(e) => {
             drop(_owner);
-            unsafe { Arena::destroy(a) };
+            unsafe { Arena::release(a) };
             e
         }
     }
@@ -286,7 +286,7 @@ pub extern "C" fn modssl_conn_free(conn: *mut Connection) {
             let _owner = OwnerGuard::enter(arena);
             drop(Box::from_raw(conn));
         }
-        Arena::destroy(arena);
+        Arena::release(arena);
     }
 }
 
@@ -295,7 +295,7 @@ pub extern "C" fn modssl_conn_free(conn: *mut Connection) {
 #[no_mangle]
 pub extern "C" fn modssl_conn_discard(conn: *mut Connection) {
     if !conn.is_null() {
-        unsafe { Arena::destroy((*conn).arena) };
+        unsafe { Arena::discard((*conn).arena) };
     }
 }
 

@@ -91,6 +91,33 @@ pub extern "C" fn modssl_context_add_pin(ctx: *mut Context, sha256: *const u8) -
     })
 }
 
+/// Resumption: how many servers a client remembers, or how many sessions a
+/// server keeps; 0 turns it off.
+#[no_mangle]
+pub extern "C" fn modssl_context_set_session_cache(ctx: *mut Context, size: usize) -> i32 {
+    with_ctx(ctx, |c| {
+        c.set_session_cache(size);
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn modssl_context_session_cache(ctx: *const Context) -> i32 {
+    match unsafe { ctx.as_ref() } {
+        Some(c) => c.policy().session_cache.min(i32::MAX as usize) as i32,
+        None => status::BAD_ARGUMENT,
+    }
+}
+
+/// Whether the connection's handshake resumed a session: 1, 0, or an error.
+#[no_mangle]
+pub extern "C" fn modssl_conn_resumed(conn: *const Connection) -> i32 {
+    match unsafe { conn.as_ref() } {
+        Some(c) => c.conn().resumed() as i32,
+        None => status::BAD_ARGUMENT,
+    }
+}
+
 /// The ALPN protocol the peers agreed on: `*proto`/`*len`, or length 0.
 #[no_mangle]
 pub extern "C" fn modssl_conn_alpn(conn: *const Connection, proto: *mut *const u8, len: *mut usize) -> i32 {

@@ -15,7 +15,7 @@ use core::ptr::{self, NonNull};
 use core::alloc::Layout;
 use linked_list_allocator::Heap;
 
-use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering, Ordering::Relaxed};
 
 use crate::port;
 
@@ -64,6 +64,15 @@ pub struct Arena {
     /// Set when a request could not be met: the panic that follows is an
     /// out-of-memory condition, reported as `MemoryError`.
     pub out_of_memory: bool,
+    /// Something allocated here was handed to state that outlives the
+    /// connection (a session kept for resumption): see [`Arena::release`].
+    exported: bool,
+    /// The connection is gone; the arena lives on for exported blocks and is
+    /// destroyed when the last of them is freed.
+    orphaned: bool,
+    /// Exported blocks may be freed from another thread's connection while
+    /// this one allocates: alloc and dealloc take this spin lock.
+    lock: AtomicBool,
 }
 
 impl Arena {
@@ -97,8 +106,69 @@ impl Arena {
                     chunks: 1,
                 },
                 out_of_memory: false,
+                exported: false,
+                orphaned: false,
+                lock: AtomicBool::new(false),
             });
             arena
+        }
+    }
+
+    fn acquire(this: *mut Arena) {
+        // SAFETY: `lock` is only ever accessed through shared references.
+        let lock = unsafe { &*ptr::addr_of!((*this).lock) };
+        while lock
+            .compare_exchange_weak(false, true, Ordering::Acquire, Relaxed)
+            .is_err()
+        {
+            core::hint::spin_loop();
+        }
+    }
+
+    fn release_lock(this: *mut Arena) {
+        let lock = unsafe { &*ptr::addr_of!((*this).lock) };
+        lock.store(false, Ordering::Release);
+    }
+
+    /// Marks the arena as holding blocks that outlive its connection.
+    pub fn mark_exported(&mut self) {
+        self.exported = true;
+    }
+
+    /// The connection is done with its arena (its state has been dropped).
+    /// Destroyed now, unless exported blocks are still in use: then it lives
+    /// on until the last of them is freed.
+    ///
+    /// # Safety
+    /// `arena` must come from [`Arena::create`]; the connection must not use
+    /// it again.
+    pub unsafe fn release(arena: *mut Arena) {
+        Arena::acquire(arena);
+        LIVE_ARENAS.fetch_sub(1, Relaxed);
+        if (*arena).stats.used == 0 {
+            Arena::destroy(arena);
+        } else {
+            (*arena).orphaned = true;
+            Arena::release_lock(arena);
+        }
+    }
+
+    /// After a panic: the connection's state is garbage and is not dropped.
+    /// An arena that exported nothing is freed whole; one that did must stay
+    /// (a kept session points into it), so its garbage stays too, until soft
+    /// reset: the price of an out-of-memory in a connection that cached a
+    /// session.
+    ///
+    /// # Safety
+    /// As for [`Arena::release`].
+    pub unsafe fn discard(arena: *mut Arena) {
+        Arena::acquire(arena);
+        LIVE_ARENAS.fetch_sub(1, Relaxed);
+        if (*arena).exported {
+            (*arena).orphaned = true;
+            Arena::release_lock(arena);
+        } else {
+            Arena::destroy(arena);
         }
     }
 
@@ -107,8 +177,7 @@ impl Arena {
     ///
     /// # Safety
     /// `arena` must come from [`Arena::create`] and not be used afterwards.
-    pub unsafe fn destroy(arena: *mut Arena) {
-        LIVE_ARENAS.fetch_sub(1, Relaxed);
+    unsafe fn destroy(arena: *mut Arena) {
         RESERVED.fetch_sub((*arena).stats.reserved, Relaxed);
         USED.fetch_sub((*arena).stats.used, Relaxed);
         let mut chunk = (*arena).chunks;
@@ -123,7 +192,24 @@ impl Arena {
         self.stats
     }
 
-    pub(super) fn alloc(&mut self, size: usize, align: usize) -> *mut u8 {
+    pub(super) unsafe fn alloc(this: *mut Arena, size: usize, align: usize) -> *mut u8 {
+        Arena::acquire(this);
+        let p = (*this).alloc_locked(size, align);
+        Arena::release_lock(this);
+        p
+    }
+
+    pub(super) unsafe fn dealloc(this: *mut Arena, raw: *mut u8, size: usize, align: usize) {
+        Arena::acquire(this);
+        (*this).dealloc_locked(raw, size, align);
+        if (*this).orphaned && (*this).stats.used == 0 {
+            Arena::destroy(this);
+        } else {
+            Arena::release_lock(this);
+        }
+    }
+
+    fn alloc_locked(&mut self, size: usize, align: usize) -> *mut u8 {
         let Ok(layout) = Layout::from_size_align(size, align) else {
             return ptr::null_mut();
         };
@@ -167,7 +253,7 @@ impl Arena {
         }
     }
 
-    pub(super) fn dealloc(&mut self, raw: *mut u8, size: usize, align: usize) {
+    fn dealloc_locked(&mut self, raw: *mut u8, size: usize, align: usize) {
         let Ok(layout) = Layout::from_size_align(size, align) else {
             return;
         };
@@ -241,17 +327,17 @@ mod tests {
         let a = Arena::create(1024, 512, 64 * 1024);
         assert!(!a.is_null());
         unsafe {
-            let p1 = (*a).alloc(100, 8);
+            let p1 = Arena::alloc(a, 100, 8);
             assert!(!p1.is_null());
-            let big = (*a).alloc(8000, 8);
+            let big = Arena::alloc(a, 8000, 8);
             assert!(!big.is_null());
             assert_eq!((*a).stats().chunks, 2);
-            (*a).dealloc(big, 8000, 8);
+            Arena::dealloc(a, big, 8000, 8);
             assert_eq!((*a).stats().chunks, 1, "empty extra chunk returned");
-            (*a).dealloc(p1, 100, 8);
+            Arena::dealloc(a, p1, 100, 8);
             assert_eq!((*a).stats().used, 0);
             assert_eq!((*a).stats().peak, 8100);
-            Arena::destroy(a);
+            Arena::release(a);
         }
     }
 
@@ -259,9 +345,28 @@ mod tests {
     fn limit_is_enforced() {
         let a = Arena::create(1024, 512, 4096);
         unsafe {
-            assert!((*a).alloc(8000, 8).is_null());
+            assert!(Arena::alloc(a, 8000, 8).is_null());
             assert!((*a).out_of_memory);
-            Arena::destroy(a);
+            Arena::release(a);
+        }
+    }
+}
+
+#[cfg(test)]
+mod lifetime_tests {
+    use super::*;
+
+    #[test]
+    fn an_exported_block_keeps_the_arena_until_freed() {
+        let a = Arena::create(1024, 512, 64 * 1024);
+        unsafe {
+            let kept = Arena::alloc(a, 64, 8);
+            (*a).mark_exported();
+            let (live, ..) = totals();
+            Arena::release(a); // the connection ends; `kept` is still out
+            assert_eq!(totals().0, live - 1);
+            assert!((*a).orphaned);
+            Arena::dealloc(a, kept, 64, 8); // the last block: arena destroyed
         }
     }
 }

@@ -115,7 +115,7 @@ unsafe impl GlobalAlloc for ModsslAllocator {
             }
             p
         } else {
-            (*owner).alloc(size, align)
+            Arena::alloc(owner, size, align)
         };
         if raw.is_null() {
             return ptr::null_mut();
@@ -128,7 +128,7 @@ unsafe impl GlobalAlloc for ModsslAllocator {
         if header.owner.is_null() {
             port::modssl_port_tracked_free(header.raw as *mut c_void);
         } else if let Some((size, align)) = padded(layout) {
-            (*header.owner).dealloc(header.raw, size, align);
+            Arena::dealloc(header.owner, header.raw, size, align);
         }
     }
 }
@@ -143,4 +143,13 @@ pub fn take_out_of_memory() -> bool {
     let owner = current_owner();
     let arena_oom = !owner.is_null() && unsafe { (*owner).out_of_memory };
     SHARED_HEAP_FAILED.swap(false, Ordering::Relaxed) || arena_oom
+}
+
+/// Marks the current connection's arena as holding blocks that outlive it
+/// (see `Arena::release`); nothing when no arena is current.
+pub fn mark_current_exported() {
+    let owner = current_owner();
+    if !owner.is_null() {
+        unsafe { (*owner).mark_exported() };
+    }
 }
