@@ -1,5 +1,5 @@
 # modssl-rs as a MicroPython user C module, for the CMake-based ports
-# (rp2; esp32 later).  Use:
+# (rp2, esp32).  Use:
 #
 #     make -C ports/rp2 BOARD=RPI_PICO_W USER_C_MODULES=/path/to/modssl-rs/micropython/micropython.cmake
 #
@@ -38,7 +38,21 @@
 set(MODSSL_MOD_DIR ${CMAKE_CURRENT_LIST_DIR})
 get_filename_component(MODSSL_ROOT ${MODSSL_MOD_DIR}/.. ABSOLUTE)
 
+# ---- which port ------------------------------------------------------------------
+# The port's hooks (randomness, time) are micropython/ports/<port>.c.
+if(PICO_PLATFORM)
+    set(MODSSL_PORT rp2)
+elseif(IDF_TARGET)
+    set(MODSSL_PORT esp32)
+else()
+    message(FATAL_ERROR "modssl-rs: unknown CMake port (neither PICO_PLATFORM nor IDF_TARGET is set); "
+        "see docs/porting.md for the hooks a port provides")
+endif()
+
 # ---- Rust target ----------------------------------------------------------------
+# RP2040 and ESP32-C3 lack compare-and-swap: target JSONs (targets/README.md).
+# The ESP32/S2/S3 are Xtensa: only Espressif's Rust fork ("esp" toolchain,
+# installed by espup) can build for them.
 if(NOT MODSSL_RUST_TARGET)
     if(PICO_PLATFORM STREQUAL "rp2040")
         set(MODSSL_RUST_TARGET ${MODSSL_ROOT}/targets/thumbv6m-none-eabi-cas.json)
@@ -46,6 +60,23 @@ if(NOT MODSSL_RUST_TARGET)
         set(MODSSL_RUST_TARGET thumbv8m.main-none-eabihf)
     elseif(PICO_PLATFORM STREQUAL "rp2350-riscv")
         set(MODSSL_RUST_TARGET riscv32imac-unknown-none-elf)
+    elseif(IDF_TARGET STREQUAL "esp32c3")
+        set(MODSSL_RUST_TARGET ${MODSSL_ROOT}/targets/riscv32imc-unknown-none-elf-cas.json)
+    elseif(IDF_TARGET STREQUAL "esp32c6" OR IDF_TARGET STREQUAL "esp32h2" OR IDF_TARGET STREQUAL "esp32c5")
+        set(MODSSL_RUST_TARGET riscv32imac-unknown-none-elf)
+    elseif(IDF_TARGET STREQUAL "esp32" OR IDF_TARGET STREQUAL "esp32s2" OR IDF_TARGET STREQUAL "esp32s3")
+        set(MODSSL_RUST_TARGET xtensa-${IDF_TARGET}-none-elf)
+        if(NOT MODSSL_CARGO)
+            execute_process(COMMAND rustup which --toolchain esp cargo
+                OUTPUT_VARIABLE MODSSL_CARGO OUTPUT_STRIP_TRAILING_WHITESPACE
+                RESULT_VARIABLE MODSSL_ESP_RC ERROR_QUIET)
+            if(NOT MODSSL_ESP_RC EQUAL 0 OR NOT MODSSL_CARGO)
+                message(FATAL_ERROR
+                    "modssl-rs: ${IDF_TARGET} is an Xtensa chip, which needs Espressif's Rust toolchain: "
+                    "cargo install espup && espup install (adds the 'esp' rustup toolchain), "
+                    "then rebuild.  The RISC-V ESP32-C3/C6 need only Rust with the std sources.")
+            endif()
+        endif()
     else()
         message(FATAL_ERROR
             "modssl-rs: no default Rust target for this port/platform "
@@ -54,6 +85,11 @@ if(NOT MODSSL_RUST_TARGET)
     endif()
 endif()
 
+# Debian's rustc-web (rust-web-src has the std sources) when present: cross
+# targets are built with -Zbuild-std, which needs those sources.
+if(NOT MODSSL_CARGO AND EXISTS /usr/bin/cargo AND EXISTS /usr/lib/rustlib/src/rust/library)
+    set(MODSSL_CARGO /usr/bin/cargo)
+endif()
 if(NOT MODSSL_CARGO)
     # rustup's cargo first (a distribution's cargo may also be on PATH).
     if(DEFINED ENV{CARGO_HOME})
@@ -73,6 +109,11 @@ endif()
 set(MODSSL_CARGO_ARGS rustc --release --quiet -p modssl_rs --crate-type staticlib
     --manifest-path ${MODSSL_ROOT}/Cargo.toml)
 set(MODSSL_CARGO_ENV)
+# The rustc next to the chosen cargo (rustup's proxy may come first on PATH).
+get_filename_component(MODSSL_CARGO_DIR ${MODSSL_CARGO} DIRECTORY)
+if(EXISTS ${MODSSL_CARGO_DIR}/rustc)
+    list(APPEND MODSSL_CARGO_ENV RUSTC=${MODSSL_CARGO_DIR}/rustc)
+endif()
 if(MODSSL_RUST_TARGET MATCHES "\\.json$")
     get_filename_component(MODSSL_TARGET_NAME ${MODSSL_RUST_TARGET} NAME_WE)
     get_filename_component(MODSSL_RUST_TARGET ${MODSSL_RUST_TARGET} ABSOLUTE)
@@ -80,8 +121,11 @@ if(MODSSL_RUST_TARGET MATCHES "\\.json$")
         -Zbuild-std=core,alloc -Zjson-target-spec)
     list(APPEND MODSSL_CARGO_ENV RUSTC_BOOTSTRAP=1)
 else()
+    # Built-in triples too are built from source: a target that rustup has
+    # not installed (or cannot, as on our machines) still works.
     set(MODSSL_TARGET_NAME ${MODSSL_RUST_TARGET})
-    list(APPEND MODSSL_CARGO_ARGS --target ${MODSSL_RUST_TARGET})
+    list(APPEND MODSSL_CARGO_ARGS --target ${MODSSL_RUST_TARGET} -Zbuild-std=core,alloc)
+    list(APPEND MODSSL_CARGO_ENV RUSTC_BOOTSTRAP=1)
 endif()
 if(MODSSL_CARGO_FEATURES)
     list(APPEND MODSSL_CARGO_ARGS --features ${MODSSL_CARGO_FEATURES})
@@ -128,6 +172,7 @@ add_custom_command(
 
 # ---- the module -------------------------------------------------------------------
 file(GLOB MODSSL_SRC_C CONFIGURE_DEPENDS ${MODSSL_MOD_DIR}/*.c)
+list(APPEND MODSSL_SRC_C ${MODSSL_MOD_DIR}/ports/${MODSSL_PORT}.c)
 
 add_library(usermod_modssl INTERFACE)
 # The header is listed as a source so that the firmware target depends on
@@ -139,8 +184,70 @@ target_include_directories(usermod_modssl INTERFACE ${MODSSL_MOD_DIR})
 # carries the definition into the qstr/module-registration preprocessing.
 target_compile_definitions(usermod_modssl INTERFACE MICROPY_PY_SSL=0)
 list(APPEND MICROPY_CPP_DEF_EXTRA MICROPY_PY_SSL=0)
+# The __sync_* helpers for the core on a CPU without compare-and-swap: on
+# the RP2040 the shim's (MicroPython atomic sections, safe across both
+# cores); ESP-IDF already provides them for the ESP32-C3.
+if(PICO_PLATFORM STREQUAL "rp2040" AND MODSSL_RUST_TARGET MATCHES "-cas\\.json$")
+    target_compile_definitions(usermod_modssl INTERFACE MODSSL_PROVIDE_SYNC_HELPERS=1)
+endif()
+if(MODSSL_PORT STREQUAL "rp2")
+    # get_rand_64() for the DRBG seed (ports/rp2.c).
+    target_link_libraries(usermod_modssl INTERFACE pico_rand)
+endif()
 
 target_link_libraries(usermod_modssl INTERFACE ${MODSSL_LIB})
+
+# ---- rp2: a C stack the handshake fits in ------------------------------------------
+# A handshake needs about 21 KB of C stack below the Python call site
+# (measured by stack painting under emulation, make qemu-test, with the
+# RP2040's own thumbv6m code), while the port's core0 stack is 8 KiB
+# (SCRATCH_X+Y) and an overflow runs silently into the top of the GC heap.
+# So the board gets a bigger main stack: the port's own linker script,
+# copied with the stack extended downwards from the scratch banks into the
+# end of main RAM (taken from the GC heap), MODSSL_MAIN_STACK bytes in all
+# (default 32 KiB: 24 KiB less GC heap).  MicroPython's stack-limit checks
+# follow, since they read __StackTop/__StackBottom.  MODSSL_MAIN_STACK=0
+# keeps the port's script (and its 8 KiB stack).
+if(PICO_PLATFORM AND NOT MICROPY_BOARD_LINKER_SCRIPT)
+    if(NOT DEFINED MODSSL_MAIN_STACK)
+        set(MODSSL_MAIN_STACK 32768)
+    endif()
+    if(MODSSL_MAIN_STACK GREATER 8192)
+        math(EXPR MODSSL_EXTRA_STACK "${MODSSL_MAIN_STACK} - 8192")
+        if(PICO_RP2040)
+            set(MODSSL_LD_IN ${CMAKE_CURRENT_SOURCE_DIR}/memmap_mp_rp2040.ld)
+        else()
+            set(MODSSL_LD_IN ${CMAKE_CURRENT_SOURCE_DIR}/memmap_mp_rp2350.ld)
+        endif()
+        file(READ ${MODSSL_LD_IN} MODSSL_LD)
+        if(PICO_RP2040)
+            # Stock: heap up to the end of RAM; stack = SCRATCH_X+Y (8 KiB).
+            string(REPLACE "__GcHeapEnd = ORIGIN(RAM) + LENGTH(RAM);"
+                "__GcHeapEnd = ORIGIN(RAM) + LENGTH(RAM) - ${MODSSL_EXTRA_STACK}; /* modssl-rs */"
+                MODSSL_LD "${MODSSL_LD}")
+            string(REPLACE "__StackBottom = __StackTop - SIZEOF(.stack_dummy);"
+                "__StackBottom = __GcHeapEnd; /* modssl-rs: scratch banks + end of RAM */"
+                MODSSL_LD "${MODSSL_LD}")
+        else()
+            # Stock: the stack already reaches __micropy_extra_stack__ into RAM.
+            string(REPLACE "__GcHeapEnd = ORIGIN(RAM) + LENGTH(RAM) - __micropy_extra_stack__;"
+                "__GcHeapEnd = ORIGIN(RAM) + LENGTH(RAM) - ${MODSSL_EXTRA_STACK}; /* modssl-rs */"
+                MODSSL_LD "${MODSSL_LD}")
+        endif()
+        string(FIND "${MODSSL_LD}" "/* modssl-rs" MODSSL_LD_EDITED)
+        string(FIND "${MODSSL_LD}" "__StackBottom = __GcHeapEnd" MODSSL_LD_BOTTOM)
+        if(MODSSL_LD_EDITED EQUAL -1 OR MODSSL_LD_BOTTOM EQUAL -1)
+            message(FATAL_ERROR "modssl-rs: ${MODSSL_LD_IN} is not laid out as in MicroPython 1.26 "
+                "(could not move the stack); set MODSSL_MAIN_STACK=0 to keep the port's 8 KiB stack "
+                "(too small for a TLS handshake), or give a board linker script with a larger one")
+        endif()
+        set(MODSSL_LD_OUT ${CMAKE_CURRENT_BINARY_DIR}/modssl/memmap_modssl.ld)
+        file(WRITE ${MODSSL_LD_OUT} "/* Generated by modssl-rs micropython.cmake from ${MODSSL_LD_IN}:\n"
+            "   main stack ${MODSSL_MAIN_STACK} bytes */\n${MODSSL_LD}")
+        set(MICROPY_BOARD_LINKER_SCRIPT ${MODSSL_LD_OUT})
+        message(STATUS "modssl-rs: main stack ${MODSSL_MAIN_STACK} bytes (${MODSSL_LD_OUT})")
+    endif()
+endif()
 
 # ---- rp2: the image must end before the filesystem --------------------------------
 # The rp2 linker script's FLASH region is the whole chip; nothing stops an
