@@ -139,6 +139,24 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
             modssl_context_set_verify(self, mp_obj_get_int(dest[1]));
             dest[0] = MP_OBJ_NULL;
         }
+    } else if (attr == MP_QSTR_max_fragment_size) {
+        // The largest plaintext we put in one record (None: 16384): smaller
+        // outgoing records, so a smaller send buffer here; incoming records
+        // stay up to 16 KiB (rustls cannot ask the peer for less).
+        check_context(self);
+        if (load) {
+            int32_t cur = modssl_context_max_fragment(self->ctx);
+            dest[0] = cur > 0 ? MP_OBJ_NEW_SMALL_INT(cur) : mp_const_none;
+        } else if (store) {
+            volatile size_t size = dest[1] == mp_const_none ? 0 : (size_t)mp_obj_get_int(dest[1]);
+            int32_t ret = MODSSL_OUT_OF_MEMORY;
+            MODSSL_GUARDED(ret = modssl_context_set_max_fragment(self->ctx, size), ret = escape_code);
+            if (ret == MODSSL_BAD_ARGUMENT) {
+                mp_raise_ValueError(MP_ERROR_TEXT("max_fragment_size: 32 to 16384, or None"));
+            }
+            check_status(ret);
+            dest[0] = MP_OBJ_NULL;
+        }
     } else if (attr == MP_QSTR_session_cache_size) {
         // Resumption: servers a client remembers / sessions a server keeps.
         check_context(self);

@@ -225,3 +225,79 @@ print("CLOSED", ssl.mem_info())
     assert r.one("IDLE") == "(0, 0, 0)", r
     assert r.one("OPEN") == "1 True True", r
     assert r.one("CLOSED") == "(0, 0, 0)", r
+
+
+class RecordRelay:
+    """Relays one connection and notes the length of every TLS record the
+    client sends."""
+
+    def __init__(self, target_port):
+        import threading
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(1)
+        self.lsock.settimeout(30)
+        self.port = self.lsock.getsockname()[1]
+        self.target = target_port
+        self.records = []   # (content type, length)
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        import threading
+        a, _ = self.lsock.accept()
+        b_ = socket.create_connection(("127.0.0.1", self.target), timeout=30)
+
+        def back():
+            try:
+                while (d := b_.recv(65536)):
+                    a.sendall(d)
+            except OSError:
+                pass
+            a.close()
+        threading.Thread(target=back, daemon=True).start()
+        buf = b""
+        try:
+            while (d := a.recv(65536)):
+                b_.sendall(d)
+                buf += d
+                while len(buf) >= 5 and len(buf) >= 5 + int.from_bytes(buf[3:5], "big"):
+                    n = int.from_bytes(buf[3:5], "big")
+                    self.records.append((buf[0], n))
+                    buf = buf[5 + n:]
+        except OSError:
+            pass
+        b_.close()
+
+
+@pytest.mark.parametrize("fragment", [512, None])
+def test_max_fragment_size(mpy, certs, tls_server, fragment):
+    leaf = certs["p256"]
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path, steps=[("recv", 4000), ("send", b"ok"), ("recv_eof",)])
+    relay = RecordRelay(srv.port)
+    r = mpy.run(f'''
+import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.verify_mode = ssl.CERT_REQUIRED
+ctx.load_verify_locations(cadata={b(certs.root.cert.der.data)})
+ctx.max_fragment_size = {fragment!r}
+print("FRAG", ctx.max_fragment_size)
+s = ctx.wrap_socket(tcp({relay.port}), server_hostname="localhost")
+s.write(bytes(4000))
+print("READ", s.read(2))
+s.close()
+try:
+    ctx.max_fragment_size = 16385
+except ValueError:
+    print("RANGE ok")
+''').check()
+    assert r.one("READ") == "b'ok'" and r.one("RANGE") == "ok", r
+    assert srv.record().received == bytes(4000)
+    relay.thread.join(10)
+    app = [n for t, n in relay.records if t == 23]
+    if fragment:
+        # each record: the fragment + content type byte + 16-byte tag
+        assert max(app) <= fragment + 17, relay.records
+        assert len(app) >= 4000 // fragment, relay.records
+    else:
+        assert max(app) > 4000, relay.records

@@ -187,6 +187,7 @@ impl Context {
             None => builder.with_no_client_auth(),
         };
         config.alpn_protocols = self.policy.alpn.clone();
+        config.max_fragment_size = self.policy.max_fragment_size;
         let cap = self.policy.session_cache;
         if cap > 0 {
             let store = match &self.client_sessions {
@@ -223,6 +224,7 @@ impl Context {
         };
         let mut config = builder.with_cert_resolver(Arc::new(ServerIdentity(identity)));
         config.alpn_protocols = self.policy.alpn.clone();
+        config.max_fragment_size = self.policy.max_fragment_size;
         let cap = self.policy.session_cache;
         if cap > 0 {
             let store = match &self.server_sessions {

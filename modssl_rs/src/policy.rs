@@ -27,6 +27,10 @@ pub struct Policy {
     /// Sessions kept for resumption: servers remembered (client) or
     /// sessions kept (server); 0 turns resumption off.
     pub session_cache: usize,
+    /// The largest plaintext we put in one record (rustls'
+    /// `max_fragment_size`; outgoing only: rustls cannot ask the peer for
+    /// smaller records).
+    pub max_fragment_size: Option<usize>,
 }
 
 impl Default for Policy {
@@ -39,6 +43,7 @@ impl Default for Policy {
             max_version: TLS13,
             pins: Vec::new(),
             session_cache: 0,
+            max_fragment_size: None,
         }
     }
 }

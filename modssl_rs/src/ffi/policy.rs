@@ -109,6 +109,29 @@ pub extern "C" fn modssl_context_session_cache(ctx: *const Context) -> i32 {
     }
 }
 
+/// The largest plaintext we put in one record (rustls' `max_fragment_size`:
+/// 32 to 16384; 0 for the default, 16384).  Outgoing only: rustls cannot
+/// ask the peer for smaller records.
+#[no_mangle]
+pub extern "C" fn modssl_context_set_max_fragment(ctx: *mut Context, size: usize) -> i32 {
+    if size != 0 && !(32..=16384).contains(&size) {
+        return status::BAD_ARGUMENT;
+    }
+    with_ctx(ctx, |c| {
+        c.policy_mut().max_fragment_size = if size == 0 { None } else { Some(size) };
+        Ok(())
+    })
+}
+
+/// The maximum fragment size, 0 for the default.
+#[no_mangle]
+pub extern "C" fn modssl_context_max_fragment(ctx: *const Context) -> i32 {
+    match unsafe { ctx.as_ref() } {
+        Some(c) => c.policy().max_fragment_size.unwrap_or(0) as i32,
+        None => status::BAD_ARGUMENT,
+    }
+}
+
 /// Whether the connection's handshake resumed a session: 1, 0, or an error.
 #[no_mangle]
 pub extern "C" fn modssl_conn_resumed(conn: *const Connection) -> i32 {
