@@ -31,6 +31,7 @@
 #   MODSSL_CARGO          the cargo to run (default: cargo on PATH)
 #   MODSSL_RUSTFLAGS      default: --cfg modssl_integrated (temporary)
 #   MODSSL_CARGO_FEATURES --features for modssl_rs
+#   MODSSL_CA_BUNDLE      ON to build in the CA bundle (default OFF on boards)
 #   MODSSL_IMAGE_LIMIT    bytes of flash the firmware image may use on rp2
 #                         (flash size minus MICROPY_HW_FLASH_STORAGE_BYTES);
 #                         known for the RPI_PICO* boards, 0 = no check.
@@ -126,6 +127,11 @@ else()
     set(MODSSL_TARGET_NAME ${MODSSL_RUST_TARGET})
     list(APPEND MODSSL_CARGO_ARGS --target ${MODSSL_RUST_TARGET} -Zbuild-std=core,alloc)
     list(APPEND MODSSL_CARGO_ENV RUSTC_BOOTSTRAP=1)
+endif()
+# The built-in CA bundle (webpki-roots, ~58 KB of flash on thumbv6m) costs
+# too much flash to be a board default: MODSSL_CA_BUNDLE=1 builds it in.
+if(NOT MODSSL_CA_BUNDLE)
+    list(APPEND MODSSL_CARGO_ARGS --no-default-features --features tls12,server)
 endif()
 if(MODSSL_CARGO_FEATURES)
     list(APPEND MODSSL_CARGO_ARGS --features ${MODSSL_CARGO_FEATURES})

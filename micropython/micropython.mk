@@ -20,6 +20,7 @@
 #   MODSSL_CROSS_CARGO the cargo for cross targets (default: Debian's rustc-web
 #                      /usr/bin/cargo, whose rust-web-src has the std sources)
 #   MODSSL_CARGO_FEATURES  --features for modssl_rs (default: the crate's)
+#   MODSSL_CA_BUNDLE   1 (default) builds in the CA bundle, 0 leaves it out
 #   MODSSL_CARGO_TARGET_DIR  where cargo builds (default: <repo>/target/mpy-<triple|host>)
 #   CARGO              the cargo to run (default: rustup's ~/.cargo/bin/cargo, else PATH's)
 
@@ -93,6 +94,13 @@ endif
 MODSSL_RUSTFLAGS ?= --cfg modssl_integrated --check-cfg=cfg(modssl_integrated)
 MODSSL_RUST_TARGET ?=
 MODSSL_CARGO_FEATURES ?=
+# The built-in CA bundle (webpki-roots: Mozilla's roots, ~58 KB of flash on
+# thumbv6m) behind ssl.create_default_context() / load_default_certs(): on
+# by default for unix; MODSSL_CA_BUNDLE=0 leaves it out (those calls then
+# raise ValueError saying how to load a CA).
+MODSSL_CA_BUNDLE ?= 1
+modssl_comma := ,
+MODSSL_CARGO_BUNDLE_ARGS := $(if $(filter 0,$(MODSSL_CA_BUNDLE)),--no-default-features --features tls12$(modssl_comma)server)
 # A target JSON is named by its file name without .json (cargo does the same
 # for its output directory); a triple by itself.
 MODSSL_TARGET_NAME := $(patsubst %.json,%,$(notdir $(MODSSL_RUST_TARGET)))
@@ -126,7 +134,7 @@ $(MODSSL_LIB): FORCE
 	+$(Q)RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR='$(MODSSL_CARGO_TARGET_DIR)' \
 	    $(MODSSL_CARGO_RUN) rustc --release --quiet -p modssl_rs --crate-type staticlib \
 	    --manifest-path '$(MODSSL_ROOT)/Cargo.toml' $(MODSSL_CARGO_TARGET_ARGS) \
-	    $(if $(MODSSL_CARGO_FEATURES),--features '$(MODSSL_CARGO_FEATURES)')
+	    $(MODSSL_CARGO_BUNDLE_ARGS) $(if $(MODSSL_CARGO_FEATURES),--features '$(MODSSL_CARGO_FEATURES)')
 
 # ---- the generated header (the only contract between Rust and C) ------------
 # Regenerated when the core's sources or the cbindgen config change; the

@@ -38,7 +38,7 @@ def test_ipgrammer_https_get(mpy_host, certs, tls_server):
 
 def test_pycom_wrap_before_connect_and_ca_certs(mpy_host, certs, tls_server):
     leaf = certs["p256"]
-    srv = tls_server(leaf.chain.path, leaf.key.pem.path, connections=2,
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path, connections=3,
                      steps=[("recv_until", b"\r\n\r\n"), ("send", HTTP_OK), ("close",)])
     # (the example's first connection sends nothing and closes: the server's
     # steps then end at the EOF)
@@ -46,6 +46,7 @@ def test_pycom_wrap_before_connect_and_ca_certs(mpy_host, certs, tls_server):
                      str(certs.root.cert.pem.path)).check()
     assert r.one("unverified:").startswith("TLSv1.3"), r
     assert r.one("verified:") == repr(HTTP_OK), r
+    assert r.one("resumed:") == "True " + repr(HTTP_OK), r
 
 
 def test_pycom_ca_certs_rejects_an_untrusted_server(mpy_host, certs, tls_server):

@@ -171,3 +171,18 @@ pub extern "C" fn modssl_mem_info() -> MemInfo {
     let (connections, reserved, used) = crate::heap::arena_totals();
     MemInfo { connections, reserved, used }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::modssl_context_new;
+
+    #[test]
+    fn default_certs_follow_the_ca_bundle_feature() {
+        let mut ctx = core::ptr::null_mut();
+        assert_eq!(modssl_context_new(false, &mut ctx), status::OK);
+        let expect = if cfg!(feature = "ca-bundle") { status::OK } else { status::NO_CA_BUNDLE };
+        assert_eq!(modssl_context_load_default_certs(ctx), expect);
+        crate::ffi::modssl_context_free(ctx);
+    }
+}
