@@ -67,6 +67,10 @@ if [ "$port" = rp2 ]; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need
     fi
     [ -x "$mpy/mpy-cross/build/mpy-cross" ] || make -C "$mpy/mpy-cross" -j"$(nproc)"
+    # The SDK fetches picotool from GitHub at configure time unless
+    # picotool_DIR names an installed picotool 2.1 (its picotoolConfig.cmake).
+    [ -n "${picotool_DIR:-}" ] || command -v picotool >/dev/null || \
+        echo "note: no picotool: the pico-sdk will try to download it (offline, build picotool 2.1 and set picotool_DIR)" >&2
     echo "== rp2 $board firmware with modssl-rs -> $build"
     make -C "$mpy/ports/rp2" -j"$(nproc)" BOARD="$board" BUILD="$build" \
         USER_C_MODULES="$root/micropython/micropython.cmake" ${MODSSL_FW_ARGS:-}
