@@ -255,6 +255,21 @@ if(PICO_PLATFORM AND NOT MICROPY_BOARD_LINKER_SCRIPT)
     endif()
 endif()
 
+# ---- esp32: the same for the MicroPython task's stack ----------------------------
+# The port's task stack is MICROPY_TASK_STACK_SIZE, 16 KiB unless a board
+# sets it (none in 1.26.1 does), allocated from the IDF heap, not the GC
+# heap.  Our INTERFACE definition reaches the port's main.c through
+# `usermod` (as MICROPY_PY_SSL=0 does).  MODSSL_TASK_STACK=0 leaves it alone.
+# UNTESTED here (no ESP-IDF on our machines).
+if(MODSSL_PORT STREQUAL "esp32")
+    if(NOT DEFINED MODSSL_TASK_STACK)
+        set(MODSSL_TASK_STACK 32768)
+    endif()
+    if(MODSSL_TASK_STACK GREATER 0)
+        target_compile_definitions(usermod_modssl INTERFACE MICROPY_TASK_STACK_SIZE=${MODSSL_TASK_STACK})
+    endif()
+endif()
+
 # ---- rp2: the image must end before the filesystem --------------------------------
 # The rp2 linker script's FLASH region is the whole chip; nothing stops an
 # image that runs into the littlefs area.  An implicit linker script with
