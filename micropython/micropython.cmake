@@ -26,7 +26,7 @@
 #                         (then -Zbuild-std=core,alloc with RUSTC_BOOTSTRAP=1;
 #                         needs a toolchain with the std sources).  Default on
 #                         rp2: RP2040 -> targets/thumbv6m-none-eabi-cas.json,
-#                         RP2350 -> thumbv8m.main-none-eabihf (Arm) or
+#                         RP2350 -> thumbv8m.main-none-eabi (Arm) or
 #                         riscv32imac-unknown-none-elf (RISC-V).
 #   MODSSL_CARGO          the cargo to run (default: cargo on PATH)
 #   MODSSL_RUSTFLAGS      default: --cfg modssl_integrated (temporary)
@@ -58,7 +58,7 @@ if(NOT MODSSL_RUST_TARGET)
     if(PICO_PLATFORM STREQUAL "rp2040")
         set(MODSSL_RUST_TARGET ${MODSSL_ROOT}/targets/thumbv6m-none-eabi-cas.json)
     elseif(PICO_PLATFORM STREQUAL "rp2350-arm-s" OR PICO_PLATFORM STREQUAL "rp2350")
-        set(MODSSL_RUST_TARGET thumbv8m.main-none-eabihf)
+        set(MODSSL_RUST_TARGET thumbv8m.main-none-eabi)  # soft-float ABI: the SDK builds with -mfloat-abi=softfp
     elseif(PICO_PLATFORM STREQUAL "rp2350-riscv")
         set(MODSSL_RUST_TARGET riscv32imac-unknown-none-elf)
     elseif(IDF_TARGET STREQUAL "esp32c3")

@@ -26,7 +26,7 @@ cross-deps: $(CROSS_DEPS)
 # (targets/README.md) and the shim provides the __sync_* helpers.
 CROSS_TARGETS := \
 	$(REPO)/targets/thumbv6m-none-eabi-cas.json \
-	thumbv8m.main-none-eabihf \
+	thumbv8m.main-none-eabi \
 	$(REPO)/targets/riscv32imc-unknown-none-elf-cas.json \
 	riscv32imac-unknown-none-elf
 
