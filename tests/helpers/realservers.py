@@ -49,17 +49,21 @@ class _Proc:
     def output(self) -> str:
         return "".join(self._lines)
 
-    def wait_listening(self, port: int) -> bool:
-        """Until 127.0.0.1:port accepts TCP (True) or the process exits (False)."""
+    def wait_listening(self, port: int, ready) -> bool:
+        """Until the server says it is up (``ready()``: it has bound its
+        port, so a port taken by someone else does not count) and
+        127.0.0.1:port accepts TCP (True), or the process exits (False)."""
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return False
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    return True
-            except OSError:
-                time.sleep(0.05)
+            if ready():
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        return self.proc.poll() is None
+                except OSError:
+                    pass
+            time.sleep(0.05)
         return False
 
     def stop(self):
@@ -73,15 +77,16 @@ class _Proc:
         self._t.join(5)
 
 
-def _start(make_argv, workdir: Path, what: str, env: dict | None = None):
+def _start(make_argv, ready, workdir: Path, what: str, env: dict | None = None,
+           log: Path | None = None):
     last = ""
     for _ in range(3):
         port = free_port()
         proc = _Proc(make_argv(port), workdir, env)
-        if proc.wait_listening(port):
+        if proc.wait_listening(port, lambda: ready(proc)):
             return proc, port
         proc.stop()
-        last = proc.output()
+        last = proc.output() + (log.read_text() if log is not None and log.exists() else "")
         if "in use" not in last:
             break
     raise RuntimeError(f"{what} did not start:\n{last}")
@@ -147,7 +152,15 @@ class Nginx:
             conf.write_text(NGINX_CONF.format(dir=workdir, port=port, cert=cert, key=key,
                                               protocols=protocols, user=user))
             return [binary, "-p", str(workdir), "-c", str(conf), "-e", str(workdir / "error.log")]
-        self.proc, self.port = _start(argv, workdir, "nginx")
+        pidfile = workdir / "nginx.pid"
+
+        def ready(proc):
+            # nginx writes its pid file after binding its listen sockets.
+            try:
+                return pidfile.read_text().strip() == str(proc.proc.pid)
+            except OSError:
+                return False
+        self.proc, self.port = _start(argv, ready, workdir, "nginx", log=workdir / "error.log")
 
     def access_log(self) -> list[str]:
         p = self.dir / "access.log"
@@ -212,7 +225,12 @@ class Mosquitto:
             ossl = workdir / "openssl.cnf"
             ossl.write_text(OPENSSL_MAX_CONF.format(max_protocol=max_protocol))
             env = dict(os.environ, OPENSSL_CONF=str(ossl))
-        self.proc, self.port = _start(argv, workdir, "mosquitto", env)
+        log = workdir / "mosquitto.log"
+
+        def ready(proc):
+            # Logged once every listener is open.
+            return log.exists() and " running" in log.read_text()
+        self.proc, self.port = _start(argv, ready, workdir, "mosquitto", env, log=log)
 
     def log(self) -> str:
         p = self.dir / "mosquitto.log"
