@@ -29,6 +29,15 @@ async def asend_pattern(writer, n):
         writer.write(pattern_block(i))
         await writer.drain()
 
+async def start_tls_server(handle, port, ctx, backlog=5):
+    # asyncio.start_server(..., ssl=ctx); a port taken meanwhile -> BINDFAIL,
+    # which makes the mpy_server fixture retry with another port.
+    try:
+        return await asyncio.start_server(handle, "127.0.0.1", port, backlog=backlog, ssl=ctx)
+    except OSError as e:
+        print("BINDFAIL", e)
+        sys.exit(3)
+
 async def arecv_hash(reader, limit=None):
     h = hashlib.sha256()
     n = 0
@@ -123,7 +132,7 @@ async def handle(reader, writer):
 
 async def main():
     ctx = server_ctx({b(leaf.chain.data)}, {b(leaf.key.pem.data)})
-    server = await asyncio.start_server(handle, "127.0.0.1", {port}, ssl=ctx)
+    server = await start_tls_server(handle, {port}, ctx)
     print("LISTENING")
     async with server:
         await asyncio.wait_for(done.wait(), 60)
@@ -174,7 +183,7 @@ async def handle(reader, writer):
 
 async def main():
     ctx = server_ctx({b(cert)}, {b(key)})
-    server = await asyncio.start_server(handle, "127.0.0.1", {port}, backlog={n}, ssl=ctx)
+    server = await start_tls_server(handle, {port}, ctx, backlog={n})
     print("LISTENING")
     async with server:
         await asyncio.wait_for(finished.wait(), 90)
@@ -267,7 +276,7 @@ async def handle(reader, writer):
 
 async def main():
     ctx = server_ctx({b(leaf.chain.data)}, {b(leaf.key.pem.data)})
-    server = await asyncio.start_server(handle, "127.0.0.1", {port}, ssl=ctx)
+    server = await start_tls_server(handle, {port}, ctx)
     print("LISTENING")
     async with server:
         await asyncio.wait_for(done.wait(), 20)
