@@ -122,6 +122,8 @@ test: $(MICROPYTHON)
 	@$(MAKE) --no-print-directory cargo-test
 	@$(MAKE) --no-print-directory pytest
 	@$(MAKE) --no-print-directory qemu-test
+	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory oom-sweep
 	@$(MAKE) --no-print-directory mp-suite
 
 # MicroPython's own tests/extmod/{ssl,tls}_*.py and tests/multi_net/*{ssl,tls}*.py
@@ -149,6 +151,68 @@ demo: $(MICROPYTHON)
 sizes: $(MICROPYTHON)
 	@size $(MICROPYTHON)
 	@ls -l $(REPO)/target/mpy-host/release/libmodssl_rs.a
+
+# ---- hardening (issue 7): fuzzing, OOM sweep, soak ------------------------------------
+#   make fuzz-smoke   each fuzz target for FUZZ_SMOKE_SECONDS from fuzz/seeds (in `make test`)
+#   make fuzz         each target for FUZZ_SECONDS, keeping its corpus in fuzz/corpus
+#   make oom-sweep    build/micropython-oom; fail each allocation of a client and a server
+#                     connection in turn (OOM_STEP=k: every k-th; in `make test`, all of them)
+#   make soak         10,000 handshakes + 1,000 abandoned sockets (a bounded run is in pytest)
+FUZZ_TARGETS := client_records server_records pem_der cadata ffi_ops
+FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_SECONDS ?= 600
+FUZZ_RUN = cd $(REPO)/fuzz && cargo +nightly fuzz run -O
+.PHONY: fuzz-deps fuzz-build fuzz-smoke fuzz oom-build oom-sweep soak
+
+fuzz-deps:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+
+fuzz-build: fuzz-deps
+	cd $(REPO)/fuzz && nice cargo +nightly fuzz build -O
+
+# A fresh scratch corpus each time: the run starts from the seeds alone.
+fuzz-smoke: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    rm -rf $(B)/fuzz-smoke/$$t; mkdir -p $(B)/fuzz-smoke/$$t; \
+	    echo "== fuzz-smoke $$t ($(FUZZ_SMOKE_SECONDS) s)"; \
+	    ( $(FUZZ_RUN) $$t $(B)/fuzz-smoke/$$t seeds/$$t -- -max_total_time=$(FUZZ_SMOKE_SECONDS) \
+	        -rss_limit_mb=2048 -print_final_stats=1 2>&1 ) > $(B)/fuzz-smoke/$$t.log || \
+	        { tail -60 $(B)/fuzz-smoke/$$t.log; echo "fuzz-smoke: $$t FAILED (fuzz/artifacts/$$t)"; exit 1; }; \
+	    grep -E '^stat::number_of_executed_units' $(B)/fuzz-smoke/$$t.log; \
+	done
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do mkdir -p $(REPO)/fuzz/corpus/$$t; \
+	    echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+	    $(FUZZ_RUN) $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	        -print_final_stats=1 2>&1 | grep -E '^(stat::number_of_executed_units|Done|==.*ERROR)|panicked'; \
+	done
+
+# MicroPython with the core's allocator failing on demand (tls._oom_inject);
+# its own build and cargo directories, never the normal binary.
+MICROPYTHON_OOM := $(B)/micropython-oom
+OOM_STEP ?= 1
+$(MICROPYTHON_OOM): $(MICROPYTHON) FORCE
+	@set -e; mpy=$$(cat $(B)/.micropython-tree); echo "== unix port + modssl-rs (oom-inject)"; \
+	oom_vars="$(UNIX_MAKE_VARS) BUILD=$(B)/unix-oom MODSSL_CARGO_FEATURES=oom-inject \
+	    MODSSL_CARGO_TARGET_DIR=$(REPO)/target/mpy-host-oom CFLAGS_EXTRA=-DMODSSL_OOM_INJECT=1"; \
+	if [ ! -f $(B)/unix-oom/genhdr/qstrdefs.preprocessed.h ]; then \
+	    $(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/unix" $$oom_vars $(B)/unix-oom/genhdr/qstrdefs.generated.h; \
+	fi; \
+	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/unix" $$oom_vars; \
+	if ! cmp -s $(B)/unix-oom/micropython $@; then cp -p $(B)/unix-oom/micropython $@.tmp && mv -f $@.tmp $@; fi
+
+oom-build: $(MICROPYTHON_OOM)
+
+oom-sweep: $(MICROPYTHON_OOM)
+	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) MICROPYTHON_OOM=$(MICROPYTHON_OOM) OOM_STEP=$(OOM_STEP) \
+	    $(PYTHON) -m pytest tests/test_oom_sweep.py -rA $(PYTEST_ARGS)
+
+soak: $(MICROPYTHON)
+	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) SOAK_HANDSHAKES=10000 SOAK_ABANDONED=1000 \
+	    $(PYTHON) -m pytest tests/test_soak.py -rA $(PYTEST_ARGS)
+
 
 # ---- cleaning ---------------------------------------------------------------------
 clean:

@@ -11,6 +11,16 @@ static const mp_obj_str_t modssl_version_obj = {
     {&mp_type_str}, 0, sizeof(modssl_version_string) - 1, modssl_version_string
 };
 
+#if defined(MODSSL_OOM_INJECT)
+// Test builds only (build/micropython-oom): tls._oom_inject(n) makes the
+// core's nth allocation from now fail (0: none) and returns how many
+// allocations the core made since the previous call.
+static mp_obj_t tls_oom_inject(mp_obj_t n) {
+    return mp_obj_new_int_from_uint(modssl_oom_inject(mp_obj_get_int(n)));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(tls_oom_inject_obj, tls_oom_inject);
+#endif
+
 static const mp_rom_map_elem_t tls_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_tls) },
     { MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&modssl_tls_context_type) },
@@ -23,6 +33,9 @@ static const mp_rom_map_elem_t tls_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(MODSSL_CERT_NONE) },
     { MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(MODSSL_CERT_OPTIONAL) },
     { MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(MODSSL_CERT_REQUIRED) },
+    #if defined(MODSSL_OOM_INJECT)
+    { MP_ROM_QSTR(MP_QSTR__oom_inject), MP_ROM_PTR(&tls_oom_inject_obj) },
+    #endif
 };
 static MP_DEFINE_CONST_DICT(tls_module_globals, tls_module_globals_table);
 

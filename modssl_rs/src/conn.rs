@@ -229,7 +229,9 @@ impl Conn {
     /// Process what has arrived and queue what must be sent.
     pub fn process(&mut self) -> Result<u32, i32> {
         self.run(Action::Drive)?;
-        if self.eof && self.is_handshaking() && self.in_len == 0 {
+        // After EOF nothing more will come: a handshake waiting for bytes
+        // (none buffered, or part of a record) can never finish.
+        if self.eof && self.is_handshaking() && (self.in_len == 0 || self.blocked) {
             return self.fail(status::EOF_IN_HANDSHAKE);
         }
         Ok(self.flags())
@@ -540,5 +542,37 @@ fn drop_front(incoming: &mut [u8], in_len: &mut usize, n: usize) {
     if n > 0 {
         incoming.copy_within(n..*in_len, 0);
         *in_len -= n;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ffi::{self, status, ArenaConfig};
+    use core::ptr;
+
+    /// A peer that sends part of a record header and closes: the handshake
+    /// fails with EOF_IN_HANDSHAKE instead of waiting forever for the rest
+    /// (found by tests/test_hostile.py, truncated_header).
+    #[test]
+    fn eof_after_a_partial_record_fails_the_handshake() {
+        for partial in [&b"\x16\x03"[..], b"\x16\x03\x03\x00\x40\x02\x00"] {
+            let mut ctx = ptr::null_mut();
+            assert_eq!(ffi::modssl_context_new(false, &mut ctx), status::OK);
+            assert_eq!(ffi::modssl_context_set_verify_mode(ctx, 0), status::OK);
+            let arena = ArenaConfig { first_chunk: 8192, grow_chunk: 4096, limit: 112 * 1024 };
+            let mut c = ptr::null_mut();
+            assert_eq!(ffi::modssl_conn_new(ctx, ptr::null(), 0, arena, &mut c), status::OK);
+            assert!(ffi::modssl_conn_process(c) >= 0);
+            let mut buf = ptr::null_mut();
+            let room = ffi::modssl_conn_recv_space(c, &mut buf);
+            assert!(room >= partial.len());
+            unsafe { ptr::copy_nonoverlapping(partial.as_ptr(), buf, partial.len()) };
+            ffi::modssl_conn_recv_commit(c, partial.len());
+            assert!(ffi::modssl_conn_process(c) >= 0);
+            ffi::modssl_conn_recv_commit(c, 0);
+            assert_eq!(ffi::modssl_conn_process(c), status::EOF_IN_HANDSHAKE);
+            ffi::modssl_conn_free(c);
+            ffi::modssl_context_free(ctx);
+        }
     }
 }

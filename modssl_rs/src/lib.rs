@@ -21,9 +21,11 @@ pub mod port;
 pub mod session;
 pub mod suites;
 
-#[cfg(not(test))]
+// `std-host` (fuzzing, host tools): std's allocator and panic machinery,
+// the port hooks from `port::test_port`.
+#[cfg(not(any(test, feature = "std-host")))]
 #[global_allocator]
 static ALLOCATOR: heap::ModsslAllocator = heap::ModsslAllocator;
 
-#[cfg(not(test))]
+#[cfg(not(any(test, feature = "std-host")))]
 mod panic;

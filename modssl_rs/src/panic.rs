@@ -22,6 +22,12 @@ fn on_panic(_info: &PanicInfo) -> ! {
     } else {
         status::INTERNAL
     };
+    // A connection still being made (modssl_conn_new): the shim has no
+    // handle to discard, so its arena goes now.
+    let pending = heap::take_pending_arena();
+    if !pending.is_null() {
+        unsafe { heap::Arena::discard(pending) };
+    }
     heap::reset_owner();
     unsafe { crate::port::modssl_port_panic_escape(code) }
 }

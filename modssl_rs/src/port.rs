@@ -45,7 +45,9 @@ pub fn now() -> Option<u64> {
 /// Port hooks for `cargo test`: std's allocator, the OS's randomness, the
 /// system clock (overridable for tests of validity dates), and a panic escape
 /// that is never reached because tests run with std's own panic machinery.
-#[cfg(test)]
+/// The `std-host` feature (fuzz targets, `fuzz/`) uses them too.
+/// cbindgen:ignore
+#[cfg(any(test, feature = "std-host"))]
 pub mod test_port {
     use core::ffi::c_void;
     use std::cell::Cell;

@@ -238,10 +238,14 @@ pub extern "C" fn modssl_conn_new(
                 }
                 // rustls needs a name; this one is not checked here, and an
                 // IP address is not sent as SNI.
-                context::server_name(b"0.0.0.0")?
+                &b"0.0.0.0"[..]
             } else {
-                context::server_name(name)?
+                name
             };
+            // Checked here; made again in the connection's arena below (made
+            // on this heap, it would outlive a connection discarded after
+            // an out-of-memory).
+            drop(context::server_name(name)?);
             Ok((Some(ctx.client_config()?), None, Some(name)))
         }
     });
@@ -254,9 +258,9 @@ pub extern "C" fn modssl_conn_new(
         OwnerGuard::shared(|| drop((client, server, name)));
         return status::OUT_OF_MEMORY;
     }
-    let _owner = unsafe { OwnerGuard::enter(a) };
+    let _owner = unsafe { OwnerGuard::enter_new(a) };
     let conn = match (client, server, name) {
-        (Some(c), _, Some(n)) => Conn::client(c, n),
+        (Some(c), _, Some(n)) => context::server_name(n).and_then(|n| Conn::client(c, n)),
         (_, Some((s, mismatch)), _) => Conn::server(s, mismatch),
         _ => Err(status::INTERNAL),
     };

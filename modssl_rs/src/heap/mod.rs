@@ -37,9 +37,26 @@ struct Header {
 
 const HEADER: usize = core::mem::size_of::<Header>();
 
+/// Bit 0 of the owner slot: the current arena belongs to a connection that
+/// `modssl_conn_new` is still making.  No handle to it exists yet, so after
+/// a panic escape nobody else could free it: the panic handler does
+/// ([`take_pending_arena`]).
+const PENDING: usize = 1;
+
 /// The calling thread's current owner.
 fn current_owner() -> *mut Arena {
-    unsafe { *port::modssl_port_owner_slot() as *mut Arena }
+    unsafe { (*port::modssl_port_owner_slot() as usize & !PENDING) as *mut Arena }
+}
+
+/// The arena of a connection being made when a panic escapes (see
+/// [`OwnerGuard::enter_new`]), or NULL.
+pub fn take_pending_arena() -> *mut Arena {
+    let v = unsafe { *port::modssl_port_owner_slot() } as usize;
+    if v & PENDING != 0 {
+        (v & !PENDING) as *mut Arena
+    } else {
+        ptr::null_mut()
+    }
 }
 
 /// Makes `arena` the calling thread's current owner until the guard drops,
@@ -57,6 +74,19 @@ impl OwnerGuard {
         let previous = *slot;
         *slot = arena as *mut c_void;
         OwnerGuard { previous }
+    }
+
+    /// As [`OwnerGuard::enter`], for the arena of a connection that is still
+    /// being made: a panic escape meanwhile frees the arena (an out-of-memory
+    /// inside `wrap_socket` must not leak it).
+    ///
+    /// # Safety
+    /// As for [`OwnerGuard::enter`]; `arena` (16-byte aligned) must be owned
+    /// by nothing else.
+    pub unsafe fn enter_new(arena: *mut Arena) -> OwnerGuard {
+        let g = OwnerGuard::enter(arena);
+        *port::modssl_port_owner_slot() = (arena as usize | PENDING) as *mut c_void;
+        g
     }
 
     /// Allocations made inside `f` go to the shared tracked heap, whoever
@@ -105,6 +135,15 @@ unsafe impl GlobalAlloc for ModsslAllocator {
             return ptr::null_mut();
         };
         let owner = current_owner();
+        #[cfg(feature = "oom-inject")]
+        if oom_inject::fail_now() {
+            if owner.is_null() {
+                SHARED_HEAP_FAILED.store(true, Ordering::Relaxed);
+            } else {
+                (*owner).out_of_memory = true;
+            }
+            return ptr::null_mut();
+        }
         let raw = if owner.is_null() {
             // m_tracked_calloc gives 8-byte alignment (MicroPython's GC block
             // alignment); larger alignments are met by over-allocating.
@@ -143,6 +182,31 @@ pub fn take_out_of_memory() -> bool {
     let owner = current_owner();
     let arena_oom = !owner.is_null() && unsafe { (*owner).out_of_memory };
     SHARED_HEAP_FAILED.swap(false, Ordering::Relaxed) || arena_oom
+}
+
+/// Fault injection for the OOM sweep (`oom-inject` feature, test builds
+/// only: `build/micropython-oom`).  Counts the core's allocations and fails
+/// exactly the `N`th one after [`modssl_oom_inject`]`(N)`.
+#[cfg(feature = "oom-inject")]
+pub mod oom_inject {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    static FAIL_AT: AtomicUsize = AtomicUsize::new(0);
+
+    pub(super) fn fail_now() -> bool {
+        let n = COUNT.fetch_add(1, Ordering::Relaxed) + 1;
+        n == FAIL_AT.load(Ordering::Relaxed)
+    }
+
+    /// Fails the `fail_at`th allocation from now (0: none) and returns how
+    /// many allocations the core made since the previous call.
+    #[no_mangle]
+    pub extern "C" fn modssl_oom_inject(fail_at: usize) -> usize {
+        let n = COUNT.swap(0, Ordering::Relaxed);
+        FAIL_AT.store(fail_at, Ordering::Relaxed);
+        n
+    }
 }
 
 /// Marks the current connection's arena as holding blocks that outlive it
