@@ -29,6 +29,7 @@ typedef struct _modssl_socket_obj_t {
     mp_obj_t server_hostname; // as given to wrap_socket (sessions are keyed by it)
     bool server_side;
     bool verify_callback_done; // the context's verify_callback has seen the peer
+    mp_uint_t unsent_len;   // bytes a write took whose record is not all sent yet
 } modssl_socket_obj_t;
 
 // Results of moving bytes, besides counts.
@@ -294,6 +295,7 @@ mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool serve
     o->server_side = server_side;
     o->server_hostname = server_side ? mp_const_none : server_hostname;
     o->verify_callback_done = false;
+    o->unsent_len = 0;
 
     modssl_arena_config arena = {
         .first_chunk = MODSSL_ARENA_FIRST_CHUNK,
@@ -387,6 +389,13 @@ static mp_uint_t socket_write(mp_obj_t self_in, const void *buf, mp_uint_t size,
     } else if (r != IO_OK) {
         raise_io(o, r);
     }
+    if (o->unsent_len > 0) {
+        // The caller's retry (with the same data, as after EAGAIN from
+        // MicroPython's mbedTLS module) of a write whose record is now sent.
+        mp_uint_t n = o->unsent_len < size ? o->unsent_len : size;
+        o->unsent_len = 0;
+        return n;
+    }
     int32_t flags = 0;
     MODSSL_GUARDED(flags = modssl_conn_flags(o->conn), { poison(o, escape_code); flags = escape_code; });
     if (flags < 0) {
@@ -405,10 +414,18 @@ static mp_uint_t socket_write(mp_obj_t self_in, const void *buf, mp_uint_t size,
     if (n < 0) {
         fail(o, (int32_t)n);
     }
-    // The bytes are ours now; a socket that would block gets the rest of the
-    // ciphertext on the next call (poll reports writable only then).
+    // As MicroPython's mbedTLS module, a write reports its bytes only once
+    // their record is sent: if the socket would block, EAGAIN now (poll
+    // reports writable once the socket can take more), and the caller's
+    // retry sends the rest of the record and reports the bytes (above).  So
+    // a caller that wrote "everything" (asyncio's drain()) and closes loses
+    // nothing.
     r = flush_out(o);
-    if (r > 0) {
+    if (r == IO_WOULD_BLOCK) {
+        o->unsent_len = (mp_uint_t)n;
+        *errcode = MP_EAGAIN;
+        return MP_STREAM_ERROR;
+    } else if (r > 0) {
         raise_io(o, r);
     }
     return (mp_uint_t)n;

@@ -102,8 +102,17 @@ def discover(mp):
     return ext, multi
 
 
+GCOV_DIR = None  # set by main(): where the coverage build's profile data goes
+
+
 def env_for(binary, mp):
     env = dict(os.environ)
+    if GCOV_DIR:
+        # The coverage build writes .gcda profile files at exit, next to its
+        # objects by default; after a rebuild (or with runs in parallel) libgcov
+        # complains on stderr, which run-tests.py would read as test output.
+        # Our runs write theirs to a fresh scratch directory instead.
+        env["GCOV_PREFIX"] = GCOV_DIR
     env["MICROPY_MICROPYTHON"] = os.path.abspath(binary)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     # run-tests.py --keep-path: builtins, extmod and our unittest stand-in.
@@ -253,6 +262,9 @@ def main():
     mp = os.path.abspath(args.mp_dir)
     work = os.path.abspath(args.work)
     os.makedirs(work, exist_ok=True)
+    global GCOV_DIR
+    GCOV_DIR = os.path.join(work, "gcov")
+    shutil.rmtree(GCOV_DIR, ignore_errors=True)
     ext, multi = discover(mp)
     if args.k:
         ext = [t for t in ext if args.k in t]

@@ -1,0 +1,243 @@
+"""Non-blocking SSLSocket semantics, as MicroPython's mbedTLS module: with
+setblocking(False) and do_handshake_on_connect=False the handshake advances
+inside read()/write(); read()/readinto() return None when nothing can be
+decrypted yet, write() returns None when the socket would block; EOF after
+close_notify reads b""; a peer reset raises OSError(ECONNRESET).
+
+No timing assertions: every wait is select.poll() without a timeout, or a
+line the other side prints."""
+import socket
+import ssl
+import struct
+import threading
+
+from helpers.snippets import b
+
+PUMP = '''
+import select, errno
+
+def wait(s, ev):
+    p = select.poll()
+    p.register(s, ev)
+    p.poll()
+
+def read_all(s, n):
+    got = b""
+    nones = 0
+    while len(got) < n:
+        d = s.read(n - len(got))
+        if d is None:
+            nones += 1
+            wait(s, select.POLLIN)
+        elif d == b"":
+            break
+        else:
+            got += d
+    return got, nones
+
+def write_all(s, data):
+    mv = memoryview(data)
+    nones = 0
+    while mv:
+        n = s.write(mv)
+        if n is None:
+            nones += 1
+            wait(s, select.POLLOUT)
+        else:
+            mv = mv[n:]
+    return nones
+'''
+
+
+def _nb_client(port, cadata, hostname="localhost"):
+    return f'''
+ctx = client_ctx({b(cadata)})
+sock = tcp({port})
+sock.setblocking(False)
+s = ctx.wrap_socket(sock, server_hostname={hostname!r}, do_handshake_on_connect=False)
+'''
+
+
+def test_handshake_inside_write_then_read_and_eof(mpy, certs, tls_server):
+    """The first write() drives the handshake (None until the server
+    answers); data both ways; the server's close_notify reads as b""."""
+    leaf = certs["p256"]
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path,
+                     steps=[("recv", 5), ("send", b"world"), ("shutdown",)])
+    r = mpy.run(PUMP + _nb_client(srv.port, certs.root.cert.der.data) + '''
+print("VERSION_BEFORE", s.version())
+write_all(s, b"hello")
+print("VERSION", s.version())
+got, nones = read_all(s, 5)
+print("GOT", got)
+while True:
+    d = s.read(10)
+    if d is None:
+        wait(s, select.POLLIN)
+        continue
+    print("EOF", d)
+    break
+s.close()
+''').check()
+    assert r.one("VERSION_BEFORE") == "None", r
+    assert r.one("VERSION") in ("TLSv1.3", "TLSv1.2"), r
+    assert r.one("GOT") == "b'world'", r
+    assert r.one("EOF") == "b''", r
+    assert srv.record().received == b"hello"
+
+
+def test_handshake_inside_read_and_readinto_none(mpy, certs, tls_server):
+    """A client that reads first: read() and readinto() return None while
+    the handshake (and then the data) is on its way."""
+    leaf = certs["p256"]
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path,
+                     steps=[("recv", 2), ("send", b"0123456789"), ("recv_eof",)])
+    r = mpy.run(PUMP + _nb_client(srv.port, certs.root.cert.der.data) + '''
+print("FIRST_READ", s.read(4))
+buf = bytearray(4)
+print("FIRST_READINTO", s.readinto(buf))
+# Finish the handshake inside read(), then ask for the data.
+while s.version() is None:
+    if s.read(1) is None:
+        wait(s, select.POLLIN)
+print("NO_DATA_YET", s.read(4), s.readinto(buf))
+write_all(s, b"go")
+got, _ = read_all(s, 6)
+n = None
+while n is None:
+    n = s.readinto(buf)
+    if n is None:
+        wait(s, select.POLLIN)
+print("GOT", got, n, bytes(buf[:n]))
+s.close()
+''').check()
+    assert r.one("FIRST_READ") == "None", r
+    assert r.one("FIRST_READINTO") == "None", r
+    assert r.one("NO_DATA_YET") == "None None", r
+    assert r.one("GOT") == "b'012345' 4 b'6789'", r
+
+
+def test_write_returns_none_when_the_socket_is_full(mpy, certs):
+    """A peer that does not read: write() takes bytes until the socket is
+    full, then returns None (not a short count forever, not an exception);
+    once the peer drains, every byte write() reported arrives, in order."""
+    leaf = certs["p256"]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(leaf.chain.path), str(leaf.key.pem.path))
+    # TLS 1.2: no session tickets after the handshake.  A client closing with
+    # unread bytes in its receive queue makes the kernel send RST, which
+    # would discard data still queued in its send buffer.
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    lsock.settimeout(30)
+    port = lsock.getsockname()[1]
+    drain = threading.Event()
+    result = {}
+
+    def serve():
+        raw, _ = lsock.accept()
+        conn = ctx.wrap_socket(raw, server_side=True)
+        conn.settimeout(30)
+        drain.wait(60)
+        data = bytearray()
+        try:
+            while True:
+                d = conn.recv(65536)
+                if not d:
+                    break
+                data += d
+        except OSError as e:
+            result["error"] = repr(e)
+        result["data"] = bytes(data)
+        conn.close()
+        lsock.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    proc = mpy.start(PUMP + f'''
+s = client({port}, cadata={b(certs.root.cert.der.data)})
+s.setblocking(False)
+''' + '''
+import hashlib
+block = bytes(range(256)) * 64       # 16 KiB
+h = hashlib.sha256()
+sent = 0
+while True:
+    n = s.write(block)
+    if n is None:
+        break
+    h.update(block[:n])
+    sent += n
+    if sent > 64 * 1024 * 1024:
+        break
+print("FULL", sent)
+# write() took `block` but could not send all of its record: as MicroPython's
+# module, it reported None, and the retry with the same data reports it.
+rest = block
+write_all(s, rest)
+h.update(rest)
+sent += len(rest)
+print("SENT", sent, binascii.hexlify(h.digest()).decode())
+s.close()
+''')
+    assert proc.wait_for("FULL", timeout=60), proc.output()
+    drain.set()
+    r = proc.finish().check()
+    t.join(60)
+    sent_line = r.one("SENT").split()
+    full = int(r.one("FULL"))
+    assert 0 < full < 64 * 1024 * 1024, r
+    data = result["data"]
+    assert "error" not in result, (result["error"], len(data), r)
+    import hashlib
+    assert len(data) == int(sent_line[0]), (len(data), r)
+    assert hashlib.sha256(data).hexdigest() == sent_line[1], r
+
+
+def test_peer_reset_raises_econnreset(mpy, certs):
+    """The peer resets the TCP connection (SO_LINGER 0): read() raises
+    OSError(ECONNRESET), blocking or not, and does not return b""."""
+    leaf = certs["p256"]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(leaf.chain.path), str(leaf.key.pem.path))
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(2)
+    lsock.settimeout(30)
+    port = lsock.getsockname()[1]
+
+    def serve():
+        for _ in range(2):
+            raw, _ = lsock.accept()
+            conn = ctx.wrap_socket(raw, server_side=True)
+            conn.settimeout(30)
+            conn.recv(2)      # the client is ready
+            # RST, no close_notify (wrap_socket took over raw's descriptor).
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            socket.socket(fileno=conn.detach()).close()
+        lsock.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    r = mpy.run(PUMP + f'''
+for blocking in (True, False):
+    s = client({port}, cadata={b(certs.root.cert.der.data)})
+    s.write(b"go")
+    s.setblocking(blocking)
+    try:
+        while True:
+            d = s.read(10)
+            if d is None:
+                wait(s, select.POLLIN)
+                continue
+            print("READ", blocking, d)
+            break
+    except OSError as e:
+        print("RESET", blocking, e.errno == errno.ECONNRESET, e.errno)
+    s.close()
+''').check()
+    t.join(30)
+    assert r.tagged("READ") == [], r
+    assert [ln.split()[:2] for ln in r.tagged("RESET")] == [["True", "True"], ["False", "True"]], r
