@@ -121,10 +121,10 @@ $(MICROPYTHON_COV): $(MICROPYTHON) FORCE
 test: $(MICROPYTHON)
 	@$(MAKE) --no-print-directory cargo-test
 	@$(MAKE) --no-print-directory pytest
+	@$(MAKE) --no-print-directory mp-suite
 	@$(MAKE) --no-print-directory qemu-test
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory oom-sweep
-	@$(MAKE) --no-print-directory mp-suite
 
 # MicroPython's own tests/extmod/{ssl,tls}_*.py and tests/multi_net/*{ssl,tls}*.py
 # from the tree the build uses, against our binaries (tests/mpsuite/README.md).
