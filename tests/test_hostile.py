@@ -100,21 +100,22 @@ def stall(conn):
 SCRIPTED = {
     "truncated_record": (truncated_record, "OSError", CONN_EOF),
     "truncated_header": (truncated_header, "OSError", CONN_EOF),
-    "garbage_server_hello": (garbage_server_hello, "OSError", None),
-    "oversized_record": (oversized_record, "OSError", None),
-    "oversized_handshake_length": (oversized_handshake_length, "OSError", None),
-    "alert_flood": (alert_flood, "OSError", None),
-    "hello_request": (hello_request, "OSError", None),
-    "unoffered_suite": (unoffered_suite, "OSError", None),
-    "unoffered_version": (unoffered_version, "OSError", None),
-    "unoffered_tls13_suite": (unoffered_tls13_suite, "OSError", None),
+    "garbage_server_hello": (garbage_server_hello, "OSError", INVALID_RECORD),
+    "oversized_record": (oversized_record, "OSError", RECORD_OVERFLOW),
+    "oversized_handshake_length": (oversized_handshake_length, "OSError", DECODE_ERROR),
+    "alert_flood": (alert_flood, "OSError", HANDSHAKE_FAILURE),
+    "hello_request": (hello_request, "OSError", UNEXPECTED_MESSAGE),
+    "unoffered_suite": (unoffered_suite, "OSError", HANDSHAKE_FAILURE),
+    "unoffered_version": (unoffered_version, "OSError", HANDSHAKE_FAILURE),
+    "unoffered_tls13_suite": (unoffered_tls13_suite, "OSError", HANDSHAKE_FAILURE),
 }
 
 
-def _snippet(hostile_port, good_port, cadata, body="", verify=True, repeat=REPEAT):
+def _snippet(hostile_port, good_port, cadata, body="", verify=True, repeat=REPEAT, good_ca=None):
     return f'''
 import gc
 CA = {cadata}
+GOOD_CA = {good_ca or cadata}
 ctx = client_ctx(CA, verify={verify})
 
 def hostile(tag):
@@ -136,7 +137,7 @@ for i in range({repeat}):
     hostile("HOSTILE")
 gc.collect()
 print("LEAK", gc.mem_alloc() - base)
-s = client({good_port}, cadata=CA)
+s = client({good_port}, cadata=GOOD_CA)
 s.write(b"ping")
 print("GOOD", s.read(4))
 s.close()
@@ -210,4 +211,122 @@ def test_stalled_server_blocking_times_out(mpy, certs, raw_peer, good_server):
 def _check_after(r, leak_limit=1024):
     r.check()
     assert int(r.one("LEAK")) <= leak_limit, r
+    assert r.one("GOOD") == "b'pong'", r
+
+
+# ---- real TLS peers ----------------------------------------------------------
+
+def test_close_without_close_notify_reads_eof(mpy, certs, tls_server, good_server):
+    """The server closes TCP without close_notify: read returns what came,
+    then b"" (as MicroPython's mbedTLS module and CPython's
+    suppress_ragged_eofs do); the core flags the end as unclean
+    (MODSSL_FLAG_UNCLEAN_EOF)."""
+    leaf = certs["p256"]
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path, connections=REPEAT + 1,
+                     steps=[("recv", 4), ("send", b"hello"), ("close",)])
+    body = ('s = ctx.wrap_socket(sock, server_hostname="localhost")\n'
+            '        s.write(b"ping")\n'
+            '        print(tag, "DATA", s.read(5), s.read(10), s.read(10))\n'
+            '        raise OSError(0)')
+    r = mpy.run(_snippet(srv.port, good_server.port, b(certs.root.cert.der.data), body=body), timeout=60)
+    print(r)
+    assert set(r.tagged("HOSTILE")) == {"DATA b'hello' b'' b''", "EXC OSError (0,)"}, r
+    _check_after(r)
+
+
+def _long_chain(directory, n, pad):
+    """root -> n-1 intermediates (each with a `pad`-byte comment) -> leaf
+    "localhost"; returns (root PEM path, chain file leaf first, leaf key)."""
+    import subprocess as sp
+    d = directory
+    comment = "x" * pad
+
+    def run(*args):
+        sp.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+    run("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "k0.pem")
+    run("req", "-x509", "-new", "-key", "k0.pem", "-subj", "/CN=chain root", "-days", "30",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
+        "-out", "c0.pem")
+    for i in range(1, n):
+        run("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", f"k{i}.pem")
+        run("req", "-x509", "-new", "-key", f"k{i}.pem", "-CA", f"c{i-1}.pem", "-CAkey", f"k{i-1}.pem",
+            "-subj", f"/CN=intermediate {i}", "-days", "30",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
+            "-addext", f"nsComment={comment}", "-out", f"c{i}.pem")
+    run("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "leaf.key")
+    run("req", "-x509", "-new", "-key", "leaf.key", "-CA", f"c{n-1}.pem", "-CAkey", f"k{n-1}.pem",
+        "-subj", "/CN=localhost", "-days", "30", "-addext", "subjectAltName=DNS:localhost",
+        "-addext", "basicConstraints=CA:FALSE", "-out", "leaf.pem")
+    chain = d / "chain.pem"
+    chain.write_bytes(b"".join((d / f).read_bytes() for f in ["leaf.pem"] + [f"c{i}.pem" for i in range(n - 1, 0, -1)]))
+    return d / "c0.pem", chain, d / "leaf.key"
+
+
+@pytest.mark.parametrize("pad,verify,outcome", [
+    (0, True, "ValueError"), (0, False, "ok"), (2600, True, "MemoryError"), (2600, False, "MemoryError"),
+], ids=["20certs-verified", "20certs-unverified", "60KiB-verified", "60KiB-unverified"])
+def test_chain_of_20_certificates(pad, verify, outcome, mpy, certs, tls_server, good_server, tmp_path):
+    """A server sends 20 certificates (about 10 KiB; or about 60 KiB with a
+    comment in each) in one Certificate message.  20 certificates verified:
+    ValueError (the path is longer than webpki's limit of 6 intermediates);
+    unverified: the connection works.  60 KiB: MemoryError either way (the
+    message, its parse and the kept chain exceed the connection's 112 KiB
+    arena limit, MODSSL_ARENA_LIMIT), and nothing leaks."""
+    root, chain, key = _long_chain(tmp_path, 20, pad)
+    srv = tls_server(chain, key, connections=REPEAT + 1, steps=[("recv", 5), ("send", b"hello"), ("recv_eof",)])
+    body = ('s = ctx.wrap_socket(sock, server_hostname="localhost")\n'
+            '        s.write(b"ping!")\n'
+            '        print(tag, "DATA", s.read(5))\n'
+            '        s.close()\n'
+            '        raise OSError(0)')
+    r = mpy.run(_snippet(srv.port, good_server.port, b(root.read_bytes()), body=body, verify=verify,
+                         good_ca=b(certs.root.cert.der.data)), timeout=90)
+    print(r)
+    assert len(chain.read_bytes()) > (50000 if pad else 10000)
+    if outcome == "ok":
+        assert set(r.tagged("HOSTILE")) == {"DATA b'hello'", "EXC OSError (0,)"}, r
+        _check_after(r)
+    else:
+        _check(r, outcome, None)
+
+
+def test_renegotiation_request_after_handshake(mpy, certs, s_server, good_server):
+    """A TLS 1.2 server (openssl s_server) asks to renegotiate after the
+    handshake (HelloRequest).  rustls refuses renegotiation (a
+    no_renegotiation warning); OpenSSL insists with a fatal alert, which the
+    read reports as OSError(PEER_ALERT)."""
+    leaf = certs["p256"]
+    srv = s_server(leaf.cert.pem.path, leaf.key.pem.path, chain=certs.inter.cert.pem.path, version="1.2", mode=None)
+    code = f'''
+import gc
+CA = {b(certs.root.cert.der.data)}
+s = client({srv.port}, cadata=CA)
+print("HANDSHAKE", s.version())
+try:
+    print("DATA", s.readline())
+except Exception as e:
+    show("HOSTILE", e)
+s.close()
+s = client({good_server.port}, cadata=CA)
+s.write(b"ping")
+print("GOOD", s.read(4))
+s.close()
+'''
+    proc = mpy.start(code)
+    assert proc.wait_for("HANDSHAKE"), proc.finish(5)
+    srv.proc.stdin.write(b"R\n")
+    srv.proc.stdin.flush()
+    time.sleep(0.5)
+    try:
+        srv.proc.stdin.write(b"after\n")
+        srv.proc.stdin.flush()
+    except BrokenPipeError:
+        pass      # s_server gave up on the refused renegotiation and exited
+    r = proc.finish(30)
+    print(r, srv.output())
+    r.check()
+    assert r.one("HANDSHAKE") == "TLSv1.2", r
+    # rustls answers the HelloRequest with a no_renegotiation warning;
+    # OpenSSL then ends the connection with a fatal alert.
+    assert r.tagged("HOSTILE_ERRNO") == [str(PEER_ALERT)], r
     assert r.one("GOOD") == "b'pong'", r
