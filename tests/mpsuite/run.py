@@ -260,8 +260,14 @@ def main():
     args = ap.parse_args()
 
     mp = os.path.abspath(args.mp_dir)
-    work = os.path.abspath(args.work)
-    os.makedirs(work, exist_ok=True)
+    # Each run in its own directory, so that two suites running at once (two
+    # `make test`s on one machine) do not overwrite each other's results;
+    # a run that passed is removed, a failed one kept (and linked as "failed").
+    top = os.path.abspath(args.work)
+    os.makedirs(top, exist_ok=True)
+    work = os.path.join(top, "run-{}".format(os.getpid()))
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
     global GCOV_DIR
     GCOV_DIR = os.path.join(work, "gcov")
     shutil.rmtree(GCOV_DIR, ignore_errors=True)
@@ -297,6 +303,8 @@ def main():
             by_variant.setdefault(variant, []).append(path)
         for variant, paths in by_variant.items():
             binary = args.coverage if variant == "coverage" else args.micropython
+            if not binary or not os.path.exists(binary):
+                continue  # reported as failed below
             res = run_tests_py(mp, binary, paths, os.path.join(work, "adapted-results-" + variant))
             for path, r in res.items():
                 adapted_results[copies[os.path.abspath(os.path.join(mp, "tests", path))]] = (variant, r)
@@ -309,7 +317,7 @@ def main():
             # The original must fail in exactly the documented way; the
             # adapted copy then carries the verdict.
             if result == as_is and (marker is None or marker in output):
-                avariant, (aresult, aoutput) = adapted_results[t]
+                avariant, (aresult, aoutput) = adapted_results.get(t, (variant, ("fail", "")))
                 av, anote = verdict(t, aresult, aoutput)
                 orig = "skips itself" if as_is == "skip" else "fails: " + marker
                 note = "as is {}; run with {}".format(orig, what)
@@ -351,6 +359,15 @@ def main():
           "({} of the skipped not supported: DTLS)".format(npass, nfail, nskip, nknown, nns))
     if nfail:
         print("mp-suite: outputs and logs are under {}".format(work))
+        link = os.path.join(top, "failed")
+        try:
+            if os.path.islink(link):
+                os.unlink(link)
+            os.symlink(os.path.basename(work), link)
+        except OSError:
+            pass
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     return 1 if nfail else 0
 
 
