@@ -346,6 +346,53 @@ s.close()
     assert not r.tagged("POLL"), r
 
 
+def test_server_survives_bad_clients(mpy_server, certs, plain_server):
+    """A plain-TCP client and a client that hangs up mid-handshake fail in
+    their handlers only; the asyncio server then serves a good client."""
+    leaf = certs["p256"]
+
+    def make(port):
+        return ASYNC_HELPERS + f'''
+done = asyncio.Event()
+async def handle(reader, writer):
+    try:
+        line = await reader.readline()
+        writer.write(b"ok:" + line)
+        await writer.drain()
+        print("SERVED", line)
+        done.set()
+    except Exception as e:
+        print("HANDLER_FAILED", type(e).__name__)
+    writer.close()
+    await writer.wait_closed()
+
+async def main():
+    ctx = server_ctx({b(leaf.chain.data)}, {b(leaf.key.pem.data)})
+    server = await start_tls_server(handle, {port}, ctx)
+    print("LISTENING")
+    async with server:
+        await asyncio.wait_for(done.wait(), 30)
+
+asyncio.run(main())
+'''
+    import socket as pysocket
+    proc, port = mpy_server(make)
+    with pysocket.create_connection(("127.0.0.1", port), timeout=10) as c:
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        try:
+            c.recv(100)   # the server's alert (or EOF)
+        except OSError:
+            pass
+    with pysocket.create_connection(("127.0.0.1", port), timeout=10) as c:
+        c.sendall(b"\x16\x03\x01\x00\x50")   # a ClientHello's record header, then nothing
+    res = tls_client(port, cafile=certs.root.cert.pem.path, timeout=20,
+                     steps=[("send", b"good client\n"), ("recv", 15)])
+    r = proc.finish(30).check()
+    assert res.error is None and bytes(res.received) == b"ok:good client\n", res
+    assert r.one("SERVED") == "b'good client\\n'", r
+    assert r.tagged("HANDLER_FAILED") == ["OSError", "OSError"], r
+
+
 def test_open_connection_ssl_true(mpy, certs, tls_server):
     """open_connection(..., ssl=True) makes its own ssl.SSLContext (no
     verification, as MicroPython's ssl defaults to CERT_NONE) and sends the
