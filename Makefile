@@ -9,6 +9,8 @@
 #   make deps     install what a fresh Debian machine lacks (run by the above)
 #   make cross / qemu / qemu-test / size / rp2 / esp32: microcontroller targets,
 #                 see mk/boards.mk and docs/building.md
+#   make anchor / bench: MicroPython's own mbedTLS build beside ours, and the
+#                 side-by-side benchmark (bench/README.md; not part of make test)
 #   make clean    remove build outputs (keeps the MicroPython source and build/venv)
 #   make distclean  remove build/ and target/ entirely
 #
@@ -125,6 +127,7 @@ test: $(MICROPYTHON)
 	@$(MAKE) --no-print-directory qemu-test
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory oom-sweep
+	@$(MAKE) --no-print-directory valgrind VALGRIND_TESTS="$(VALGRIND_SMOKE_TESTS)"
 
 # MicroPython's own tests/extmod/{ssl,tls}_*.py and tests/multi_net/*{ssl,tls}*.py
 # from the tree the build uses, against our binaries (tests/mpsuite/README.md).
@@ -158,11 +161,12 @@ sizes: $(MICROPYTHON)
 #   make oom-sweep    build/micropython-oom; fail each allocation of a client and a server
 #                     connection in turn (OOM_STEP=k: every k-th; in `make test`, all of them)
 #   make soak         10,000 handshakes + 1,000 abandoned sockets (a bounded run is in pytest)
+#   make valgrind     pytest files whose MicroPython processes run under memcheck (a few in `make test`)
 FUZZ_TARGETS := client_records server_records pem_der cadata ffi_ops
 FUZZ_SMOKE_SECONDS ?= 15
 FUZZ_SECONDS ?= 600
 FUZZ_RUN = cd $(REPO)/fuzz && cargo +nightly fuzz run -O
-.PHONY: fuzz-deps fuzz-build fuzz-smoke fuzz oom-build oom-sweep soak
+.PHONY: fuzz-deps fuzz-build fuzz-smoke fuzz oom-build oom-sweep soak valgrind
 
 fuzz-deps:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
@@ -213,6 +217,20 @@ soak: $(MICROPYTHON)
 	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) SOAK_HANDSHAKES=10000 SOAK_ABANDONED=1000 \
 	    $(PYTHON) -m pytest tests/test_soak.py -rA $(PYTEST_ARGS)
 
+# scripts/valgrind-mpy.sh stands in for the binary (errors: invalid accesses,
+# bad frees, memory definitely lost; exit 99 fails the snippet).
+VALGRIND_TESTS ?= tests/test_client_role.py tests/test_server_role.py tests/test_hostile.py \
+	tests/test_interrupts_threads.py tests/test_soak.py
+VALGRIND_SMOKE_TESTS := tests/test_hostile.py tests/test_interrupts_threads.py tests/test_soak.py
+valgrind: $(MICROPYTHON)
+	@command -v valgrind >/dev/null || $(REPO)/scripts/deps.sh $(VENV)
+	@rm -rf $(B)/valgrind && mkdir -p $(B)/valgrind
+	cd $(REPO) && MICROPYTHON=$(REPO)/scripts/valgrind-mpy.sh MODSSL_VALGRIND_MPY=$(MICROPYTHON) \
+	    MODSSL_VALGRIND_LOGS=$(B)/valgrind SOAK_HANDSHAKES=20 SOAK_ABANDONED=10 \
+	    $(PYTHON) -m pytest $(VALGRIND_TESTS) -q -p no:cacheprovider $(PYTEST_ARGS)
+	@echo "valgrind: $$(ls $(B)/valgrind | wc -l) MicroPython processes under memcheck," \
+	    "$$(find $(B)/valgrind -type f -size +0 | wc -l) with errors (logs in $(B)/valgrind)"
+
 
 # ---- cleaning ---------------------------------------------------------------------
 clean:
@@ -228,3 +246,6 @@ FORCE:
 
 # Microcontroller targets: cross builds, emulated boards, size, board firmware.
 include $(REPO)/mk/boards.mk
+
+# The mbedTLS anchor and the side-by-side benchmark (issue 6).
+include $(REPO)/bench/bench.mk

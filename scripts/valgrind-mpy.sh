@@ -1,0 +1,12 @@
+#!/bin/sh
+# Stand-in for build/micropython under `make valgrind`: runs it under
+# valgrind memcheck.  MicroPython's conservative GC scans the C stack and
+# registers, which memcheck reports as uses of uninitialised values, so those
+# are off (--undef-value-errors=no); invalid reads/writes, bad frees and
+# memory definitely lost through malloc are errors (exit status 99, so the
+# snippet fails).  The core's memory is inside MicroPython's GC heap (one
+# block to memcheck): the fuzz targets under AddressSanitizer cover it.
+logdir=${MODSSL_VALGRIND_LOGS:-/tmp}
+exec valgrind --quiet --error-exitcode=99 --undef-value-errors=no --leak-check=full \
+    --errors-for-leak-kinds=definite --log-file="$logdir/memcheck.%p.log" \
+    "${MODSSL_VALGRIND_MPY:?MODSSL_VALGRIND_MPY: the MicroPython binary}" "$@"
