@@ -7,6 +7,11 @@
 #                   build/micropython-mbedtls  with MicroPython's own mbedTLS `tls`
 #                                              (mbedTLS 3.6 from Debian's source package)
 #                   build/micropython-notls    with no TLS at all (MICROPY_PY_SSL=0)
+#                 and the qemu boards of `make qemu` with MicroPython's mbedTLS `tls`
+#                 (bare-metal configuration, mbedTLS's C for Cortex-M0+ on MPS2_AN385):
+#                   build/anchor/qemu-mbedtls-{MPS2_AN385,VIRT_RV32}/firmware.elf
+#                 (their no-TLS counterparts are `make size`'s qemu-base-* firmware)
+#   make anchor-unix / anchor-qemu   one half of it
 #   make bench    ours and the anchor side by side: one table, ratios ours / mbedTLS,
 #                 also appended to bench/results/<date>.md (bench/README.md)
 #   make clean-anchor   remove what `make anchor` built (keeps the mbedTLS source)
@@ -15,7 +20,7 @@
 # (bench/anchor-tree.sh) with lib/mbedtls pointing at the mbedTLS source and
 # Debian's "use system mbedtls" patch reversed in its copy of extmod/extmod.mk.
 
-.PHONY: anchor bench clean-anchor
+.PHONY: anchor anchor-unix anchor-qemu bench clean-anchor
 
 ANCHOR := $(B)/anchor
 MICROPYTHON_MBEDTLS := $(B)/micropython-mbedtls
@@ -28,12 +33,16 @@ ANCHOR_COMMON_VARS = VARIANT=standard USER_C_MODULES= MICROPY_SSL_AXTLS=0 MICROP
 	FROZEN_MANIFEST=$(REPO)/micropython/manifest.py MPY_LIB_DIR=$(MPY_LIB_STUB) \
 	MICROPY_MPYCROSS=$(MPY_CROSS_BUILD)/mpy-cross $(MPY_MAKE_ARGS)
 
-anchor: $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS)
+# Shell: sets mpy (MicroPython's tree), mbed (mbedTLS's) and tree (the anchor's).
+ANCHOR_TREE = mpy=$$($(GET_MPY)); \
+	mbed=$$($(REPO)/scripts/get-mbedtls.sh $(ANCHOR)/src); \
+	tree=$$($(REPO)/bench/anchor-tree.sh "$$mpy" "$$mbed" $(ANCHOR)/micropython)
+
+anchor: anchor-unix anchor-qemu
+anchor-unix: $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS)
 
 $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS) &: $(B)/.deps.stamp FORCE
-	@set -e; mpy=$$($(GET_MPY)); \
-	mbed=$$($(REPO)/scripts/get-mbedtls.sh $(ANCHOR)/src); \
-	tree=$$($(REPO)/bench/anchor-tree.sh "$$mpy" "$$mbed" $(ANCHOR)/micropython); \
+	@set -e; $(ANCHOR_TREE); \
 	mkdir -p $(MPY_LIB_STUB); \
 	[ -f $(MPY_LIB_STUB)/README.md ] || echo "Stand-in for micropython-lib." > $(MPY_LIB_STUB)/README.md; \
 	echo "== mpy-cross ($$mpy)"; \
@@ -50,17 +59,38 @@ $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS) &: $(B)/.deps.stamp FORCE
 	done
 	@size $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS)
 
+# The qemu boards as `make qemu` builds them (mk/boards.mk: no frozen
+# modules, tracked allocation on, the RV32 multilib settings), with the port's
+# mbedTLS `tls` and bench/anchor-qemu/mbedtls_glue (port hooks, Cortex-M0+ flags
+# for mbedTLS's C, a C library for the Arm board) instead of our module.
+ANCHOR_QEMU_FIRMWARE := $(foreach b,$(QEMU_BOARDS),$(ANCHOR)/qemu-mbedtls-$(b)/firmware.elf)
+anchor-qemu: $(ANCHOR_QEMU_FIRMWARE)
+
+$(ANCHOR)/qemu-mbedtls-%/firmware.elf: $(CROSS_DEPS) FORCE
+	@set -e; $(ANCHOR_TREE); \
+	mkdir -p $(MPY_LIB_STUB); \
+	[ -f $(MPY_LIB_STUB)/README.md ] || echo "Stand-in for micropython-lib." > $(MPY_LIB_STUB)/README.md; \
+	echo "== anchor: qemu port $* + MicroPython's mbedTLS tls ($$(basename $$mbed))"; \
+	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$tree/ports/qemu" BOARD=$* BUILD=$(ANCHOR)/qemu-mbedtls-$* \
+	    FROZEN_MANIFEST= MPY_LIB_DIR=$(MPY_LIB_STUB) MICROPY_PY_SSL=1 MICROPY_SSL_MBEDTLS=1 \
+	    USER_C_MODULES=$(REPO)/bench/anchor-qemu \
+	    $(if $(filter VIRT_RV32,$*),$(QEMU_RV32_VARS) CFLAGS_EXTRA="$(QEMU_RV32_CFLAGS) -DMICROPY_TRACKED_ALLOC=1",CFLAGS_EXTRA=-DMICROPY_TRACKED_ALLOC=1)
+
 $(MALLOCCOUNT): $(REPO)/bench/malloccount.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -shared -fPIC -o $@ $<
 
-# Not part of `make test`: it prints numbers and asserts nothing.
-bench: $(MICROPYTHON) $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS) $(MALLOCCOUNT)
+# Not part of `make test`: it prints numbers and asserts nothing.  The qemu
+# flash rows need the qemu firmware, ours and the anchor's (BENCH_QEMU=0: the
+# unix rows only, qemu rows from whatever firmware is already built).
+BENCH_QEMU ?= 1
+BENCH_QEMU_DEPS = $(if $(filter 1,$(BENCH_QEMU)),$(QEMU_FIRMWARE) $(foreach b,$(QEMU_BOARDS),$(B)/qemu-base-$(b)/firmware.elf) $(ANCHOR_QEMU_FIRMWARE))
+bench: $(MICROPYTHON) $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS) $(MALLOCCOUNT) $(BENCH_QEMU_DEPS)
 	@command -v valgrind >/dev/null || { echo "make bench: installing valgrind (callgrind rows)"; \
 	    $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y -qq valgrind; }
 	cd $(REPO) && python3 bench/bench.py --ours $(MICROPYTHON) --anchor $(MICROPYTHON_MBEDTLS) \
-	    --notls $(MICROPYTHON_NOTLS) --malloccount $(MALLOCCOUNT) $(BENCH_ARGS)
+	    --notls $(MICROPYTHON_NOTLS) --malloccount $(MALLOCCOUNT) --build $(B) $(BENCH_ARGS)
 
 clean-anchor:
-	rm -rf $(ANCHOR)/micropython $(ANCHOR)/unix-mbedtls $(ANCHOR)/unix-notls \
+	rm -rf $(ANCHOR)/micropython $(ANCHOR)/unix-mbedtls $(ANCHOR)/unix-notls $(ANCHOR)/qemu-mbedtls-* \
 	    $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS) $(B)/bench
