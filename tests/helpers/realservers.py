@@ -162,9 +162,17 @@ class Nginx:
                 return False
         self.proc, self.port = _start(argv, ready, workdir, "nginx", log=workdir / "error.log")
 
-    def access_log(self) -> list[str]:
+    def access_log(self, *wanted) -> list[str]:
+        """The access log's lines, once each of ``wanted`` (a line predicate)
+        matches a line (nginx logs a request after it has sent the response:
+        a client may be done before then), or after START_TIMEOUT."""
         p = self.dir / "access.log"
-        return p.read_text().splitlines() if p.exists() else []
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            lines = p.read_text().splitlines() if p.exists() else []
+            if all(any(w(ln) for ln in lines) for w in wanted) or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
 
     def error_log(self) -> str:
         p = self.dir / "error.log"
