@@ -14,6 +14,7 @@
 #   make anchor-unix / anchor-qemu   one half of it
 #   make bench    ours and the anchor side by side: one table, ratios ours / mbedTLS,
 #                 also appended to bench/results/<date>.md (bench/README.md)
+#   make pkops    the public-key micro-benchmarks (bench/pkops), built by make bench
 #   make clean-anchor   remove what `make anchor` built (keeps the mbedTLS source)
 #
 # MicroPython's tree is never written: the anchor builds from a symlink farm
@@ -80,16 +81,34 @@ $(MALLOCCOUNT): $(REPO)/bench/malloccount.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -shared -fPIC -o $@ $<
 
+# The public-key operations alone (bench/pkops): ours from the core's crypto
+# module, mbedTLS's from the anchor's own objects and configuration.
+PKOPS_OURS := $(REPO)/target/bench-pkops/release/pkops
+PKOPS_MBEDTLS := $(B)/bench/pkops_mbedtls
+.PHONY: pkops
+pkops: $(PKOPS_OURS) $(PKOPS_MBEDTLS)
+$(PKOPS_OURS): FORCE
+	cd $(REPO)/bench/pkops && CARGO_TARGET_DIR=$(REPO)/target/bench-pkops cargo build --release --quiet
+$(PKOPS_MBEDTLS): $(REPO)/bench/pkops/pkops_mbedtls.c $(MICROPYTHON_MBEDTLS)
+	@mkdir -p $(@D)
+	rm -f $(B)/bench/libanchor-mbedtls.a
+	ar rcs $(B)/bench/libanchor-mbedtls.a $(ANCHOR)/unix-mbedtls/lib/mbedtls/library/*.o
+	cd $(ANCHOR)/micropython/ports/unix && $(CC) -std=gnu99 -Os -DNDEBUG -DUNIX -DMICROPY_PY_SSL=1 \
+	    -DMICROPY_SSL_MBEDTLS=1 -DMICROPY_PY_THREAD=1 -DMICROPY_PY_THREAD_GIL=0 -DMICROPY_PY_SOCKET=1 \
+	    '-DMBEDTLS_CONFIG_FILE="mbedtls/mbedtls_config_port.h"' -I../../lib/mbedtls/include -I. -I../.. \
+	    -I$(ANCHOR)/unix-mbedtls -Ivariants/standard -o $@ $< $(B)/bench/libanchor-mbedtls.a
+
 # Not part of `make test`: it prints numbers and asserts nothing.  The qemu
 # flash rows need the qemu firmware, ours and the anchor's (BENCH_QEMU=0: the
 # unix rows only, qemu rows from whatever firmware is already built).
 BENCH_QEMU ?= 1
 BENCH_QEMU_DEPS = $(if $(filter 1,$(BENCH_QEMU)),$(QEMU_FIRMWARE) $(foreach b,$(QEMU_BOARDS),$(B)/qemu-base-$(b)/firmware.elf) $(ANCHOR_QEMU_FIRMWARE))
-bench: $(MICROPYTHON) $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS) $(MALLOCCOUNT) $(BENCH_QEMU_DEPS)
+bench: $(MICROPYTHON) $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS) $(MALLOCCOUNT) $(PKOPS_OURS) $(PKOPS_MBEDTLS) $(BENCH_QEMU_DEPS)
 	@command -v valgrind >/dev/null || { echo "make bench: installing valgrind (callgrind rows)"; \
 	    $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y -qq valgrind; }
 	cd $(REPO) && python3 bench/bench.py --ours $(MICROPYTHON) --anchor $(MICROPYTHON_MBEDTLS) \
-	    --notls $(MICROPYTHON_NOTLS) --malloccount $(MALLOCCOUNT) --build $(B) $(BENCH_ARGS)
+	    --notls $(MICROPYTHON_NOTLS) --malloccount $(MALLOCCOUNT) --build $(B) \
+	    --pkops-ours $(PKOPS_OURS) --pkops-mbedtls $(PKOPS_MBEDTLS) $(BENCH_ARGS)
 
 clean-anchor:
 	rm -rf $(ANCHOR)/micropython $(ANCHOR)/unix-mbedtls $(ANCHOR)/unix-notls $(ANCHOR)/qemu-mbedtls-* \

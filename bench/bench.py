@@ -280,6 +280,54 @@ def ratio(a, b):
     return "n/a"
 
 
+def pk_rows(rows, a):
+    """Instructions of the public-key operations alone: bench/pkops (ours: the core's
+    crypto module; mbedTLS: the anchor's own objects), callgrind --toggle-collect."""
+    have = {"ours": os.path.exists(a.pkops_ours), "mbedtls": os.path.exists(a.pkops_mbedtls)}
+    with tempfile.TemporaryDirectory() as d:
+        def sh(*argv):
+            subprocess.run(argv, check=True, capture_output=True, cwd=d)
+        sh("dd", "if=/dev/urandom", "of=msg", "bs=100", "count=1")
+        for n, curve, h, plen in (("p256", "P-256", "sha256", 65), ("p384", "P-384", "sha384", 97)):
+            sh("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", f"ec_paramgen_curve:{curve}", "-out", f"{n}.key")
+            sh("openssl", "pkey", "-in", f"{n}.key", "-pubout", "-outform", "DER", "-out", f"{n}.spki")
+            with open(os.path.join(d, f"{n}.spki"), "rb") as f:
+                point = f.read()[-plen:]
+            with open(os.path.join(d, f"{n}.pub"), "wb") as f:
+                f.write(point)
+            sh("openssl", "dgst", f"-{h}", "-sign", f"{n}.key", "-out", f"{n}.sig", "msg")
+
+        def count(b, op):
+            if not have[b]:
+                return "not built"
+            fn = "bench_ecdhe" if op.startswith("ecdhe") else ("bench_verify" if b == "ours" else "bench_ecdsa_verify")
+            exe = a.pkops_ours if b == "ours" else a.pkops_mbedtls
+            extra = [f"{op[6:10]}.pub", "msg", f"{op[6:10]}.sig"] if b == "ours" and op.startswith("ecdsa") else []
+            p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=cg.out", f"--toggle-collect={fn}",
+                                exe, op, *extra], capture_output=True, text=True, cwd=d, timeout=300)
+            m = re.search(r"Collected : (\d+)", p.stderr)
+            if p.returncode or not m or "ok" not in p.stdout:
+                return "error"
+            return int(m.group(1))
+        res = {}
+        for op, label in (("ecdhe_p256", "ECDHE P-256 (key pair + shared secret)"),
+                          ("ecdsa_p256_verify", "ECDSA P-256 SHA-256 verify"),
+                          ("ecdhe_x25519", "ECDHE X25519 (key pair + shared secret)"),
+                          ("ecdhe_p384", "ECDHE P-384 (key pair + shared secret)"),
+                          ("ecdsa_p384_verify", "ECDSA P-384 SHA-384 verify")):
+            o = count("ours", op)
+            m = None if op == "ecdhe_x25519" else count("mbedtls", op)  # no Curve25519 in MicroPython's config
+            res[op] = (o, m)
+            rows.append((f"instructions, {label} alone", o, m, "instr"))
+            print(f"  {label}: ours {fmt(o, 'instr')}, mbedTLS {fmt(m, 'instr')}", file=sys.stderr)
+
+        def add(x, y):
+            return x + y if isinstance(x, int) and isinstance(y, int) else "n/a"
+        rows.append(("instructions, one ECDHE + one ECDSA verify alone (P-256)",
+                     add(res["ecdhe_p256"][0], res["ecdsa_p256_verify"][0]),
+                     add(res["ecdhe_p256"][1], res["ecdsa_p256_verify"][1]), "instr"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ours", default=os.path.join(REPO, "build", "micropython"))
@@ -289,6 +337,8 @@ def main():
     ap.add_argument("--results", default=os.path.join(HERE, "results"))
     ap.add_argument("--build", default=os.path.join(REPO, "build"),
                     help="where the qemu firmware is: qemu-*/, qemu-base-*/, anchor/qemu-mbedtls-*/")
+    ap.add_argument("--pkops-ours", default=os.path.join(REPO, "target", "bench-pkops", "release", "pkops"))
+    ap.add_argument("--pkops-mbedtls", default=os.path.join(REPO, "build", "bench", "pkops_mbedtls"))
     ap.add_argument("--bulk-mib", type=int, default=8)
     ap.add_argument("--quick", action="store_true", help="no callgrind rows")
     a = ap.parse_args()
@@ -405,7 +455,8 @@ def main():
                     return (bench.instructions(mpy, sc, "bulk", 1 << 20) - bench.instructions(mpy, sc, "bulk", 4))
                 both(f"instructions per MiB read, TLS 1.2 {lab}", "instr", ipm, only_ours=only)
 
-    rows.append(("instructions of one ECDHE + one ECDSA verify alone", "not measured", "not measured", ""))
+    if not a.quick:
+        pk_rows(rows, a)
 
     # table
     head = ["", "ours (modssl-rs)", "mbedTLS 3.6 (MicroPython's tls)", "ours / mbedTLS", "unit"]
