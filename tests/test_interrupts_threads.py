@@ -13,8 +13,13 @@ import signal
 import threading
 import time
 
+import pytest
+
 from helpers.rawpeers import RawPeer, recv_record, wait_eof
 from helpers.snippets import b
+
+# Signals to a host process, and peers on the host's loopback.
+pytestmark = pytest.mark.host_only
 
 INTERRUPTS = r'''
 import gc
