@@ -106,7 +106,7 @@ BENCH_QEMU_DEPS = $(if $(filter 1,$(BENCH_QEMU)),$(QEMU_FIRMWARE) $(foreach b,$(
 bench: $(MICROPYTHON) $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS) $(MALLOCCOUNT) $(PKOPS_OURS) $(PKOPS_MBEDTLS) $(BENCH_QEMU_DEPS)
 	@command -v valgrind >/dev/null || { echo "make bench: installing valgrind (callgrind rows)"; \
 	    $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y -qq valgrind; }
-	cd $(REPO) && python3 bench/bench.py --ours $(MICROPYTHON) --anchor $(MICROPYTHON_MBEDTLS) \
+	cd $(REPO) && $(PYTHON) bench/bench.py --ours $(MICROPYTHON) --anchor $(MICROPYTHON_MBEDTLS) \
 	    --notls $(MICROPYTHON_NOTLS) --malloccount $(MALLOCCOUNT) --build $(B) \
 	    --pkops-ours $(PKOPS_OURS) --pkops-mbedtls $(PKOPS_MBEDTLS) $(BENCH_ARGS)
 

@@ -27,6 +27,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
 
 
 # ---- certificates ------------------------------------------------------------------
@@ -457,6 +458,18 @@ def main():
 
     if not a.quick:
         pk_rows(rows, a)
+
+    # qemu MPS2_AN385: handshake instructions (-icount) and minimum heap
+    ours_q = os.path.join(a.build, "qemu-MPS2_AN385", "firmware.elf")
+    anchor_q = os.path.join(a.build, "anchor", "qemu-mbedtls-MPS2_AN385", "firmware.elf")
+    if os.path.exists(ours_q) or os.path.exists(anchor_q):
+        try:
+            import qemu_bench
+            for r in qemu_bench.rows(ours_q, anchor_q):
+                rows.append(r)
+                print(f"  {r[0]}: ours {fmt(r[1], r[3])}, mbedTLS {fmt(r[2], r[3])}", file=sys.stderr)
+        except Exception as e:
+            print(f"  qemu rows: {e}", file=sys.stderr)
 
     # table
     head = ["", "ours (modssl-rs)", "mbedTLS 3.6 (MicroPython's tls)", "ours / mbedTLS", "unit"]
