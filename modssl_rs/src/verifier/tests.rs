@@ -4,6 +4,7 @@
 extern crate std;
 
 use super::*;
+use core::time::Duration;
 use crate::pem::parse_certificates;
 use alloc::vec;
 use rustls::internal::msgs::codec::{Codec, Reader};
