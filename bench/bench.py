@@ -386,9 +386,9 @@ def main():
                 res[b] = (g, m, p)
                 return g + m
             both(f"memory held by one open connection, GC heap + malloc ({lab})", "B", mem)
-            rows.append((f"  of which GC heap", *(res.get(b, (None,))[0] for b in builds), "B"))
-            rows.append((f"  of which libc malloc", *(res.get(b, (None, None))[1] for b in builds), "B"))
-            rows.append((f"  libc malloc peak during its handshake",
+            rows.append(("  of which GC heap", *(res.get(b, (None,))[0] for b in builds), "B"))
+            rows.append(("  of which libc malloc", *(res.get(b, (None, None))[1] for b in builds), "B"))
+            rows.append(("  libc malloc peak during its handshake",
                          *(res.get(b, (None, None, None))[2] for b in builds), "B"))
 
         # minimum GC heap (-X heapsize) for a verified handshake + 16 KiB each way
