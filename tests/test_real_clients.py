@@ -243,7 +243,7 @@ print("MODULE", urequests.__file__)
     assert any(map(moved, log)) and any(map(small, log)), log
 
 
-def test_urequests_large_and_json(mpylib_run, nginx):
+def test_urequests_large_body_and_404(mpylib_run, nginx):
     """A 200 KiB body through Response.content; a missing file is a 404."""
     r = mpylib_run.run(f'''
 import urequests
