@@ -187,10 +187,10 @@ fuzz-smoke: fuzz-build
 	done
 
 fuzz: fuzz-build
-	@set -e; for t in $(FUZZ_TARGETS); do mkdir -p $(REPO)/fuzz/corpus/$$t; \
+	@set -e -o pipefail; for t in $(FUZZ_TARGETS); do mkdir -p $(REPO)/fuzz/corpus/$$t; \
 	    echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
 	    $(FUZZ_RUN) $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
-	        -print_final_stats=1 2>&1 | grep -E '^(stat::number_of_executed_units|Done|==.*ERROR)|panicked'; \
+	        -print_final_stats=1 2>&1 | grep -E '^(stat::number_of_executed_units|Done|==.*ERROR)|panicked|Test unit written'; \
 	done
 
 # MicroPython with the core's allocator failing on demand (tls._oom_inject);
