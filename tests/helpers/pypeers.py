@@ -83,6 +83,18 @@ def run_steps(conn: ssl.SSLSocket, rec: ConnRecord, steps) -> None:
                     rec.eof = "close_notify"
                     break
                 rec.received += chunk
+        elif op == "recv_record":
+            # one whole TLS record (header, then its length): nothing is left
+            # unread, so a close after it is a clean FIN, never a reset
+            need = 5
+            while len(rec.received) < need:
+                chunk = conn.recv(need - len(rec.received))
+                if not chunk:
+                    rec.eof = "close_notify"
+                    break
+                rec.received += chunk
+                if need == 5 and len(rec.received) >= 5:
+                    need = 5 + int.from_bytes(rec.received[3:5], "big")
         elif op == "recv_eof":
             _recv_eof(conn, rec)
         elif op == "echo_eof":
