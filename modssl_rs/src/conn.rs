@@ -84,6 +84,30 @@ impl Outgoing {
         }
     }
 
+    /// Lets `write` put bytes after the pending ones, growing the buffer to
+    /// whatever size `needs` reads from its "too small" error; false when
+    /// `write` fails otherwise.
+    fn fill<E>(
+        &mut self,
+        mut write: impl FnMut(&mut [u8]) -> Result<usize, E>,
+        needs: fn(&E) -> Option<usize>,
+    ) -> bool {
+        loop {
+            match write(self.space(0)) {
+                Ok(n) => {
+                    self.end += n;
+                    return true;
+                }
+                Err(e) => match needs(&e) {
+                    Some(required) => {
+                        self.space(required);
+                    }
+                    None => return false,
+                },
+            }
+        }
+    }
+
     /// The free space after the pending bytes, at least `need` long.
     fn space(&mut self, need: usize) -> &mut [u8] {
         if self.start > 0 {
@@ -390,18 +414,7 @@ fn encode_pending<M: Machine>(
     let len = *in_len;
     let UnbufferedStatus { discard, state } = machine.process(&mut incoming[..len]);
     let encoded = match state {
-        Ok(ConnectionState::EncodeTlsData(mut e)) => loop {
-            match e.encode(outgoing.space(0)) {
-                Ok(n) => {
-                    outgoing.end += n;
-                    break true;
-                }
-                Err(EncodeError::InsufficientSize(InsufficientSizeError { required_size })) => {
-                    outgoing.space(required_size);
-                }
-                Err(_) => break false,
-            }
-        },
+        Ok(ConnectionState::EncodeTlsData(mut e)) => outgoing.fill(|buf| e.encode(buf), encode_needs),
         Ok(ConnectionState::TransmitTlsData(t)) => {
             t.done();
             true
@@ -410,6 +423,22 @@ fn encode_pending<M: Machine>(
     };
     drop_front(incoming, in_len, discard);
     encoded
+}
+
+/// How big the buffer must be, when encoding failed for lack of room.
+fn encode_needs(e: &EncodeError) -> Option<usize> {
+    match e {
+        EncodeError::InsufficientSize(InsufficientSizeError { required_size }) => Some(*required_size),
+        _ => None,
+    }
+}
+
+/// How big the buffer must be, when encrypting failed for lack of room.
+fn encrypt_needs(e: &EncryptError) -> Option<usize> {
+    match e {
+        EncryptError::InsufficientSize(InsufficientSizeError { required_size }) => Some(*required_size),
+        _ => None,
+    }
 }
 
 /// rustls' client and server state machines, seen alike.
@@ -460,18 +489,9 @@ fn drive<M: Machine>(
                     plain.extend_from_slice(rec?.payload);
                 }
             }
-            Ok(ConnectionState::EncodeTlsData(mut e)) => loop {
-                match e.encode(outgoing.space(0)) {
-                    Ok(n) => {
-                        outgoing.end += n;
-                        break;
-                    }
-                    Err(EncodeError::InsufficientSize(InsufficientSizeError { required_size })) => {
-                        outgoing.space(required_size);
-                    }
-                    Err(_) => break,
-                }
-            },
+            Ok(ConnectionState::EncodeTlsData(mut e)) => {
+                outgoing.fill(|buf| e.encode(buf), encode_needs);
+            }
             Ok(ConnectionState::TransmitTlsData(t)) => {
                 // Our outgoing buffer is the transmission queue: the shim
                 // sends it, in order, before anything queued after it.
@@ -492,34 +512,8 @@ fn drive<M: Machine>(
                 *blocked = false;
                 let done = match action {
                     Action::Drive => true,
-                    Action::Encrypt(data) => loop {
-                        match w.encrypt(data, outgoing.space(0)) {
-                            Ok(n) => {
-                                outgoing.end += n;
-                                break true;
-                            }
-                            Err(EncryptError::InsufficientSize(InsufficientSizeError {
-                                required_size,
-                            })) => {
-                                outgoing.space(required_size);
-                            }
-                            Err(_) => break false,
-                        }
-                    },
-                    Action::CloseNotify => loop {
-                        match w.queue_close_notify(outgoing.space(0)) {
-                            Ok(n) => {
-                                outgoing.end += n;
-                                break true;
-                            }
-                            Err(EncryptError::InsufficientSize(InsufficientSizeError {
-                                required_size,
-                            })) => {
-                                outgoing.space(required_size);
-                            }
-                            Err(_) => break false,
-                        }
-                    },
+                    Action::Encrypt(data) => outgoing.fill(|buf| w.encrypt(data, buf), encrypt_needs),
+                    Action::CloseNotify => outgoing.fill(|buf| w.queue_close_notify(buf), encrypt_needs),
                 };
                 finished = Some(done);
             }
