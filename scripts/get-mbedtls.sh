@@ -22,35 +22,12 @@ for v in $versions; do
     if [ -f "$tree/include/mbedtls/ssl.h" ]; then echo "$tree"; exit 0; fi
 done
 
-sudo=
-if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null || { echo "need root (or sudo) to add a deb-src entry; or set MBEDTLS_DIR" >&2; exit 1; }
-    sudo=sudo
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/deb-src.sh"
+deb_src_ensure_entry MBEDTLS_DIR
 
-sources=/etc/apt/sources.list.d/modssl-micropython-src.sources
-if [ ! -f "$sources" ]; then
-    uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-    [ -n "$uri" ] || uri=$(awk '$1=="deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-    [ -n "$uri" ] || { echo "cannot find the machine's Debian archive address in /etc/apt" >&2; exit 1; }
-    $sudo tee "$sources" >/dev/null <<SRC
-Types: deb-src
-URIs: $uri
-Suites: sid trixie
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-    $sudo apt-get update -qq >&2
-fi
-command -v dpkg-source >/dev/null || $sudo apt-get install -y -qq dpkg-dev >&2
-
-mkdir -p "$dest"
 for v in $versions; do
-    if (cd "$dest" && apt-get source -qq --download-only "mbedtls=$v" >&2); then
-        dsc=$(ls "$dest"/mbedtls_"${v#*:}".dsc)
-        tree="$dest/mbedtls-${v%%-*}"
-        rm -rf "$tree"
-        dpkg-source --no-check -x "$dsc" "$tree" >&2
+    tree="$dest/mbedtls-${v%%-*}"
+    if deb_src_extract mbedtls "$v" "$dest" "$tree"; then
         echo "$tree"; exit 0
     fi
     echo "mbedtls=$v is not served by the registry; trying the next version" >&2

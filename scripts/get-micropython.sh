@@ -22,37 +22,13 @@ for v in $versions; do
     if [ -f "$tree/py/mpconfig.h" ]; then echo "$tree"; exit 0; fi
 done
 
-# Root for the apt configuration; sudo when run as a user.
-sudo=
-if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null || { echo "need root (or sudo) to add a deb-src entry; or set MICROPY_DIR" >&2; exit 1; }
-    sudo=sudo
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/deb-src.sh"
+deb_src_ensure_entry MICROPY_DIR
 
-sources=/etc/apt/sources.list.d/modssl-micropython-src.sources
-if [ ! -f "$sources" ]; then
-    uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-    [ -n "$uri" ] || uri=$(awk '$1=="deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-    [ -n "$uri" ] || { echo "cannot find the machine's Debian archive address in /etc/apt" >&2; exit 1; }
-    $sudo tee "$sources" >/dev/null <<SRC
-Types: deb-src
-URIs: $uri
-Suites: sid trixie
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-    $sudo apt-get update -qq >&2
-fi
-command -v dpkg-source >/dev/null || $sudo apt-get install -y -qq dpkg-dev >&2
-
-mkdir -p "$dest"
 for v in $versions; do
-    if (cd "$dest" && apt-get source -qq --download-only "micropython=$v" >&2); then
-        dsc=$(ls "$dest"/micropython_"${v#*:}".dsc)
-        up=${v%%-*}
-        tree="$dest/micropython-${up%%+*}"
-        rm -rf "$tree"
-        dpkg-source --no-check -x "$dsc" "$tree" >&2
+    up=${v%%-*}
+    tree="$dest/micropython-${up%%+*}"
+    if deb_src_extract micropython "$v" "$dest" "$tree"; then
         echo "$tree"; exit 0
     fi
     echo "micropython=$v is not served by the registry; trying the next version" >&2
