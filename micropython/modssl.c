@@ -3,7 +3,6 @@
 // CERT_NONE by default, plus file-path arguments.  Built in, so `import
 // ussl` works too.
 #include "py/runtime.h"
-#include "py/objstr.h"
 
 #include "modssl_guard.h"
 #include "modssl_rs.h"
@@ -190,11 +189,6 @@ static MP_DEFINE_CONST_OBJ_TYPE(
     locals_dict, &tls_version_locals
     );
 
-// Our version string (CPython has ssl.OPENSSL_VERSION; tls has it too).
-static const mp_obj_str_t ssl_version_obj = {
-    {&mp_type_str}, 0, sizeof(modssl_version_string) - 1, modssl_version_string
-};
-
 static const mp_rom_map_elem_t ssl_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_ssl) },
     { MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&modssl_ssl_context_type) },
@@ -203,16 +197,10 @@ static const mp_rom_map_elem_t ssl_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_create_default_context), MP_ROM_PTR(&ssl_create_default_context_obj) },
     { MP_ROM_QSTR(MP_QSTR_mem_info), MP_ROM_PTR(&ssl_mem_info_obj) },
     { MP_ROM_QSTR(MP_QSTR_save_session), MP_ROM_PTR(&ssl_save_session_obj) },
-    { MP_ROM_QSTR(MP_QSTR_MODSSL_VERSION), MP_ROM_PTR(&ssl_version_obj) },
     { MP_ROM_QSTR(MP_QSTR_SSLSession), MP_ROM_PTR(&modssl_session_type) },
     { MP_ROM_QSTR(MP_QSTR_TLSVersion), MP_ROM_PTR(&tls_version_type) },
-    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_TLS_CLIENT) },
-    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_SERVER), MP_ROM_INT(MODSSL_PROTOCOL_TLS_SERVER) },
-    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_DTLS_CLIENT) },
-    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_SERVER), MP_ROM_INT(MODSSL_PROTOCOL_DTLS_SERVER) },
-    { MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(MODSSL_CERT_NONE) },
-    { MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(MODSSL_CERT_OPTIONAL) },
-    { MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(MODSSL_CERT_REQUIRED) },
+    // CPython has ssl.OPENSSL_VERSION; ours is MODSSL_VERSION.
+    MODSSL_MODULE_CONSTANTS,
 };
 static MP_DEFINE_CONST_DICT(ssl_module_globals, ssl_module_globals_table);
 

@@ -12,6 +12,10 @@
 #include "modssl_guard.h"
 #include "modssl_shim.h"
 
+const mp_obj_str_t modssl_version_obj = {
+    {&mp_type_str}, 0, sizeof(modssl_version_string) - 1, modssl_version_string
+};
+
 MP_NORETURN void modssl_raise(int32_t code) {
     if (code == MODSSL_OUT_OF_MEMORY) {
         mp_raise_type(&mp_type_MemoryError);

@@ -3,6 +3,7 @@
 #define MODSSL_SHIM_H
 
 #include "py/obj.h"
+#include "py/objstr.h"
 #include "modssl_rs.h"
 
 // MicroPython 1.25 (Debian trixie's) names it NORETURN.
@@ -54,6 +55,20 @@ typedef struct _modssl_context_obj_t {
 extern const mp_obj_type_t modssl_tls_context_type;
 extern const mp_obj_type_t modssl_ssl_context_type;
 extern const mp_obj_type_t modssl_socket_type;
+
+// Our version string, a str in ROM (both modules' MODSSL_VERSION).
+extern const mp_obj_str_t modssl_version_obj;
+
+// What both modules export beside their own names: MicroPython's numbering.
+#define MODSSL_MODULE_CONSTANTS \
+    { MP_ROM_QSTR(MP_QSTR_MODSSL_VERSION), MP_ROM_PTR(&modssl_version_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_TLS_CLIENT) }, \
+    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_SERVER), MP_ROM_INT(MODSSL_PROTOCOL_TLS_SERVER) }, \
+    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_DTLS_CLIENT) }, \
+    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_SERVER), MP_ROM_INT(MODSSL_PROTOCOL_DTLS_SERVER) }, \
+    { MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(MODSSL_CERT_NONE) }, \
+    { MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(MODSSL_CERT_OPTIONAL) }, \
+    { MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(MODSSL_CERT_REQUIRED) }
 
 // SSLContext(protocol) with the given default verify mode.
 mp_obj_t modssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int verify_mode);

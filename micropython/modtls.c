@@ -1,15 +1,9 @@
 // The `tls` module: a drop-in for MicroPython's C module of that name, so
 // micropython-lib's ssl.py, requests, umqtt and asyncio run unchanged.
 #include "py/runtime.h"
-#include "py/objstr.h"
 
 #include "modssl_rs.h"
 #include "modssl_shim.h"
-
-// The core's version string, as a str object in ROM.
-static const mp_obj_str_t modssl_version_obj = {
-    {&mp_type_str}, 0, sizeof(modssl_version_string) - 1, modssl_version_string
-};
 
 #if defined(MODSSL_OOM_INJECT)
 // Test builds only (build/micropython-oom): tls._oom_inject(n) makes the
@@ -25,14 +19,7 @@ static const mp_rom_map_elem_t tls_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_tls) },
     { MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&modssl_tls_context_type) },
     // No MBEDTLS_VERSION: MicroPython's tests probe for it to detect mbedTLS.
-    { MP_ROM_QSTR(MP_QSTR_MODSSL_VERSION), MP_ROM_PTR(&modssl_version_obj) },
-    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_TLS_CLIENT) },
-    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_SERVER), MP_ROM_INT(MODSSL_PROTOCOL_TLS_SERVER) },
-    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_DTLS_CLIENT) },
-    { MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_SERVER), MP_ROM_INT(MODSSL_PROTOCOL_DTLS_SERVER) },
-    { MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(MODSSL_CERT_NONE) },
-    { MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(MODSSL_CERT_OPTIONAL) },
-    { MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(MODSSL_CERT_REQUIRED) },
+    MODSSL_MODULE_CONSTANTS,
     #if defined(MODSSL_OOM_INJECT)
     { MP_ROM_QSTR(MP_QSTR__oom_inject), MP_ROM_PTR(&tls_oom_inject_obj) },
     #endif
