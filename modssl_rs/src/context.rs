@@ -115,12 +115,7 @@ impl Context {
     /// The certificate chain and private key this side presents.
     pub fn set_identity(&mut self, chain: &[u8], key: &[u8]) -> Result<(), i32> {
         let chain = crate::pem::parse_certificates(chain).map_err(|_| status::INVALID_CERT)?;
-        let key_der = crypto::keys::load_private_key(key).map_err(|_| status::INVALID_KEY)?;
-        let provider = crypto::provider();
-        let key = provider
-            .key_provider
-            .load_private_key(key_der)
-            .map_err(|_| status::INVALID_KEY)?;
+        let key = crypto::keys::load_signing_key(key).map_err(|_| status::INVALID_KEY)?;
         let certified = CertifiedKey::new(chain, key);
         // MicroPython's module accepts a key that does not belong to the
         // certificate (its own tests load an expired certificate with an
@@ -137,10 +132,9 @@ impl Context {
 
     /// Restricts the cipher suites to those named by IANA number.
     pub fn set_suites(&mut self, ids: &[u16]) -> Result<(), i32> {
-        let all = crypto::provider().cipher_suites;
         let mut chosen = Vec::new();
         for id in ids {
-            let suite = all
+            let suite = crypto::ALL_CIPHER_SUITES
                 .iter()
                 .find(|s| u16::from(s.suite()) == *id)
                 .ok_or(status::UNKNOWN_CIPHER)?;
@@ -158,7 +152,7 @@ impl Context {
     pub fn suites(&self) -> Vec<SupportedCipherSuite> {
         match &self.suites {
             Some(s) => s.clone(),
-            None => crypto::provider().cipher_suites,
+            None => crypto::ALL_CIPHER_SUITES.to_vec(),
         }
     }
 
