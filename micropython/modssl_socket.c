@@ -88,9 +88,14 @@ static void run_verify_callback(modssl_socket_obj_t *o);
 // verify_callback runs: after the core call that verified the peer's chain
 // returned, and before anything that call queued (our Finished, a session
 // ticket) is sent.
+// `var = call` on socket `o`'s connection, under a guard: a panic escape
+// poisons the socket and leaves the escape's status code in `var`.
+#define CONN_CALL(var, call) \
+    MODSSL_GUARDED(var = call, { poison(o, escape_code); var = escape_code; })
+
 static int32_t core_process(modssl_socket_obj_t *o) {
     int32_t ret = MODSSL_INTERNAL;
-    MODSSL_GUARDED(ret = modssl_conn_process(o->conn), { poison(o, escape_code); ret = escape_code; });
+    CONN_CALL(ret, modssl_conn_process(o->conn));
     if (ret >= 0 && !o->verify_callback_done) {
         run_verify_callback(o);
     }
@@ -114,7 +119,7 @@ static void run_verify_callback(modssl_socket_obj_t *o) {
     }
     modssl_conninfo info;
     int32_t ret = MODSSL_INTERNAL;
-    MODSSL_GUARDED(ret = modssl_conn_info(o->conn, &info), { poison(o, escape_code); ret = escape_code; });
+    CONN_CALL(ret, modssl_conn_info(o->conn, &info));
     if (ret != MODSSL_OK || info.peer_certificates == 0) {
         return; // not verified yet (or no certificate: nothing to show)
     }
@@ -127,7 +132,7 @@ static void run_verify_callback(modssl_socket_obj_t *o) {
             size_t len = 0;
             ret = MODSSL_INTERNAL;
             if (o->conn != NULL) {
-                MODSSL_GUARDED(ret = modssl_conn_peer_cert(o->conn, i, &der, &len), { poison(o, escape_code); ret = escape_code; });
+                CONN_CALL(ret, modssl_conn_peer_cert(o->conn, i, &der, &len));
             }
             if (ret != MODSSL_OK) {
                 reject = true; // poisoned, or closed by the callback itself
@@ -334,7 +339,7 @@ static mp_uint_t socket_read(mp_obj_t self_in, void *buf, mp_uint_t size, int *e
     }
     for (;;) {
         ptrdiff_t n = 0;
-        MODSSL_GUARDED(n = modssl_conn_read(o->conn, buf, size), { poison(o, escape_code); n = escape_code; });
+        CONN_CALL(n, modssl_conn_read(o->conn, buf, size));
         if (n > 0) {
             return n;
         } else if (n < 0) {
@@ -397,7 +402,7 @@ static mp_uint_t socket_write(mp_obj_t self_in, const void *buf, mp_uint_t size,
         return n;
     }
     int32_t flags = 0;
-    MODSSL_GUARDED(flags = modssl_conn_flags(o->conn), { poison(o, escape_code); flags = escape_code; });
+    CONN_CALL(flags, modssl_conn_flags(o->conn));
     if (flags < 0) {
         fail(o, flags);
     }
@@ -410,7 +415,7 @@ static mp_uint_t socket_write(mp_obj_t self_in, const void *buf, mp_uint_t size,
         return MP_STREAM_ERROR;
     }
     ptrdiff_t n = 0;
-    MODSSL_GUARDED(n = modssl_conn_write(o->conn, buf, size), { poison(o, escape_code); n = escape_code; });
+    CONN_CALL(n, modssl_conn_write(o->conn, buf, size));
     if (n < 0) {
         fail(o, (int32_t)n);
     }
@@ -557,7 +562,7 @@ static mp_obj_t socket_getpeercert(size_t n_args, const mp_obj_t *args) {
     const uint8_t *der = NULL;
     size_t len = 0;
     int32_t ret = MODSSL_INTERNAL;
-    MODSSL_GUARDED(ret = modssl_conn_peer_cert(o->conn, 0, &der, &len), { poison(o, escape_code); ret = escape_code; });
+    CONN_CALL(ret, modssl_conn_peer_cert(o->conn, 0, &der, &len));
     if (ret != MODSSL_OK) {
         return mp_const_none;
     }
@@ -568,7 +573,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(socket_getpeercert_obj, 1, 2, socket_
 static bool conn_info(modssl_socket_obj_t *o, modssl_conninfo *info) {
     check_open(o);
     int32_t ret = MODSSL_INTERNAL;
-    MODSSL_GUARDED(ret = modssl_conn_info(o->conn, info), { poison(o, escape_code); ret = escape_code; });
+    CONN_CALL(ret, modssl_conn_info(o->conn, info));
     return ret == MODSSL_OK && info->cipher_suite != 0;
 }
 
@@ -629,7 +634,7 @@ static mp_obj_t socket_selected_alpn_protocol(mp_obj_t self_in) {
     const uint8_t *proto = NULL;
     size_t len = 0;
     int32_t ret = MODSSL_INTERNAL;
-    MODSSL_GUARDED(ret = modssl_conn_alpn(o->conn, &proto, &len), { poison(o, escape_code); ret = escape_code; });
+    CONN_CALL(ret, modssl_conn_alpn(o->conn, &proto, &len));
     if (ret != MODSSL_OK || len == 0) {
         return mp_const_none;
     }
@@ -677,7 +682,7 @@ static void socket_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     if (dest[0] == MP_OBJ_NULL && attr == MP_QSTR_session_reused) {
         check_open(o);
         int32_t ret = MODSSL_INTERNAL;
-        MODSSL_GUARDED(ret = modssl_conn_resumed(o->conn), { poison(o, escape_code); ret = escape_code; });
+        CONN_CALL(ret, modssl_conn_resumed(o->conn));
         dest[0] = mp_obj_new_bool(ret == 1);
     } else if (dest[0] == MP_OBJ_NULL && attr == MP_QSTR_session) {
         dest[0] = modssl_session_of(self_in);
