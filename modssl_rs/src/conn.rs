@@ -13,12 +13,15 @@ use alloc::vec::Vec;
 
 use rustls::client::{ClientConnectionData, UnbufferedClientConnection};
 use rustls::pki_types::ServerName;
+#[cfg(feature = "server")]
 use rustls::server::{ServerConnectionData, UnbufferedServerConnection};
 use rustls::unbuffered::{
     ConnectionState, EncodeError, EncryptError, InsufficientSizeError, UnbufferedConnectionCommon,
     UnbufferedStatus,
 };
-use rustls::{ClientConfig, CommonState, ServerConfig};
+#[cfg(feature = "server")]
+use rustls::ServerConfig;
+use rustls::{ClientConfig, CommonState};
 
 use crate::errors;
 use crate::ffi::status;
@@ -53,6 +56,9 @@ pub mod flags {
 
 enum Tls {
     Client(UnbufferedClientConnection),
+    /// Only in builds with the `server` feature: without it, no server
+    /// state machine is linked at all.
+    #[cfg(feature = "server")]
     Server(UnbufferedServerConnection),
 }
 
@@ -146,6 +152,7 @@ impl Conn {
         Ok(Conn::with(Tls::Client(tls)))
     }
 
+    #[cfg(feature = "server")]
     pub fn server(config: Arc<ServerConfig>, key_mismatch: bool) -> Result<Conn, i32> {
         let tls = UnbufferedServerConnection::new(config).map_err(|e| errors::code(&e))?;
         let mut conn = Conn::with(Tls::Server(tls));
@@ -175,6 +182,7 @@ impl Conn {
     fn common(&self) -> &CommonState {
         match &self.tls {
             Tls::Client(c) => c,
+            #[cfg(feature = "server")]
             Tls::Server(s) => s,
         }
     }
@@ -356,6 +364,7 @@ impl Conn {
                 &mut self.blocked,
                 action,
             ),
+            #[cfg(feature = "server")]
             Tls::Server(s) => drive(
                 &mut **s,
                 &mut self.incoming,
@@ -391,6 +400,7 @@ impl Conn {
                 Tls::Client(c) => {
                     encode_pending(&mut **c, &mut self.incoming, &mut self.in_len, &mut self.outgoing)
                 }
+                #[cfg(feature = "server")]
                 Tls::Server(s) => {
                     encode_pending(&mut **s, &mut self.incoming, &mut self.in_len, &mut self.outgoing)
                 }
@@ -454,6 +464,7 @@ impl Machine for UnbufferedConnectionCommon<ClientConnectionData> {
     }
 }
 
+#[cfg(feature = "server")]
 impl Machine for UnbufferedConnectionCommon<ServerConnectionData> {
     type Data = ServerConnectionData;
     fn process<'c, 'i>(&'c mut self, incoming: &'i mut [u8]) -> UnbufferedStatus<'c, 'i, Self::Data> {
@@ -539,7 +550,7 @@ fn drop_front(incoming: &mut [u8], in_len: &mut usize, n: usize) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, all_algorithms))]
 mod tests {
     use crate::ffi::{self, status, ArenaConfig};
     use core::ptr;

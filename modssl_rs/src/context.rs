@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 use rustls::client::{ResolvesClientCert, Resumption};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::time_provider::TimeProvider;
+#[cfg(feature = "server")]
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, ServerConfig, SignatureScheme, SupportedCipherSuite};
@@ -19,7 +20,9 @@ use crate::crypto;
 use crate::ffi::status;
 use crate::policy::Policy;
 use crate::session::{ClientSessions, ServerSessions};
-use crate::verifier::{ClientVerifier, ServerVerifier, VerifyMode};
+#[cfg(feature = "server")]
+use crate::verifier::ClientVerifier;
+use crate::verifier::{ServerVerifier, VerifyMode};
 
 pub struct Context {
     server: bool,
@@ -115,7 +118,10 @@ impl Context {
     /// The certificate chain and private key this side presents.
     pub fn set_identity(&mut self, chain: &[u8], key: &[u8]) -> Result<(), i32> {
         let chain = crate::pem::parse_certificates(chain).map_err(|_| status::INVALID_CERT)?;
-        let key = crypto::keys::load_signing_key(key).map_err(|_| status::INVALID_KEY)?;
+        let key = crypto::keys::load_signing_key(key).map_err(|e| match e {
+            crypto::keys::KeyError::NotInThisBuild => status::KEY_NOT_IN_BUILD,
+            _ => status::INVALID_KEY,
+        })?;
         let certified = CertifiedKey::new(chain, key);
         // MicroPython's module accepts a key that does not belong to the
         // certificate (its own tests load an expired certificate with an
@@ -198,6 +204,14 @@ impl Context {
         Ok(config)
     }
 
+    /// Without the `server` feature there are no server contexts
+    /// (`modssl_context_new` refuses them), so this is never reached.
+    #[cfg(not(feature = "server"))]
+    pub fn server_config(&mut self) -> Result<Arc<ServerConfig>, i32> {
+        Err(status::SERVER_NOT_IN_BUILD)
+    }
+
+    #[cfg(feature = "server")]
     pub fn server_config(&mut self) -> Result<Arc<ServerConfig>, i32> {
         if let Some(c) = &self.server_config {
             return Ok(c.clone());
@@ -270,9 +284,11 @@ impl ResolvesClientCert for OneIdentity {
 }
 
 /// A server's certificate and key, if it has any.
+#[cfg(feature = "server")]
 #[derive(Debug)]
 struct ServerIdentity(Option<Arc<CertifiedKey>>);
 
+#[cfg(feature = "server")]
 impl ResolvesServerCert for ServerIdentity {
     fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         self.0.clone()

@@ -40,6 +40,7 @@ pub fn cert_code(f: CertFailure) -> i32 {
         CertFailure::HostnameMismatch => status::CERT_HOSTNAME_MISMATCH,
         CertFailure::UnknownIssuer => status::CERT_UNKNOWN_ISSUER,
         CertFailure::BadSignature => status::CERT_BAD_SIGNATURE,
+        CertFailure::UnsupportedAlgorithm => status::CERT_UNSUPPORTED_ALGORITHM,
         CertFailure::Revoked => status::CERT_REVOKED,
         CertFailure::BadUsage => status::CERT_BAD_USAGE,
         CertFailure::ClockNotSet => status::CERT_CLOCK_NOT_SET,

@@ -21,6 +21,9 @@ pub mod port;
 pub mod session;
 pub mod suites;
 
+#[cfg(test)]
+mod profile_tests;
+
 // `std-host` (fuzzing, host tools): std's allocator and panic machinery,
 // the port hooks from `port::test_port`.
 #[cfg(not(any(test, feature = "std-host")))]

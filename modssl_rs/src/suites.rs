@@ -31,7 +31,7 @@ pub fn id(name: &[u8]) -> Option<u16> {
         .map(|(i, _)| *i)
 }
 
-#[cfg(test)]
+#[cfg(all(test, all_algorithms))]
 mod tests {
     #[test]
     fn names_round_trip() {

@@ -10,6 +10,8 @@ use sha2::Digest as _;
 
 /// The hash functions TLS signature schemes use with our key types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// SHA-512 is for RSA signatures only.
+#[cfg_attr(not(feature = "rsa"), allow(dead_code))]
 pub(crate) enum HashAlg {
     Sha256,
     Sha384,

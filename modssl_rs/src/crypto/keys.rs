@@ -24,7 +24,12 @@ use rustls::pki_types::pem::{PemObject, SectionKind};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
 use rustls::sign::SigningKey;
 
-use super::sign::{EcKey, EcdsaSigningKey, Ed25519SigningKey, RsaSigningKey};
+#[cfg(feature = "sign-ecdsa")]
+use super::sign::{EcKey, EcdsaSigningKey};
+#[cfg(feature = "sign-ed25519")]
+use super::sign::Ed25519SigningKey;
+#[cfg(feature = "sign-rsa")]
+use super::sign::RsaSigningKey;
 
 /// Why a private key was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +53,9 @@ pub enum KeyError {
     /// key, an out-of-range EC scalar, or an embedded public key that does
     /// not belong to the private key.
     Inconsistent,
+    /// A well-formed key of a type this build was made without (its
+    /// `sign-*` feature, or `p384`, is off: docs/building.md).
+    NotInThisBuild,
 }
 
 impl KeyError {
@@ -60,6 +68,7 @@ impl KeyError {
             KeyError::UnsupportedCurve => "unsupported elliptic curve (need P-256 or P-384)",
             KeyError::UnsupportedKeySize => "unsupported RSA key size (need 2048 to 4096 bits)",
             KeyError::Inconsistent => "private key is inconsistent",
+            KeyError::NotInThisBuild => "this build cannot sign with this key type (built without it)",
         }
     }
 }
@@ -171,7 +180,9 @@ impl Curve {
     }
 }
 
-/// A recognised key, still borrowing the DER.
+/// A recognised key, still borrowing the DER.  (A build without a key
+/// type's signer parses it only to say so: its fields go unread.)
+#[cfg_attr(not(all_algorithms), allow(dead_code))]
 enum Parsed<'a> {
     Rsa(pkcs1::RsaPrivateKey<'a>),
     Ec { curve: Curve, secret: &'a [u8], public: Option<&'a [u8]> },
@@ -274,7 +285,10 @@ fn parse_rsa(der: &[u8]) -> Result<Parsed<'_>, KeyError> {
 /// Build the `SigningKey` for a key from [`load_private_key`] (or any
 /// `PrivateKeyDer`), checking that its numbers are a usable key.
 pub fn signing_key(key: &PrivateKeyDer<'_>) -> Result<Arc<dyn SigningKey>, KeyError> {
+    // Key types whose signer this build leaves out end in the last arm.
+    #[allow(unreachable_patterns, unused_variables)]
     match parse(key)? {
+        #[cfg(feature = "sign-rsa")]
         Parsed::Rsa(k) => {
             use rsa::BigUint;
             let int = |u: pkcs1::UintRef<'_>| BigUint::from_bytes_be(u.as_bytes());
@@ -289,6 +303,7 @@ pub fn signing_key(key: &PrivateKeyDer<'_>) -> Result<Arc<dyn SigningKey>, KeyEr
             .map_err(|_| KeyError::Inconsistent)?;
             Ok(Arc::new(RsaSigningKey::new(key)))
         }
+        #[cfg(feature = "sign-ecdsa")]
         Parsed::Ec { curve: Curve::P256, secret, public } => {
             // Rejects 0 and scalars >= n.
             let key = p256::ecdsa::SigningKey::from_slice(secret).map_err(|_| KeyError::Inconsistent)?;
@@ -301,6 +316,7 @@ pub fn signing_key(key: &PrivateKeyDer<'_>) -> Result<Arc<dyn SigningKey>, KeyEr
             }
             Ok(Arc::new(EcdsaSigningKey::new(EcKey::P256(key))))
         }
+        #[cfg(all(feature = "sign-ecdsa", feature = "p384"))]
         Parsed::Ec { curve: Curve::P384, secret, public } => {
             let key = p384::SecretKey::from_slice(secret).map_err(|_| KeyError::Inconsistent)?;
             if let Some(public) = public {
@@ -311,6 +327,7 @@ pub fn signing_key(key: &PrivateKeyDer<'_>) -> Result<Arc<dyn SigningKey>, KeyEr
             }
             Ok(Arc::new(EcdsaSigningKey::new(EcKey::P384(key))))
         }
+        #[cfg(feature = "sign-ed25519")]
         Parsed::Ed25519 { secret, public } => {
             let secret: &[u8; 32] = secret.try_into().map_err(|_| KeyError::Malformed)?;
             let key = ed25519_dalek::SigningKey::from_bytes(secret);
@@ -319,6 +336,7 @@ pub fn signing_key(key: &PrivateKeyDer<'_>) -> Result<Arc<dyn SigningKey>, KeyEr
             }
             Ok(Arc::new(Ed25519SigningKey::new(key)))
         }
+        _ => Err(KeyError::NotInThisBuild),
     }
 }
 
@@ -360,7 +378,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-#[cfg(test)]
+#[cfg(all(test, all_algorithms))]
 mod tests {
     use super::*;
 

@@ -1,5 +1,5 @@
-//! Key exchange groups: X25519, secp256r1 (p256 0.13) and secp384r1
-//! (p384 0.14, no precomputed tables: the table would be a 25-50 KB `.data`
+//! Key exchange groups: X25519, secp256r1 (p256 0.13) and, with the `p384`
+//! feature, secp384r1 (p384 0.14, no precomputed tables: the table would be a 25-50 KB `.data`
 //! static, i.e. RAM, see crypto-menu-thumbv6m.md row 3g).
 //!
 //! Ephemeral secrets are drawn from the port (`random::fill`) as raw bytes
@@ -20,7 +20,12 @@ use super::random;
 /// (about 9 KB of code, no bignum), P-256 is what every server has, P-384 is
 /// for servers that insist on it.  A client sends a key share for the first
 /// group only; the others cost a HelloRetryRequest round trip when chosen.
-pub static ALL_KX_GROUPS: &[&dyn SupportedKxGroup] = &[&X25519, &SECP256R1, &SECP384R1];
+pub static ALL_KX_GROUPS: &[&dyn SupportedKxGroup] = &[
+    &X25519,
+    &SECP256R1,
+    #[cfg(feature = "p384")]
+    &SECP384R1,
+];
 
 /// Tries to draw a valid NIST scalar before giving up.  A uniformly random
 /// 256-bit string is >= the P-256 order with probability ~2^-32 (P-384:
@@ -140,10 +145,13 @@ impl ActiveKeyExchange for P256Exchange {
 
 // ---------------------------------------------------------------- P-384
 
+#[cfg(feature = "p384")]
 #[derive(Debug)]
 pub struct Secp384r1;
+#[cfg(feature = "p384")]
 pub static SECP384R1: Secp384r1 = Secp384r1;
 
+#[cfg(feature = "p384")]
 impl SupportedKxGroup for Secp384r1 {
     fn name(&self) -> NamedGroup {
         NamedGroup::secp384r1
@@ -163,11 +171,13 @@ impl SupportedKxGroup for Secp384r1 {
     }
 }
 
+#[cfg(feature = "p384")]
 struct P384Exchange {
     secret: p384::SecretKey,
     public: p384::Sec1Point,
 }
 
+#[cfg(feature = "p384")]
 impl ActiveKeyExchange for P384Exchange {
     fn complete(self: Box<Self>, peer: &[u8]) -> Result<SharedSecret, Error> {
         check_uncompressed(peer, 48)?;
@@ -215,6 +225,7 @@ mod tests {
         assert_eq!(k.pub_key()[0], 4);
     }
 
+    #[cfg(feature = "p384")]
     #[test]
     fn p384_agrees() {
         agree(&SECP384R1);
@@ -261,11 +272,14 @@ mod tests {
         let mut off_curve = p256.pub_key().to_vec();
         off_curve[64] ^= 1;
         assert!(SECP256R1.start().unwrap().complete(&off_curve).is_err());
-        let p384 = SECP384R1.start().unwrap();
-        let mut off_curve = p384.pub_key().to_vec();
-        off_curve[96] ^= 1;
-        assert!(SECP384R1.start().unwrap().complete(&off_curve).is_err());
-        // A P-256 point offered for P-384.
-        assert!(SECP384R1.start().unwrap().complete(p256.pub_key()).is_err());
+        #[cfg(feature = "p384")]
+        {
+            let p384 = SECP384R1.start().unwrap();
+            let mut off_curve = p384.pub_key().to_vec();
+            off_curve[96] ^= 1;
+            assert!(SECP384R1.start().unwrap().complete(&off_curve).is_err());
+            // A P-256 point offered for P-384.
+            assert!(SECP384R1.start().unwrap().complete(p256.pub_key()).is_err());
+        }
     }
 }

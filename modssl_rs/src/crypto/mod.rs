@@ -24,13 +24,14 @@ pub mod random;
 pub mod sign;
 pub mod verify;
 
-#[cfg(test)]
+#[cfg(all(test, all_algorithms))]
 mod tests;
 
 /// Cipher suites in preference order.  AES-128-GCM first: cheapest key
 /// schedule and what servers prefer; ChaCha20-Poly1305 next (fast in
 /// software, which is all an M0 has); AES-256-GCM last.  TLS 1.2 suites only
-/// with ECDHE (forward secrecy) and AEADs.
+/// with ECDHE (forward secrecy) and AEADs; the ECDHE_RSA ones only in builds
+/// that can verify (or make) an RSA signature.
 pub static ALL_CIPHER_SUITES: &[SupportedCipherSuite] = &[
     rustls_rustcrypto::TLS13_AES_128_GCM_SHA256,
     rustls_rustcrypto::TLS13_CHACHA20_POLY1305_SHA256,
@@ -41,11 +42,11 @@ pub static ALL_CIPHER_SUITES: &[SupportedCipherSuite] = &[
     rustls_rustcrypto::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     #[cfg(feature = "tls12")]
     rustls_rustcrypto::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    #[cfg(feature = "tls12")]
+    #[cfg(all(feature = "tls12", feature = "rsa"))]
     rustls_rustcrypto::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    #[cfg(feature = "tls12")]
+    #[cfg(all(feature = "tls12", feature = "rsa"))]
     rustls_rustcrypto::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    #[cfg(feature = "tls12")]
+    #[cfg(all(feature = "tls12", feature = "rsa"))]
     rustls_rustcrypto::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 ];
 
@@ -56,29 +57,56 @@ pub static ALL_CIPHER_SUITES: &[SupportedCipherSuite] = &[
 ///
 /// The ECDSA entries also map to the other curve, as ring's provider does:
 /// TLS 1.2 names only the hash, and TLS 1.3 peers still send those pairs.
+/// Each family is there only if its feature is (Cargo.toml).
 pub static SUPPORTED_SIG_ALGS: WebPkiSupportedAlgorithms = WebPkiSupportedAlgorithms {
     all: &[
         verify::ECDSA_P256_SHA256,
         verify::ECDSA_P256_SHA384,
+        #[cfg(feature = "p384")]
         verify::ECDSA_P384_SHA256,
+        #[cfg(feature = "p384")]
         verify::ECDSA_P384_SHA384,
+        #[cfg(feature = "ed25519")]
         verify::ED25519,
+        #[cfg(feature = "rsa")]
         verify::RSA_PKCS1_SHA256,
+        #[cfg(feature = "rsa")]
         verify::RSA_PKCS1_SHA384,
+        #[cfg(feature = "rsa")]
         verify::RSA_PKCS1_SHA512,
+        #[cfg(feature = "rsa")]
         verify::RSA_PSS_SHA256,
+        #[cfg(feature = "rsa")]
         verify::RSA_PSS_SHA384,
+        #[cfg(feature = "rsa")]
         verify::RSA_PSS_SHA512,
     ],
     mapping: &[
-        (SignatureScheme::ECDSA_NISTP256_SHA256, &[verify::ECDSA_P256_SHA256, verify::ECDSA_P384_SHA256]),
+        (
+            SignatureScheme::ECDSA_NISTP256_SHA256,
+            &[
+                verify::ECDSA_P256_SHA256,
+                #[cfg(feature = "p384")]
+                verify::ECDSA_P384_SHA256,
+            ],
+        ),
+        // Advertised only when P-384 keys can be verified: in TLS 1.3 the
+        // scheme names the curve, and a server with a P-384 key would pick it.
+        #[cfg(feature = "p384")]
         (SignatureScheme::ECDSA_NISTP384_SHA384, &[verify::ECDSA_P384_SHA384, verify::ECDSA_P256_SHA384]),
+        #[cfg(feature = "ed25519")]
         (SignatureScheme::ED25519, &[verify::ED25519]),
+        #[cfg(feature = "rsa")]
         (SignatureScheme::RSA_PSS_SHA256, &[verify::RSA_PSS_SHA256]),
+        #[cfg(feature = "rsa")]
         (SignatureScheme::RSA_PSS_SHA384, &[verify::RSA_PSS_SHA384]),
+        #[cfg(feature = "rsa")]
         (SignatureScheme::RSA_PSS_SHA512, &[verify::RSA_PSS_SHA512]),
+        #[cfg(feature = "rsa")]
         (SignatureScheme::RSA_PKCS1_SHA256, &[verify::RSA_PKCS1_SHA256]),
+        #[cfg(feature = "rsa")]
         (SignatureScheme::RSA_PKCS1_SHA384, &[verify::RSA_PKCS1_SHA384]),
+        #[cfg(feature = "rsa")]
         (SignatureScheme::RSA_PKCS1_SHA512, &[verify::RSA_PKCS1_SHA512]),
     ],
 };

@@ -5,6 +5,14 @@
 //! Every signature is made from a sha2 0.10 digest with a "prehash"
 //! primitive, like verify.rs, so there is one SHA-2 in the image.  Any failure
 //! is a `rustls::Error`; nothing here panics on any message.
+//!
+//! Each key type is there only with its feature (`sign-rsa`, `sign-ecdsa`,
+//! `sign-ed25519`; P-384 keys also need `p384`): keys.rs refuses the others
+//! with a clear error.
+#![cfg_attr(
+    not(all(feature = "sign-rsa", feature = "sign-ecdsa", feature = "sign-ed25519", feature = "p384")),
+    allow(unused_imports, dead_code)
+)]
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -26,6 +34,7 @@ fn signing_failed() -> Error {
 
 // ---------------------------------------------------------------- RSA
 
+#[cfg(feature = "sign-rsa")]
 /// Preference order when the peer offers several: PSS first (TLS 1.3 allows
 /// nothing else; rustls drops the PKCS#1 entries from `offered` there), then
 /// the strongest hash.  The hash is noise next to the RSA exponentiation.
@@ -38,17 +47,20 @@ const RSA_SCHEMES: &[SignatureScheme] = &[
     SignatureScheme::RSA_PKCS1_SHA256,
 ];
 
+#[cfg(feature = "sign-rsa")]
 /// An RSA key (2048..=4096 bits, checked by keys.rs).
 pub struct RsaSigningKey {
     key: Arc<rsa::RsaPrivateKey>,
 }
 
+#[cfg(feature = "sign-rsa")]
 impl RsaSigningKey {
     pub(crate) fn new(key: rsa::RsaPrivateKey) -> Self {
         Self { key: Arc::new(key) }
     }
 }
 
+#[cfg(feature = "sign-rsa")]
 impl SigningKey for RsaSigningKey {
     fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>> {
         let scheme = RSA_SCHEMES.iter().find(|s| offered.contains(s))?;
@@ -66,11 +78,13 @@ impl SigningKey for RsaSigningKey {
     }
 }
 
+#[cfg(feature = "sign-rsa")]
 struct RsaSigner {
     key: Arc<rsa::RsaPrivateKey>,
     scheme: SignatureScheme,
 }
 
+#[cfg(feature = "sign-rsa")]
 impl Signer for RsaSigner {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
         use sha2::{Sha256, Sha384, Sha512};
@@ -113,13 +127,16 @@ impl Signer for RsaSigner {
 
 // ---------------------------------------------------------------- ECDSA
 
+#[cfg(feature = "sign-ecdsa")]
 /// The secret of an ECDSA key.  p256 0.13's `SigningKey` and p384 0.14's
 /// `SecretKey` both zeroize themselves on drop.
 pub(crate) enum EcKey {
     P256(p256::ecdsa::SigningKey),
+    #[cfg(feature = "p384")]
     P384(p384::SecretKey),
 }
 
+#[cfg(feature = "sign-ecdsa")]
 /// An ECDSA key on P-256 or P-384.  TLS 1.3 ties the hash to the curve
 /// (ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384); we use the same single
 /// scheme per key in TLS 1.2.
@@ -127,6 +144,7 @@ pub struct EcdsaSigningKey {
     key: Arc<EcKey>,
 }
 
+#[cfg(feature = "sign-ecdsa")]
 impl EcdsaSigningKey {
     pub(crate) fn new(key: EcKey) -> Self {
         Self { key: Arc::new(key) }
@@ -135,11 +153,13 @@ impl EcdsaSigningKey {
     fn scheme(&self) -> SignatureScheme {
         match *self.key {
             EcKey::P256(_) => SignatureScheme::ECDSA_NISTP256_SHA256,
+            #[cfg(feature = "p384")]
             EcKey::P384(_) => SignatureScheme::ECDSA_NISTP384_SHA384,
         }
     }
 }
 
+#[cfg(feature = "sign-ecdsa")]
 impl SigningKey for EcdsaSigningKey {
     fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>> {
         let scheme = self.scheme();
@@ -157,6 +177,7 @@ impl SigningKey for EcdsaSigningKey {
                 let point = k.verifying_key().to_encoded_point(false);
                 Some(public_key_to_spki(&alg_id::ECDSA_P256, point.as_bytes()))
             }
+            #[cfg(feature = "p384")]
             EcKey::P384(k) => {
                 use p384::elliptic_curve::sec1::ToSec1Point;
                 let point = k.public_key().to_sec1_point(false);
@@ -170,14 +191,17 @@ impl SigningKey for EcdsaSigningKey {
     }
 }
 
+#[cfg(feature = "sign-ecdsa")]
 struct EcdsaSigner {
     key: Arc<EcKey>,
 }
 
+#[cfg(feature = "sign-ecdsa")]
 impl Signer for EcdsaSigner {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
         match &*self.key {
             EcKey::P256(k) => sign_p256(k, message),
+            #[cfg(feature = "p384")]
             EcKey::P384(k) => sign_p384(k, message),
         }
     }
@@ -185,11 +209,13 @@ impl Signer for EcdsaSigner {
     fn scheme(&self) -> SignatureScheme {
         match *self.key {
             EcKey::P256(_) => SignatureScheme::ECDSA_NISTP256_SHA256,
+            #[cfg(feature = "p384")]
             EcKey::P384(_) => SignatureScheme::ECDSA_NISTP384_SHA384,
         }
     }
 }
 
+#[cfg(feature = "sign-ecdsa")]
 /// P-256: RFC 6979 nonce hedged with fresh randomness (ecdsa 0.16's
 /// `sign_prehash_with_rng`): deterministic-nonce safety against a weak RNG,
 /// plus randomness against fault attacks on the deterministic derivation.
@@ -204,6 +230,7 @@ fn sign_p256(key: &p256::ecdsa::SigningKey, message: &[u8]) -> Result<Vec<u8>, E
     sig.map(|s| s.as_bytes().to_vec()).map_err(|_| signing_failed())
 }
 
+#[cfg(all(feature = "sign-ecdsa", feature = "p384"))]
 /// The order n of P-384 (SEC 2 §2.5.1), big-endian: RFC 6979 needs it as
 /// bytes.  Checked against p384's scalar field in the tests.
 const P384_ORDER: [u8; 48] = [
@@ -212,6 +239,7 @@ const P384_ORDER: [u8; 48] = [
     0x58, 0x1a, 0x0d, 0xb2, 0x48, 0xb0, 0xa7, 0x7a, 0xec, 0xec, 0x19, 0x6a, 0xcc, 0xc5, 0x29, 0x73,
 ];
 
+#[cfg(all(feature = "sign-ecdsa", feature = "p384"))]
 /// P-384: the same hedged RFC 6979 construction as P-256, assembled by hand
 /// because p384 0.14's own signer would link sha2 0.11: k comes from
 /// rfc6979 0.4's HMAC-DRBG over sha2 0.10's SHA-384 (keyed by the secret,
@@ -256,6 +284,7 @@ fn sign_p384(key: &p384::SecretKey, message: &[u8]) -> Result<Vec<u8>, Error> {
     result
 }
 
+#[cfg(all(feature = "sign-ecdsa", feature = "p384"))]
 /// SHA-384 as the generic-array that rfc6979 0.4 wants.
 fn sha2_digest_384(message: &[u8]) -> rfc6979::ByteArray<rfc6979::consts::U48> {
     use sha2::Digest;
@@ -264,17 +293,20 @@ fn sha2_digest_384(message: &[u8]) -> rfc6979::ByteArray<rfc6979::consts::U48> {
 
 // ---------------------------------------------------------------- Ed25519
 
+#[cfg(feature = "sign-ed25519")]
 /// An Ed25519 key.  Signing is deterministic (RFC 8032): no RNG needed.
 pub struct Ed25519SigningKey {
     key: Arc<ed25519_dalek::SigningKey>,
 }
 
+#[cfg(feature = "sign-ed25519")]
 impl Ed25519SigningKey {
     pub(crate) fn new(key: ed25519_dalek::SigningKey) -> Self {
         Self { key: Arc::new(key) }
     }
 }
 
+#[cfg(feature = "sign-ed25519")]
 impl SigningKey for Ed25519SigningKey {
     fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>> {
         if offered.contains(&SignatureScheme::ED25519) {
@@ -293,10 +325,12 @@ impl SigningKey for Ed25519SigningKey {
     }
 }
 
+#[cfg(feature = "sign-ed25519")]
 struct Ed25519Signer {
     key: Arc<ed25519_dalek::SigningKey>,
 }
 
+#[cfg(feature = "sign-ed25519")]
 impl Signer for Ed25519Signer {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
         use ed25519_dalek::Signer as _;
@@ -311,6 +345,7 @@ impl Signer for Ed25519Signer {
 
 // rustls wants `Debug` on keys and signers.  Written by hand so that no
 // secret can ever reach a log line (and no derive code is generated).
+#[allow(unused_macros)] // a build without any signer
 macro_rules! opaque_debug {
     ($($t:ty),*) => {$(
         impl fmt::Debug for $t {
@@ -320,9 +355,15 @@ macro_rules! opaque_debug {
         }
     )*};
 }
-opaque_debug!(RsaSigningKey, RsaSigner, EcdsaSigningKey, EcdsaSigner, Ed25519SigningKey, Ed25519Signer);
+#[cfg(feature = "sign-rsa")]
+opaque_debug!(RsaSigningKey, RsaSigner);
+#[cfg(feature = "sign-ecdsa")]
+opaque_debug!(EcdsaSigningKey, EcdsaSigner);
+#[cfg(feature = "sign-ed25519")]
+opaque_debug!(Ed25519SigningKey, Ed25519Signer);
 
-#[cfg(test)]
+// The tests cover every key type: run them with every algorithm (build.rs).
+#[cfg(all(test, all_algorithms))]
 mod tests {
     use super::super::verify;
     use super::*;

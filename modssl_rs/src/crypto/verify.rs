@@ -12,6 +12,7 @@
 
 use rustls::pki_types::alg_id;
 use rustls::pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
+#[cfg(feature = "rsa")]
 use rsa::traits::PublicKeyParts;
 
 use super::hash::HashAlg;
@@ -24,6 +25,7 @@ pub(crate) const MIN_RSA_BITS: usize = 2048;
 #[derive(Clone, Copy, Debug)]
 enum Curve {
     P256,
+    #[cfg(feature = "p384")]
     P384,
 }
 
@@ -53,6 +55,7 @@ impl SignatureVerificationAlgorithm for EcdsaVerify {
                 let sig = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| InvalidSignature)?;
                 key.verify_prehash(digest.as_slice(), &sig).is_ok()
             }
+            #[cfg(feature = "p384")]
             Curve::P384 => {
                 // p384 0.14 (signature 3 traits) fed with the sha2 0.10 digest.
                 use p384::ecdsa::signature::hazmat::PrehashVerifier;
@@ -69,6 +72,7 @@ impl SignatureVerificationAlgorithm for EcdsaVerify {
     }
 }
 
+#[cfg(feature = "rsa")]
 #[derive(Debug)]
 struct RsaVerify {
     pss: bool,
@@ -76,6 +80,7 @@ struct RsaVerify {
     signature_alg: AlgorithmIdentifier,
 }
 
+#[cfg(feature = "rsa")]
 impl SignatureVerificationAlgorithm for RsaVerify {
     fn public_key_alg_id(&self) -> AlgorithmIdentifier {
         // PSS signatures by ordinary rsaEncryption keys, like webpki's
@@ -111,9 +116,11 @@ impl SignatureVerificationAlgorithm for RsaVerify {
     }
 }
 
+#[cfg(feature = "ed25519")]
 #[derive(Debug)]
 struct Ed25519Verify;
 
+#[cfg(feature = "ed25519")]
 impl SignatureVerificationAlgorithm for Ed25519Verify {
     fn public_key_alg_id(&self) -> AlgorithmIdentifier {
         alg_id::ED25519
@@ -146,6 +153,7 @@ macro_rules! ecdsa {
 
 macro_rules! rsa {
     ($name:ident, $pss:expr, $hash:ident, $sig:ident) => {
+        #[cfg(feature = "rsa")]
         pub static $name: &dyn SignatureVerificationAlgorithm =
             &RsaVerify { pss: $pss, hash: HashAlg::$hash, signature_alg: alg_id::$sig };
     };
@@ -153,7 +161,9 @@ macro_rules! rsa {
 
 ecdsa!(ECDSA_P256_SHA256, P256, Sha256, ECDSA_P256, ECDSA_SHA256);
 ecdsa!(ECDSA_P256_SHA384, P256, Sha384, ECDSA_P256, ECDSA_SHA384);
+#[cfg(feature = "p384")]
 ecdsa!(ECDSA_P384_SHA256, P384, Sha256, ECDSA_P384, ECDSA_SHA256);
+#[cfg(feature = "p384")]
 ecdsa!(ECDSA_P384_SHA384, P384, Sha384, ECDSA_P384, ECDSA_SHA384);
 rsa!(RSA_PKCS1_SHA256, false, Sha256, RSA_PKCS1_SHA256);
 rsa!(RSA_PKCS1_SHA384, false, Sha384, RSA_PKCS1_SHA384);
@@ -161,9 +171,11 @@ rsa!(RSA_PKCS1_SHA512, false, Sha512, RSA_PKCS1_SHA512);
 rsa!(RSA_PSS_SHA256, true, Sha256, RSA_PSS_SHA256);
 rsa!(RSA_PSS_SHA384, true, Sha384, RSA_PSS_SHA384);
 rsa!(RSA_PSS_SHA512, true, Sha512, RSA_PSS_SHA512);
+#[cfg(feature = "ed25519")]
 pub static ED25519: &dyn SignatureVerificationAlgorithm = &Ed25519Verify;
 
-#[cfg(test)]
+// The tests cover every family: run them with every algorithm (build.rs).
+#[cfg(all(test, all_algorithms))]
 mod tests {
     use super::*;
     use std::path::PathBuf;

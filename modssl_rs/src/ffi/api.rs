@@ -94,6 +94,9 @@ pub extern "C" fn modssl_context_new(server: bool, out: *mut *mut Context) -> i3
     if out.is_null() {
         return status::BAD_ARGUMENT;
     }
+    if server && !cfg!(feature = "server") {
+        return status::SERVER_NOT_IN_BUILD;
+    }
     OwnerGuard::shared(|| {
         let ctx = Box::new(Context::new(server));
         unsafe { *out = Box::into_raw(ctx) };
@@ -261,6 +264,7 @@ pub extern "C" fn modssl_conn_new(
     let _owner = unsafe { OwnerGuard::enter_new(a) };
     let conn = match (client, server, name) {
         (Some(c), _, Some(n)) => context::server_name(n).and_then(|n| Conn::client(c, n)),
+        #[cfg(feature = "server")]
         (_, Some((s, mismatch)), _) => Conn::server(s, mismatch),
         _ => Err(status::INTERNAL),
     };
@@ -462,7 +466,7 @@ pub extern "C" fn modssl_conn_stats(conn: *const Connection) -> ArenaStats {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, all_algorithms))]
 mod tests {
     #[test]
     fn version_string_names_the_crate_version() {

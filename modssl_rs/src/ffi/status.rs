@@ -36,6 +36,11 @@ pub const NO_CERTIFICATE: i32 = -0x7580;
 pub const DTLS_UNSUPPORTED: i32 = -0x7080;
 /// The built-in CA bundle was asked for, but this build has none.
 pub const NO_CA_BUNDLE: i32 = -0x7090;
+/// A server context was asked for, but this build has no server (`server`
+/// feature off: docs/building.md, "Feature profiles").
+pub const SERVER_NOT_IN_BUILD: i32 = -0x70A0;
+/// A well-formed private key of a type this build cannot sign with.
+pub const KEY_NOT_IN_BUILD: i32 = -0x70B0;
 
 // Certificate verification failures (ValueError).
 pub const CERT_EXPIRED: i32 = -0x2701;
@@ -48,6 +53,9 @@ pub const CERT_BAD_USAGE: i32 = -0x2707;
 pub const CERT_INVALID: i32 = -0x2708;
 pub const CERT_CLOCK_NOT_SET: i32 = -0x2709;
 pub const CERT_REJECTED_BY_CALLBACK: i32 = -0x270A;
+/// The certificate is signed with an algorithm this build leaves out
+/// (RSA, P-384 or Ed25519 with its feature off), or one we never support.
+pub const CERT_UNSUPPORTED_ALGORITHM: i32 = -0x270B;
 /// The peer sent no certificate but one is required (mbedTLS's
 /// NO_CLIENT_CERTIFICATE, and like it an `OSError`).
 pub const CERT_REQUIRED: i32 = -0x7480;
@@ -100,6 +108,9 @@ pub fn is_value_error(code: i32) -> bool {
             | NO_CERTIFICATE
             | DTLS_UNSUPPORTED
             | NO_CA_BUNDLE
+            | SERVER_NOT_IN_BUILD
+            | KEY_NOT_IN_BUILD
+            | CERT_UNSUPPORTED_ALGORITHM
             | CERT_EXPIRED
             | CERT_NOT_YET_VALID
             | CERT_HOSTNAME_MISMATCH
@@ -129,6 +140,11 @@ pub fn text(code: i32) -> &'static str {
         DTLS_UNSUPPORTED => "DTLS is not supported\0",
         NO_CA_BUNDLE => {
             "this build has no CA bundle (MODSSL_CA_BUNDLE=0): load a CA with load_verify_locations()\0"
+        }
+        SERVER_NOT_IN_BUILD => "this build has no TLS server (built without the `server` feature)\0",
+        KEY_NOT_IN_BUILD => "this build cannot sign with this key type (built without it)\0",
+        CERT_UNSUPPORTED_ALGORITHM => {
+            "certificate verification failed: signature algorithm not supported by this build\0"
         }
         CERT_EXPIRED => "certificate verification failed: certificate has expired\0",
         CERT_NOT_YET_VALID => {

@@ -19,6 +19,8 @@ pub enum CertFailure {
     ClockNotSet,
     RejectedByCallback,
     PeerCertRequired,
+    /// Signed with an algorithm we do not verify (in this build).
+    UnsupportedAlgorithm,
     Invalid,
 }
 
@@ -42,12 +44,14 @@ pub fn classify(err: &Error) -> Option<CertFailure> {
                 CertFailure::HostnameMismatch
             }
             CertificateError::UnknownIssuer => CertFailure::UnknownIssuer,
+            // A signature that does not fit its key is a bad signature; an
+            // algorithm missing from our list (or from this build) is not.
             CertificateError::BadSignature
-            | CertificateError::UnsupportedSignatureAlgorithm
-            | CertificateError::UnsupportedSignatureAlgorithmContext { .. }
             | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
                 CertFailure::BadSignature
             }
+            CertificateError::UnsupportedSignatureAlgorithm
+            | CertificateError::UnsupportedSignatureAlgorithmContext { .. } => CertFailure::UnsupportedAlgorithm,
             CertificateError::Revoked => CertFailure::Revoked,
             CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
                 CertFailure::BadUsage

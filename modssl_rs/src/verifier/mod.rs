@@ -78,7 +78,7 @@ mod certinfo;
 mod errors;
 mod names;
 mod signature;
-#[cfg(test)]
+#[cfg(all(test, all_algorithms))]
 mod tests;
 
 use certinfo::*;
