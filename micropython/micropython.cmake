@@ -30,8 +30,15 @@
 #                         riscv32imac-unknown-none-elf (RISC-V).
 #   MODSSL_CARGO          the cargo to run (default: cargo on PATH)
 #   MODSSL_RUSTFLAGS      default: --cfg modssl_integrated (temporary)
-#   MODSSL_CARGO_FEATURES --features for modssl_rs
-#   MODSSL_CA_BUNDLE      ON to build in the CA bundle (default OFF on boards)
+#   MODSSL_PROFILE        the feature profile (micropython/features.sh,
+#                         docs/building.md): general (default on boards:
+#                         everything but the CA bundle), full, client,
+#                         small-client, minimal
+#   MODSSL_TLS12 MODSSL_SERVER MODSSL_P384 MODSSL_RSA MODSSL_ED25519
+#   MODSSL_SIGN_ECDSA MODSSL_SIGN_RSA MODSSL_SIGN_ED25519 MODSSL_CA_BUNDLE
+#                         ON/1 or OFF/0: add one feature to the profile or
+#                         take it away (MODSSL_CA_BUNDLE=ON: Mozilla's roots)
+#   MODSSL_CARGO_FEATURES more --features for modssl_rs
 #   MODSSL_IMAGE_LIMIT    bytes of flash the firmware image may use on rp2
 #                         (flash size minus MICROPY_HW_FLASH_STORAGE_BYTES);
 #                         known for the RPI_PICO* boards, 0 = no check.
@@ -128,10 +135,27 @@ else()
     list(APPEND MODSSL_CARGO_ARGS --target ${MODSSL_RUST_TARGET} -Zbuild-std=core,alloc)
     list(APPEND MODSSL_CARGO_ENV RUSTC_BOOTSTRAP=1)
 endif()
-# The built-in CA bundle (webpki-roots, ~58 KB of flash on thumbv6m) costs
-# too much flash to be a board default: MODSSL_CA_BUNDLE=1 builds it in.
-if(NOT MODSSL_CA_BUNDLE)
-    list(APPEND MODSSL_CARGO_ARGS --no-default-features --features tls12,server)
+# The feature profile.  The board default leaves out only the built-in CA
+# bundle (webpki-roots, ~58 KB of flash on thumbv6m): MODSSL_CA_BUNDLE=1 or
+# MODSSL_PROFILE=full builds it in.
+if(NOT MODSSL_PROFILE)
+    set(MODSSL_PROFILE general)
+endif()
+set(MODSSL_FEATURE_SETTINGS)
+foreach(name TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE)
+    list(APPEND MODSSL_FEATURE_SETTINGS "${name}=${MODSSL_${name}}")
+endforeach()
+execute_process(
+    COMMAND sh ${MODSSL_MOD_DIR}/features.sh ${MODSSL_PROFILE} ${MODSSL_FEATURE_SETTINGS}
+    OUTPUT_VARIABLE MODSSL_FEATURES OUTPUT_STRIP_TRAILING_WHITESPACE
+    RESULT_VARIABLE MODSSL_FEATURES_RESULT)
+if(NOT MODSSL_FEATURES_RESULT EQUAL 0)
+    message(FATAL_ERROR "modssl-rs: bad MODSSL_PROFILE or MODSSL_<FEATURE> setting (see micropython/features.sh)")
+endif()
+message(STATUS "modssl-rs: profile ${MODSSL_PROFILE}: features ${MODSSL_FEATURES}")
+list(APPEND MODSSL_CARGO_ARGS --no-default-features)
+if(MODSSL_FEATURES)
+    list(APPEND MODSSL_CARGO_ARGS --features ${MODSSL_FEATURES})
 endif()
 if(MODSSL_CARGO_FEATURES)
     list(APPEND MODSSL_CARGO_ARGS --features ${MODSSL_CARGO_FEATURES})

@@ -19,8 +19,13 @@
 #                      the ESP32-C3's).  Cross targets build with -Zbuild-std.
 #   MODSSL_CROSS_CARGO the cargo for cross targets (default: Debian's rustc-web
 #                      /usr/bin/cargo, whose rust-web-src has the std sources)
-#   MODSSL_CARGO_FEATURES  --features for modssl_rs (default: the crate's)
-#   MODSSL_CA_BUNDLE   1 (default) builds in the CA bundle, 0 leaves it out
+#   MODSSL_PROFILE     the feature profile (micropython/features.sh, docs/building.md):
+#                      full (default: everything + CA bundle), general, client,
+#                      small-client, minimal
+#   MODSSL_TLS12 MODSSL_SERVER MODSSL_P384 MODSSL_RSA MODSSL_ED25519
+#   MODSSL_SIGN_ECDSA MODSSL_SIGN_RSA MODSSL_SIGN_ED25519 MODSSL_CA_BUNDLE
+#                      1 or 0: add one feature to the profile, or take it away
+#   MODSSL_CARGO_FEATURES  more --features for modssl_rs (test-only ones)
 #   MODSSL_CARGO_TARGET_DIR  where cargo builds (default: <repo>/target/mpy-<triple|host>)
 #   CARGO              the cargo to run (default: rustup's ~/.cargo/bin/cargo, else PATH's)
 
@@ -94,13 +99,20 @@ endif
 MODSSL_RUSTFLAGS ?= --cfg modssl_integrated --check-cfg=cfg(modssl_integrated)
 MODSSL_RUST_TARGET ?=
 MODSSL_CARGO_FEATURES ?=
-# The built-in CA bundle (webpki-roots: Mozilla's roots, ~58 KB of flash on
-# thumbv6m) behind ssl.create_default_context() / load_default_certs(): on
-# by default for unix; MODSSL_CA_BUNDLE=0 leaves it out (those calls then
-# raise ValueError saying how to load a CA).
-MODSSL_CA_BUNDLE ?= 1
-modssl_comma := ,
-MODSSL_CARGO_BUNDLE_ARGS := $(if $(filter 0,$(MODSSL_CA_BUNDLE)),--no-default-features --features tls12$(modssl_comma)server)
+# What the core can do, and so what it costs in flash: a feature profile,
+# adjusted per feature.  `full` has everything, including the built-in CA
+# bundle (webpki-roots: Mozilla's roots, ~58 KB of flash on thumbv6m) behind
+# ssl.create_default_context(); what a build leaves out raises ValueError
+# saying so.
+MODSSL_PROFILE ?= full
+MODSSL_FEATURES := $(shell '$(MODSSL_ROOT)/micropython/features.sh' '$(MODSSL_PROFILE)' \
+    TLS12=$(MODSSL_TLS12) SERVER=$(MODSSL_SERVER) P384=$(MODSSL_P384) RSA=$(MODSSL_RSA) \
+    ED25519=$(MODSSL_ED25519) SIGN_ECDSA=$(MODSSL_SIGN_ECDSA) SIGN_RSA=$(MODSSL_SIGN_RSA) \
+    SIGN_ED25519=$(MODSSL_SIGN_ED25519) CA_BUNDLE=$(MODSSL_CA_BUNDLE) || echo FAILED)
+ifeq ($(MODSSL_FEATURES),FAILED)
+$(error modssl-rs: bad MODSSL_PROFILE or MODSSL_<FEATURE> setting (see micropython/features.sh))
+endif
+MODSSL_CARGO_FEATURE_ARGS := --no-default-features $(if $(MODSSL_FEATURES),--features '$(MODSSL_FEATURES)')
 # A target JSON is named by its file name without .json (cargo does the same
 # for its output directory); a triple by itself.
 MODSSL_TARGET_NAME := $(patsubst %.json,%,$(notdir $(MODSSL_RUST_TARGET)))
@@ -134,7 +146,7 @@ $(MODSSL_LIB): FORCE
 	+$(Q)RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR='$(MODSSL_CARGO_TARGET_DIR)' \
 	    $(MODSSL_CARGO_RUN) rustc --release --quiet -p modssl_rs --crate-type staticlib \
 	    --manifest-path '$(MODSSL_ROOT)/Cargo.toml' $(MODSSL_CARGO_TARGET_ARGS) \
-	    $(MODSSL_CARGO_BUNDLE_ARGS) $(if $(MODSSL_CARGO_FEATURES),--features '$(MODSSL_CARGO_FEATURES)')
+	    $(MODSSL_CARGO_FEATURE_ARGS) $(if $(MODSSL_CARGO_FEATURES),--features '$(MODSSL_CARGO_FEATURES)')
 
 # ---- the generated header (the only contract between Rust and C) ------------
 # Regenerated when the core's sources or the cbindgen config change; the
