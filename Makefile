@@ -123,6 +123,7 @@ $(MICROPYTHON_COV): $(MICROPYTHON) FORCE
 test: $(MICROPYTHON)
 	@$(MAKE) --no-print-directory cargo-test
 	@$(MAKE) --no-print-directory pytest
+	@$(MAKE) --no-print-directory profile-test
 	@$(MAKE) --no-print-directory mp-suite
 	@$(MAKE) --no-print-directory qemu-test
 	@$(MAKE) --no-print-directory fuzz-smoke
@@ -142,6 +143,9 @@ mp-suite: $(MICROPYTHON_COV)
 cargo-test: $(B)/.deps.stamp
 	cd $(REPO) && RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/make-test \
 	    cargo test -p modssl_rs
+	@echo "== cargo test, smallest feature profile (src/profile_tests.rs)"
+	cd $(REPO) && RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/make-test \
+	    cargo test -p modssl_rs --no-default-features
 
 pytest: $(B)/.deps.stamp
 	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) $(PYTHON) -m pytest tests $(PYTEST_ARGS)
@@ -166,7 +170,7 @@ FUZZ_TARGETS := client_records server_records pem_der cadata ffi_ops
 FUZZ_SMOKE_SECONDS ?= 15
 FUZZ_SECONDS ?= 600
 FUZZ_RUN = cd $(REPO)/fuzz && cargo +nightly fuzz run -O
-.PHONY: fuzz-deps fuzz-build fuzz-smoke fuzz oom-build oom-sweep soak valgrind
+.PHONY: fuzz-deps fuzz-build fuzz-smoke fuzz oom-build oom-sweep profile-test soak valgrind
 
 fuzz-deps:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
@@ -208,6 +212,24 @@ $(MICROPYTHON_OOM): $(MICROPYTHON) FORCE
 	if ! cmp -s $(B)/unix-oom/micropython $@; then cp -p $(B)/unix-oom/micropython $@.tmp && mv -f $@.tmp $@; fi
 
 oom-build: $(MICROPYTHON_OOM)
+
+# MicroPython with the smallest feature profile (MODSSL_PROFILE=minimal: a
+# TLS 1.3 client verifying ECDSA P-256 only, micropython/features.sh): what a
+# reduced build refuses, and how (tests/test_profiles.py).
+MICROPYTHON_MINIMAL := $(B)/micropython-minimal
+$(MICROPYTHON_MINIMAL): $(MICROPYTHON) FORCE
+	@set -e; mpy=$$(cat $(B)/.micropython-tree); echo "== unix port + modssl-rs (profile minimal)"; \
+	min_vars="$(UNIX_MAKE_VARS) BUILD=$(B)/unix-minimal MODSSL_PROFILE=minimal \
+	    MODSSL_CARGO_TARGET_DIR=$(REPO)/target/mpy-host-minimal"; \
+	if [ ! -f $(B)/unix-minimal/genhdr/qstrdefs.preprocessed.h ]; then \
+	    $(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/unix" $$min_vars $(B)/unix-minimal/genhdr/qstrdefs.generated.h; \
+	fi; \
+	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/unix" $$min_vars; \
+	if ! cmp -s $(B)/unix-minimal/micropython $@; then cp -p $(B)/unix-minimal/micropython $@.tmp && mv -f $@.tmp $@; fi
+
+profile-test: $(MICROPYTHON_MINIMAL)
+	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) MICROPYTHON_MINIMAL=$(MICROPYTHON_MINIMAL) \
+	    $(PYTHON) -m pytest tests/test_profiles.py -rA $(PYTEST_ARGS)
 
 oom-sweep: $(MICROPYTHON_OOM)
 	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) MICROPYTHON_OOM=$(MICROPYTHON_OOM) OOM_STEP=$(OOM_STEP) \
