@@ -75,6 +75,13 @@ static uint32_t modssl_qemu_raw(void) {
 #error "ports/qemu.c knows the MPS2 and VIRT boards only (QEMU_SOC_MPS2 / QEMU_SOC_VIRT)"
 #endif
 
+// ---- 64-bit multiply for the thumbv6m core --------------------------------------
+// The Thumb-1 __aeabi_lmul the RP2040's SDK would give the firmware
+// (thumb1_lmul.h says why it matters); the anchor's mbedTLS gets the same one.
+#if defined(QEMU_SOC_MPS2)
+#include "thumb1_lmul.h"
+#endif
+
 static uint32_t raw_last, raw_rem;
 static uint64_t total_ticks, total_us;
 

@@ -10,6 +10,12 @@
 #include "mbedtls/platform_time.h"
 #include "py/mphal.h"
 
+#if defined(__arm__)
+// The same Thumb-1 64-bit multiply as our firmware's (the Pico SDK gives one
+// to both on a real RP2040): mbedTLS's bignum C, built for Cortex-M0+, calls it.
+#include "../../../micropython/ports/thumb1_lmul.h"
+#endif
+
 int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen) {
     static unsigned char n;
     (void)data;
