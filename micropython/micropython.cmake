@@ -30,6 +30,7 @@
 #                         riscv32imac-unknown-none-elf (RISC-V).
 #   MODSSL_CARGO          the cargo to run (default: cargo on PATH)
 #   MODSSL_RUSTFLAGS      default: --cfg modssl_integrated (temporary)
+#   MODSSL_CROSS_RUSTFLAGS default: -Zfmt-debug=none
 #   MODSSL_PROFILE        the feature profile (micropython/features.sh,
 #                         docs/building.md): general (default on boards:
 #                         everything but the CA bundle), full, client,
@@ -110,6 +111,12 @@ if(NOT MODSSL_CARGO)
         message(FATAL_ERROR "modssl-rs: cargo not found (install Rust with rustup, or set MODSSL_CARGO)")
     endif()
 endif()
+# No code for `{:?}` formatting (no user-visible text of ours uses it):
+# -6,100 B of flash on thumbv6m.  Every build here is a cross build with
+# RUSTC_BOOTSTRAP=1, which the -Z flag needs.
+if(NOT DEFINED MODSSL_CROSS_RUSTFLAGS)
+    set(MODSSL_CROSS_RUSTFLAGS "-Zfmt-debug=none")
+endif()
 if(NOT DEFINED MODSSL_RUSTFLAGS)
     set(MODSSL_RUSTFLAGS "--cfg modssl_integrated --check-cfg=cfg(modssl_integrated)")
 endif()
@@ -178,7 +185,7 @@ endif()
 add_custom_command(
     OUTPUT ${MODSSL_LIB}
     COMMAND ${CMAKE_COMMAND} -E env ${MODSSL_CARGO_ENV}
-        "RUSTFLAGS=${MODSSL_RUSTFLAGS}" CARGO_TARGET_DIR=${MODSSL_CARGO_TARGET_DIR}
+        "RUSTFLAGS=${MODSSL_RUSTFLAGS} ${MODSSL_CROSS_RUSTFLAGS}" CARGO_TARGET_DIR=${MODSSL_CARGO_TARGET_DIR}
         ${MODSSL_CARGO} ${MODSSL_CARGO_ARGS}
     COMMAND ${MODSSL_ROOT}/scripts/strip-builtins.sh ${CMAKE_AR} ${MODSSL_CARGO_LIB} ${MODSSL_LIB}
     DEPENDS ${MODSSL_RUST_SRC} ${MODSSL_ROOT}/modssl_rs/Cargo.toml ${MODSSL_ROOT}/Cargo.lock

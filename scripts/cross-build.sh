@@ -30,7 +30,7 @@ case "$target" in
 esac
 dir=$root/target/mpy-$name
 RUSTC_BOOTSTRAP=1 RUSTC=$rustc CARGO_TARGET_DIR=$dir \
-RUSTFLAGS=${MODSSL_RUSTFLAGS:---cfg modssl_integrated --check-cfg=cfg(modssl_integrated)} \
+RUSTFLAGS="${MODSSL_RUSTFLAGS:---cfg modssl_integrated --check-cfg=cfg(modssl_integrated)} ${MODSSL_CROSS_RUSTFLAGS:--Zfmt-debug=none}" \
     "$cargo" rustc --release --quiet -p modssl_rs --crate-type staticlib \
     --manifest-path "$root/Cargo.toml" -Zbuild-std=core,alloc "${targs[@]}" \
     ${MODSSL_CARGO_FEATURES:+--features "$MODSSL_CARGO_FEATURES"} >&2
