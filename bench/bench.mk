@@ -99,10 +99,11 @@ $(PKOPS_MBEDTLS): $(REPO)/bench/pkops/pkops_mbedtls.c $(MICROPYTHON_MBEDTLS)
 	    -I$(ANCHOR)/unix-mbedtls -Ivariants/standard -o $@ $< $(B)/bench/libanchor-mbedtls.a
 
 # Not part of `make test`: it prints numbers and asserts nothing.  The qemu
-# flash rows need the qemu firmware, ours and the anchor's (BENCH_QEMU=0: the
-# unix rows only, qemu rows from whatever firmware is already built).
+# flash rows need the qemu firmware, ours (every feature profile: `make
+# profiles`, ~8 min the first time) and the anchor's (BENCH_QEMU=0: the unix
+# rows only, qemu rows from whatever firmware is already built).
 BENCH_QEMU ?= 1
-BENCH_QEMU_DEPS = $(if $(filter 1,$(BENCH_QEMU)),$(QEMU_FIRMWARE) $(foreach b,$(QEMU_BOARDS),$(B)/qemu-base-$(b)/firmware.elf) $(ANCHOR_QEMU_FIRMWARE))
+BENCH_QEMU_DEPS = $(if $(filter 1,$(BENCH_QEMU)),$(QEMU_FIRMWARE) $(foreach b,$(QEMU_BOARDS),$(B)/qemu-base-$(b)/firmware.elf) $(ANCHOR_QEMU_FIRMWARE) $(QEMU_PROFILE_FIRMWARE))
 bench: $(MICROPYTHON) $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS) $(MALLOCCOUNT) $(PKOPS_OURS) $(PKOPS_MBEDTLS) $(BENCH_QEMU_DEPS)
 	@command -v valgrind >/dev/null || { echo "make bench: installing valgrind (callgrind rows)"; \
 	    $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y -qq valgrind; }

@@ -255,14 +255,28 @@ def qemu_flash(build):
         base = os.path.join(build, f"qemu-base-{board}", "firmware.elf")
         ours = os.path.join(build, f"qemu-{board}", "firmware.elf")
         anchor = os.path.join(build, "anchor", f"qemu-mbedtls-{board}", "firmware.elf")
-        label = f"flash added, {core} code in qemu {board} (text+rodata+data vs the no-TLS firmware)"
+        label = f"flash added, {core} code in qemu {board} (text+rodata+data vs the no-TLS firmware), profile full"
         if not os.path.exists(base):
             rows.append((label, "not built", "not built", "B"))
             continue
         b = flash(tool, base)
-        rows.append((label, flash(tool, ours) - b if os.path.exists(ours) else "not built",
-                     flash(tool, anchor) - b if os.path.exists(anchor) else "not built", "B"))
+        a_flash = flash(tool, anchor) - b if os.path.exists(anchor) else "not built"
+        rows.append((label, flash(tool, ours) - b if os.path.exists(ours) else "not built", a_flash, "B"))
+        # The other feature profiles (`make profiles`), against the same anchor.
+        for profile in PROFILES:
+            elf = os.path.join(build, f"qemu-profile-{profile}-{board}", "firmware.elf")
+            rows.append((f"  profile {profile}: {PROFILES[profile]}",
+                         flash(tool, elf) - b if os.path.exists(elf) else "not built", a_flash, "B"))
     return rows
+
+
+# micropython/features.sh; `full` is the firmware above (everything, CA bundle).
+PROFILES = {
+    "general": "client+server, TLS 1.2+1.3, verifies ECDSA P-256/P-384, RSA, Ed25519; no CA bundle",
+    "client": "general without server",
+    "small-client": "TLS 1.3 client, ECDSA P-256/P-384 + RSA chains",
+    "minimal": "TLS 1.3 client, ECDSA P-256 only",
+}
 
 
 def fmt(v, unit):

@@ -8,12 +8,14 @@
 #                    ESP32-C3's riscv32imc code
 #   make qemu-test   TLS 1.3/1.2 handshakes on both boards, then the pytest
 #                    suite in --device mode on MPS2_AN385 over its UART pty
+#   make profiles    the qemu firmware of each feature profile (micropython/features.sh)
+#   make feature-costs  flash each feature of the general profile costs (thumbv6m)
 #   make size        flash and static RAM the module adds, by component
 #   make rp2 BOARD=RPI_PICO_W MICROPY_DIR=...        firmware (pico-sdk)
 #   make esp32 BOARD=ESP32_GENERIC_C3 MICROPY_DIR=... firmware (ESP-IDF)
 # docs/building.md has the details per board.
 
-.PHONY: cross-deps cross cross-xtensa qemu qemu-test size rp2 esp32
+.PHONY: cross-deps cross cross-xtensa qemu qemu-test profiles feature-costs size rp2 esp32
 
 CROSS_DEPS := $(B)/.cross-deps.stamp
 $(CROSS_DEPS): $(REPO)/scripts/cross-deps.sh
@@ -75,7 +77,8 @@ QEMU_RV32_CFLAGS = -misa-spec=2.2
 
 qemu: $(QEMU_FIRMWARE)
 
-# $(1): board, $(2): build dir, $(3): with the module (1) or not (empty).
+# $(1): board, $(2): build dir, $(3): with the module (1) or not (empty),
+# $(4): more make variables for the port build.
 # A different MicroPython tree than last time starts the build dir afresh.
 define qemu_build
 	@set -e; mpy=$$($(GET_MPY)); \
@@ -84,7 +87,7 @@ define qemu_build
 	[ -f $(MPY_LIB_STUB)/README.md ] || echo "Stand-in for micropython-lib." > $(MPY_LIB_STUB)/README.md; \
 	echo "== qemu port $(1)$(if $(3), + modssl-rs, (without modssl-rs))"; \
 	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/qemu" BOARD=$(1) BUILD=$(2) $(QEMU_COMMON_VARS) \
-	    $(if $(3),USER_C_MODULES=$(REPO),USER_C_MODULES=) \
+	    $(if $(3),USER_C_MODULES=$(REPO),USER_C_MODULES=) $(4) \
 	    $(if $(filter VIRT_RV32,$(1)),$(QEMU_RV32_VARS) CFLAGS_EXTRA="$(QEMU_RV32_CFLAGS)$(if $(3),, -DMICROPY_TRACKED_ALLOC=1)",$(if $(3),,CFLAGS_EXTRA=-DMICROPY_TRACKED_ALLOC=1))
 endef
 
@@ -93,6 +96,35 @@ $(B)/qemu-%/firmware.elf: $(B)/.deps.stamp $(CROSS_DEPS) FORCE
 
 $(B)/qemu-base-%/firmware.elf: $(CROSS_DEPS) FORCE
 	$(call qemu_build,$*,$(B)/qemu-base-$*,)
+
+# ---- feature profiles on the qemu boards (make profiles; make bench's flash rows) ----
+# build/qemu-<board> is the `full` profile (micropython.mk's default); the
+# others (micropython/features.sh) get a build dir each, started from a copy
+# of the full one (only the Rust core and the link differ), and a cargo
+# target dir each.  About 1 min per profile and board the first time.
+QEMU_PROFILES := general client small-client minimal
+QEMU_PROFILE_FIRMWARE := $(foreach p,$(QEMU_PROFILES),$(foreach b,$(QEMU_BOARDS),$(B)/qemu-profile-$(p)-$(b)/firmware.elf))
+profile_board = $(lastword $(subst -, ,$(1)))
+profile_name = $(patsubst %-$(call profile_board,$(1)),%,$(1))
+profiles: $(QEMU_PROFILE_FIRMWARE)
+
+$(B)/qemu-profile-%/firmware.elf: $(QEMU_FIRMWARE) FORCE
+	@[ -d $(@D) ] || cp -a $(B)/qemu-$(call profile_board,$*) $(@D)
+	$(call qemu_build,$(call profile_board,$*),$(@D),1,MODSSL_PROFILE=$(call profile_name,$*) \
+	    MODSSL_CARGO_TARGET_DIR=$(REPO)/target/profile-$(call profile_name,$*)-$(call profile_board,$*))
+
+# What each feature of the general profile costs on thumbv6m: the general
+# firmware again without one feature at a time (make feature-costs; about 1
+# min per feature the first time).  bench/feature_costs.py prints the table.
+FEATURE_COST_NAMES := TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519
+FEATURE_COST_FIRMWARE := $(foreach f,$(FEATURE_COST_NAMES),$(B)/qemu-without-$(f)-MPS2_AN385/firmware.elf)
+feature-costs: $(FEATURE_COST_FIRMWARE)
+	@cd $(REPO) && $(PYTHON) bench/feature_costs.py --build $(B)
+
+$(B)/qemu-without-%-MPS2_AN385/firmware.elf: $(B)/qemu-profile-general-MPS2_AN385/firmware.elf FORCE
+	@[ -d $(@D) ] || cp -a $(B)/qemu-profile-general-MPS2_AN385 $(@D)
+	$(call qemu_build,MPS2_AN385,$(@D),1,MODSSL_PROFILE=general MODSSL_$*=0 \
+	    MODSSL_CARGO_TARGET_DIR=$(REPO)/target/without-$*)
 
 # TLS on both boards (tests/test_qemu.py), then the pytest suite against the
 # MPS2_AN385 board as a "device" over its UART pty with mpremote: the same
