@@ -117,6 +117,12 @@ endif()
 if(NOT DEFINED MODSSL_CROSS_RUSTFLAGS)
     set(MODSSL_CROSS_RUSTFLAGS "-Zfmt-debug=none")
 endif()
+# core's and alloc's smaller variants (sorting, formatting): -2,760 B on
+# thumbv6m, handshake instructions unchanged.  An older toolchain without
+# the feature: -DMODSSL_BUILD_STD_FEATURES= (empty is fine for cargo).
+if(NOT DEFINED MODSSL_BUILD_STD_FEATURES)
+    set(MODSSL_BUILD_STD_FEATURES optimize_for_size)
+endif()
 if(NOT DEFINED MODSSL_RUSTFLAGS)
     set(MODSSL_RUSTFLAGS "--cfg modssl_integrated --check-cfg=cfg(modssl_integrated)")
 endif()
@@ -133,13 +139,14 @@ if(MODSSL_RUST_TARGET MATCHES "\\.json$")
     get_filename_component(MODSSL_TARGET_NAME ${MODSSL_RUST_TARGET} NAME_WE)
     get_filename_component(MODSSL_RUST_TARGET ${MODSSL_RUST_TARGET} ABSOLUTE)
     list(APPEND MODSSL_CARGO_ARGS --target ${MODSSL_RUST_TARGET}
-        -Zbuild-std=core,alloc -Zjson-target-spec)
+        -Zbuild-std=core,alloc -Zbuild-std-features=${MODSSL_BUILD_STD_FEATURES} -Zjson-target-spec)
     list(APPEND MODSSL_CARGO_ENV RUSTC_BOOTSTRAP=1)
 else()
     # Built-in triples too are built from source: a target that rustup has
     # not installed (or cannot, as on our machines) still works.
     set(MODSSL_TARGET_NAME ${MODSSL_RUST_TARGET})
-    list(APPEND MODSSL_CARGO_ARGS --target ${MODSSL_RUST_TARGET} -Zbuild-std=core,alloc)
+    list(APPEND MODSSL_CARGO_ARGS --target ${MODSSL_RUST_TARGET} -Zbuild-std=core,alloc
+        -Zbuild-std-features=${MODSSL_BUILD_STD_FEATURES})
     list(APPEND MODSSL_CARGO_ENV RUSTC_BOOTSTRAP=1)
 endif()
 # The feature profile.  The board default leaves out only the built-in CA

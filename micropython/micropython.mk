@@ -134,7 +134,10 @@ MODSSL_LIB := $(MODSSL_CARGO_TARGET_DIR)/$(if $(MODSSL_RUST_TARGET),$(MODSSL_TAR
 ifneq ($(MODSSL_RUST_TARGET),)
 MODSSL_CROSS_CARGO ?= $(firstword $(wildcard /usr/bin/cargo) $(CARGO))
 MODSSL_CARGO_RUN := RUSTC_BOOTSTRAP=1 $(if $(wildcard $(dir $(MODSSL_CROSS_CARGO))rustc),RUSTC='$(dir $(MODSSL_CROSS_CARGO))rustc') '$(MODSSL_CROSS_CARGO)'
-MODSSL_CARGO_TARGET_ARGS := -Zbuild-std=core,alloc \
+# optimize_for_size: core's and alloc's smaller variants (sorting,
+# formatting): -2,760 B on thumbv6m, handshake instructions unchanged.
+MODSSL_BUILD_STD_FEATURES ?= optimize_for_size
+MODSSL_CARGO_TARGET_ARGS := -Zbuild-std=core,alloc -Zbuild-std-features=$(MODSSL_BUILD_STD_FEATURES) \
     $(if $(filter %.json,$(MODSSL_RUST_TARGET)),-Zjson-target-spec --target '$(abspath $(MODSSL_RUST_TARGET))',--target $(MODSSL_RUST_TARGET))
 else
 MODSSL_CARGO_RUN := '$(CARGO)'
