@@ -195,7 +195,8 @@ add_custom_command(
         "RUSTFLAGS=${MODSSL_RUSTFLAGS} ${MODSSL_CROSS_RUSTFLAGS}" CARGO_TARGET_DIR=${MODSSL_CARGO_TARGET_DIR}
         ${MODSSL_CARGO} ${MODSSL_CARGO_ARGS}
     COMMAND ${MODSSL_ROOT}/scripts/strip-builtins.sh ${CMAKE_AR} ${MODSSL_CARGO_LIB} ${MODSSL_LIB}
-    DEPENDS ${MODSSL_RUST_SRC} ${MODSSL_ROOT}/modssl_rs/Cargo.toml ${MODSSL_ROOT}/Cargo.lock
+    DEPENDS ${MODSSL_RUST_SRC} ${MODSSL_ROOT}/modssl_rs/Cargo.toml ${MODSSL_ROOT}/modssl_rs/build.rs
+        ${MODSSL_ROOT}/Cargo.toml ${MODSSL_ROOT}/Cargo.lock
     COMMENT "modssl-rs: cargo (${MODSSL_TARGET_NAME})"
     USES_TERMINAL
     VERBATIM
