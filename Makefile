@@ -197,19 +197,25 @@ fuzz: fuzz-build
 	        -print_final_stats=1 2>&1 | grep -E '^(stat::number_of_executed_units|Done|==.*ERROR)|panicked|Test unit written'; \
 	done
 
-# MicroPython with the core's allocator failing on demand (tls._oom_inject);
-# its own build and cargo directories, never the normal binary.
+# A unix build with our module and other settings, in its own build and cargo
+# directories (never the normal binary's): $(1) its name (build/unix-$(1),
+# target/mpy-host-$(1)), $(2) the extra make variables.  A fresh build dir
+# generates its qstr headers first, on their own.
+define unix_variant
+	@set -e; mpy=$$(cat $(B)/.micropython-tree); echo "== unix port + modssl-rs ($(1))"; \
+	vars="$(UNIX_MAKE_VARS) BUILD=$(B)/unix-$(1) MODSSL_CARGO_TARGET_DIR=$(REPO)/target/mpy-host-$(1) $(2)"; \
+	if [ ! -f $(B)/unix-$(1)/genhdr/qstrdefs.preprocessed.h ]; then \
+	    $(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/unix" $$vars $(B)/unix-$(1)/genhdr/qstrdefs.generated.h; \
+	fi; \
+	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/unix" $$vars; \
+	if ! cmp -s $(B)/unix-$(1)/micropython $@; then cp -p $(B)/unix-$(1)/micropython $@.tmp && mv -f $@.tmp $@; fi
+endef
+
+# MicroPython with the core's allocator failing on demand (tls._oom_inject).
 MICROPYTHON_OOM := $(B)/micropython-oom
 OOM_STEP ?= 1
 $(MICROPYTHON_OOM): $(MICROPYTHON) FORCE
-	@set -e; mpy=$$(cat $(B)/.micropython-tree); echo "== unix port + modssl-rs (oom-inject)"; \
-	oom_vars="$(UNIX_MAKE_VARS) BUILD=$(B)/unix-oom MODSSL_CARGO_FEATURES=oom-inject \
-	    MODSSL_CARGO_TARGET_DIR=$(REPO)/target/mpy-host-oom CFLAGS_EXTRA=-DMODSSL_OOM_INJECT=1"; \
-	if [ ! -f $(B)/unix-oom/genhdr/qstrdefs.preprocessed.h ]; then \
-	    $(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/unix" $$oom_vars $(B)/unix-oom/genhdr/qstrdefs.generated.h; \
-	fi; \
-	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/unix" $$oom_vars; \
-	if ! cmp -s $(B)/unix-oom/micropython $@; then cp -p $(B)/unix-oom/micropython $@.tmp && mv -f $@.tmp $@; fi
+	$(call unix_variant,oom,MODSSL_CARGO_FEATURES=oom-inject CFLAGS_EXTRA=-DMODSSL_OOM_INJECT=1)
 
 oom-build: $(MICROPYTHON_OOM)
 
@@ -218,14 +224,7 @@ oom-build: $(MICROPYTHON_OOM)
 # reduced build refuses, and how (tests/test_profiles.py).
 MICROPYTHON_MINIMAL := $(B)/micropython-minimal
 $(MICROPYTHON_MINIMAL): $(MICROPYTHON) FORCE
-	@set -e; mpy=$$(cat $(B)/.micropython-tree); echo "== unix port + modssl-rs (profile minimal)"; \
-	min_vars="$(UNIX_MAKE_VARS) BUILD=$(B)/unix-minimal MODSSL_PROFILE=minimal \
-	    MODSSL_CARGO_TARGET_DIR=$(REPO)/target/mpy-host-minimal"; \
-	if [ ! -f $(B)/unix-minimal/genhdr/qstrdefs.preprocessed.h ]; then \
-	    $(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/unix" $$min_vars $(B)/unix-minimal/genhdr/qstrdefs.generated.h; \
-	fi; \
-	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/unix" $$min_vars; \
-	if ! cmp -s $(B)/unix-minimal/micropython $@; then cp -p $(B)/unix-minimal/micropython $@.tmp && mv -f $@.tmp $@; fi
+	$(call unix_variant,minimal,MODSSL_PROFILE=minimal)
 
 profile-test: $(MICROPYTHON_MINIMAL)
 	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) MICROPYTHON_MINIMAL=$(MICROPYTHON_MINIMAL) \
