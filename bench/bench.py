@@ -14,6 +14,7 @@ bench/results/<date>.md.  Numbers, not assertions: see bench/README.md for
 what each row means.
 """
 import argparse
+import functools
 import datetime
 import os
 import re
@@ -231,6 +232,7 @@ def text_data(elf):
     return int(t) + int(d)
 
 
+@functools.lru_cache(maxsize=None)
 def _size_report():
     import importlib.util
     spec = importlib.util.spec_from_file_location("size_report", os.path.join(REPO, "scripts", "size-report.py"))
@@ -242,15 +244,17 @@ def _size_report():
 QEMU_BOARDS = [("MPS2_AN385", "thumbv6m", "arm-none-eabi-"), ("VIRT_RV32", "riscv32imc", "riscv64-unknown-elf-")]
 
 
+def firmware_flash(tool, elf):
+    """Flash a firmware ELF takes: text+rodata+data (scripts/size-report.py's sections)."""
+    sr = _size_report()
+    code, data, _bss = sr.flash_ram(sr.sections(tool, elf))
+    return code + data
+
+
 def qemu_flash(build):
     """Flash the module adds to the qemu firmware (text+rodata+data, as `make size` counts
     text+rodata), ours and the anchor's, against the same firmware without TLS."""
     rows = []
-    sr = _size_report()
-
-    def flash(tool, elf):
-        code, data, _bss = sr.flash_ram(sr.sections(tool, elf))
-        return code + data
     for board, core, tool in QEMU_BOARDS:
         base = os.path.join(build, f"qemu-base-{board}", "firmware.elf")
         ours = os.path.join(build, f"qemu-{board}", "firmware.elf")
@@ -259,14 +263,14 @@ def qemu_flash(build):
         if not os.path.exists(base):
             rows.append((label, "not built", "not built", "B"))
             continue
-        b = flash(tool, base)
-        a_flash = flash(tool, anchor) - b if os.path.exists(anchor) else "not built"
-        rows.append((label, flash(tool, ours) - b if os.path.exists(ours) else "not built", a_flash, "B"))
+        b = firmware_flash(tool, base)
+        a_flash = firmware_flash(tool, anchor) - b if os.path.exists(anchor) else "not built"
+        rows.append((label, firmware_flash(tool, ours) - b if os.path.exists(ours) else "not built", a_flash, "B"))
         # The other feature profiles (`make profiles`), against the same anchor.
         for profile in PROFILES:
             elf = os.path.join(build, f"qemu-profile-{profile}-{board}", "firmware.elf")
             rows.append((f"  profile {profile}: {PROFILES[profile]}",
-                         flash(tool, elf) - b if os.path.exists(elf) else "not built", a_flash, "B"))
+                         firmware_flash(tool, elf) - b if os.path.exists(elf) else "not built", a_flash, "B"))
     return rows
 
 

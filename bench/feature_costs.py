@@ -31,12 +31,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(REPO, "build"))
     a = ap.parse_args()
-    from bench import _size_report
-    sr = _size_report()
+    from bench import firmware_flash
 
     def flash(elf):
-        code, data, _bss = sr.flash_ram(sr.sections("arm-none-eabi-", elf))
-        return code + data
+        return firmware_flash("arm-none-eabi-", elf)
     base = flash(os.path.join(a.build, "qemu-base-MPS2_AN385", "firmware.elf"))
     general = flash(os.path.join(a.build, "qemu-profile-general-MPS2_AN385", "firmware.elf"))
     rev = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
