@@ -283,6 +283,13 @@ PROFILES = {
 }
 
 
+def shown(path):
+    """A path for the results file: relative to the repository when inside it (the
+    history should not name this machine's directories)."""
+    rel = os.path.relpath(os.path.abspath(path), REPO)
+    return path if rel.startswith("..") else rel
+
+
 def fmt(v, unit):
     if v is None:
         return "n/a"
@@ -510,9 +517,9 @@ def main():
     dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
                            capture_output=True, text=True).stdout.strip()
     header = (f"## {now:%Y-%m-%d %H:%M} UTC, modssl-rs {commit}{' (+ uncommitted changes)' if dirty else ''}\n\n"
-              f"- ours: `{a.ours}` ({ver(a.ours, 'import ssl; print(ssl.MODSSL_VERSION)')})\n"
-              f"- anchor: `{a.anchor}` ({ver(a.anchor, 'import tls; print(tls.MBEDTLS_VERSION)')})\n"
-              f"- no-TLS: `{a.notls}`; {ver(a.notls, 'import sys; print(sys.version)')}\n"
+              f"- ours: `{shown(a.ours)}` ({ver(a.ours, 'import ssl; print(ssl.MODSSL_VERSION)')})\n"
+              f"- anchor: `{shown(a.anchor)}` ({ver(a.anchor, 'import tls; print(tls.MBEDTLS_VERSION)')})\n"
+              f"- no-TLS: `{shown(a.notls)}`; {ver(a.notls, 'import sys; print(sys.version)')}\n"
               f"- {'--quick: no callgrind rows; ' if a.quick else ''}run time {time.time() - t_start:.0f} s\n")
     print()
     print(header)
