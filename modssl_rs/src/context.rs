@@ -189,15 +189,8 @@ impl Context {
         config.alpn_protocols = self.policy.alpn.clone();
         config.max_fragment_size = self.policy.max_fragment_size;
         let cap = self.policy.session_cache;
-        if cap > 0 {
-            let store = match &self.client_sessions {
-                Some(s) if s.capacity() == cap => s.clone(),
-                _ => Arc::new(ClientSessions::new(cap)),
-            };
-            self.client_sessions = Some(store.clone());
+        if let Some(store) = session_store(&mut self.client_sessions, cap, ClientSessions::new, ClientSessions::capacity) {
             config.resumption = Resumption::store(store);
-        } else {
-            self.client_sessions = None;
         }
         let config = Arc::new(config);
         self.client_config = Some(config.clone());
@@ -234,20 +227,31 @@ impl Context {
         config.alpn_protocols = self.policy.alpn.clone();
         config.max_fragment_size = self.policy.max_fragment_size;
         let cap = self.policy.session_cache;
-        if cap > 0 {
-            let store = match &self.server_sessions {
-                Some(s) if s.capacity() == cap => s.clone(),
-                _ => Arc::new(ServerSessions::new(cap)),
-            };
-            self.server_sessions = Some(store.clone());
+        if let Some(store) = session_store(&mut self.server_sessions, cap, ServerSessions::new, ServerSessions::capacity) {
             config.session_storage = store;
-        } else {
-            self.server_sessions = None;
         }
         let config = Arc::new(config);
         self.server_config = Some(config.clone());
         Ok(config)
     }
+}
+
+/// The session store for a configuration being (re)built: the one kept in
+/// `slot` while its capacity is still `cap` (a changed setting must not
+/// forget the sessions), a new one otherwise, none when the cache is off
+/// (`cap` 0).  `slot` keeps what is returned.
+fn session_store<T>(
+    slot: &mut Option<Arc<T>>,
+    cap: usize,
+    new: impl FnOnce(usize) -> T,
+    capacity: impl Fn(&T) -> usize,
+) -> Option<Arc<T>> {
+    *slot = match slot.take() {
+        _ if cap == 0 => None,
+        Some(kept) if capacity(&kept) == cap => Some(kept),
+        _ => Some(Arc::new(new(cap))),
+    };
+    slot.clone()
 }
 
 /// The server name to verify and send as SNI.
