@@ -128,34 +128,80 @@ def test_handshakes_and_data(board, certs, tmp_path):
     print("\n".join(lines))
 
 
-def test_verification_failures(board, certs, tmp_path):
-    """Clock not set, then a wrong host name: the client refuses, as on a board."""
-    leaf = certs["p256"]
+CLOCK_ERROR = ("ValueError ('certificate verification failed: the clock is not set"
+               " (set the time, e.g. ntptime.settime())',)")
+
+
+def test_clock_and_verification_failures(board, certs, tmp_path):
+    """As on a board before ntptime.settime(): the clock reports "not set".
+    A CERT_NONE client and a server that asks for no client certificate
+    connect; a verifying client and a server verifying its client refuse with
+    the clock error; then, with the clock set, a wrong host name is refused
+    with its own error (docs/security.md, rule 4)."""
+    leaf, client = certs["p256"], certs["client"]
     body = f'''
-modssl_qemu.set_time(-1)
-for name, when in (("NOCLOCK", None), ("WRONGHOST", {int(time.time())})):
-    if when:
-        modssl_qemu.set_time(when)
+def case(name, when, verify, host, mtls):
+    modssl_qemu.set_time(when)
     cctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
     cctx.load_verify_locations(cadata={certs.root.cert.pem.data!r})
+    cctx.verify_mode = tls.CERT_REQUIRED if verify else tls.CERT_NONE
     sctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
     sctx.load_cert_chain({leaf.chain.data!r}, {leaf.key.pem.data!r})
+    if mtls:
+        cctx.load_cert_chain({client.chain.data!r}, {client.key.pem.data!r})
+        sctx.load_verify_locations(cadata={certs.root.cert.pem.data!r})
+        sctx.verify_mode = tls.CERT_REQUIRED
     ce, se = pair()
-    host = "localhost" if name == "NOCLOCK" else "example.com"
     c = cctx.wrap_socket(ce, server_hostname=host, do_handshake_on_connect=False)
     s = sctx.wrap_socket(se, server_side=True, do_handshake_on_connect=False)
-    try:
-        for i in range(50):
-            c.write(b"x")
-            s.read(10)
-        print(name, "NOERROR")
-    except Exception as e:
-        print(name, "EXC", type(e).__name__, repr(e.args))
+    got = bytearray()
+    err = {{}}
+    for i in range(100):
+        for side, f in (("CLIENT", lambda: c.write(b"x")), ("SERVER", lambda: s.read(10))):
+            if side in err:
+                continue
+            try:
+                r = f()
+                if side == "SERVER" and r:
+                    got.extend(r)
+            except Exception as e:
+                err[side] = type(e).__name__ + " " + repr(e.args)
+        if len(err) == 2 or len(got) >= 5:
+            break
+    print(name, "GOT", len(got))
+    for side in ("CLIENT", "SERVER"):
+        print(name, side, err.get(side, "none"))
+
+NOW = {int(time.time())}
+case("NOCLOCK_NONE", -1, False, "localhost", False)
+case("NOCLOCK_VERIFY", -1, True, "localhost", False)
+case("NOCLOCK_MTLS", -1, False, "localhost", True)
+case("CLOCK_MTLS", NOW, False, "localhost", True)
+case("WRONGHOST", NOW, True, "example.com", False)
 '''
     script = tmp_path / "bad.py"
     script.write_text(_script(certs, body))
     p = mpremote_run(board.pty, script)
-    res = {ln.split()[0]: ln for ln in p.stdout.splitlines() if ln.split()}
-    assert "NOCLOCK" in res and "EXC" in res["NOCLOCK"], p.stdout + p.stderr
-    assert "clock" in res["NOCLOCK"].lower() or "time" in res["NOCLOCK"].lower(), res["NOCLOCK"]
-    assert "WRONGHOST" in res and "EXC" in res["WRONGHOST"], p.stdout + p.stderr
+    assert p.returncode == 0 and "Traceback" not in p.stdout, p.stdout + p.stderr
+    res: dict[tuple[str, str], str] = {}
+    for ln in p.stdout.splitlines():
+        parts = ln.split(" ", 2)
+        if len(parts) == 3:
+            res[parts[0], parts[1]] = parts[2]
+    out = p.stdout
+    # Nothing verifies: the clock is not needed.
+    assert res["NOCLOCK_NONE", "GOT"] == "5", out
+    assert res["NOCLOCK_NONE", "CLIENT"] == res["NOCLOCK_NONE", "SERVER"] == "none", out
+    # The client verifies its server: refused, naming the clock.
+    assert res["NOCLOCK_VERIFY", "CLIENT"] == CLOCK_ERROR, out
+    assert res["NOCLOCK_VERIFY", "GOT"] == "0", out
+    # The server verifies its client: refused, naming the clock; the same
+    # exchange passes once the clock is set.
+    assert res["NOCLOCK_MTLS", "SERVER"] == CLOCK_ERROR, out
+    assert res["NOCLOCK_MTLS", "GOT"] == "0", out
+    assert res["CLOCK_MTLS", "GOT"] == "5", out
+    assert res["CLOCK_MTLS", "CLIENT"] == res["CLOCK_MTLS", "SERVER"] == "none", out
+    # With the clock set, a wrong host name has its own error.
+    assert res["WRONGHOST", "CLIENT"] == ("ValueError ('certificate verification failed:"
+                                          " hostname mismatch',)"), out
+    assert res["WRONGHOST", "GOT"] == "0", out

@@ -262,14 +262,26 @@ pub fn server_name(name: &[u8]) -> Result<ServerName<'static>, i32> {
         .map_err(|_| status::INVALID_HOSTNAME)
 }
 
-/// rustls' clock (ticket lifetimes): the port's.  Certificate validity is
-/// checked by our verifier against the same clock.
+/// rustls' clock: the port's, or the Unix epoch while the port's clock is not
+/// set.
+///
+/// rustls asks for the time before any certificate is seen (a client looks up
+/// its session cache while writing the ClientHello; a server stamps tickets),
+/// and a `None` there fails every handshake with `FailedToGetCurrentTime`:
+/// on a board that has not run `ntptime.settime()` yet, `CERT_NONE` included.
+/// rustls uses this time only for session lifetimes, so a stand-in is safe:
+/// with it, sessions made before the clock is set have age 0 until it is (a
+/// client's stored session then looks expired, and a full handshake runs).
+/// Certificate validity never comes from here: our verifier reads
+/// `crate::port::now()` itself and refuses to verify while it is `None`
+/// (`CERT_CLOCK_NOT_SET`, docs/security.md).
 #[derive(Debug)]
 struct PortTime;
 
 impl TimeProvider for PortTime {
     fn current_time(&self) -> Option<UnixTime> {
-        crate::port::now().map(|s| UnixTime::since_unix_epoch(core::time::Duration::from_secs(s)))
+        let secs = crate::port::now().unwrap_or(0);
+        Some(UnixTime::since_unix_epoch(core::time::Duration::from_secs(secs)))
     }
 }
 
