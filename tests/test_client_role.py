@@ -89,3 +89,63 @@ s.close()
     rec = srv.record()
     assert rec.received.startswith(b"GET / HTTP/1.0\r\n")
     assert rec.unwrap == "ok", rec.unwrap
+
+
+# set_ciphers() restricts what the client offers, not only what it accepts:
+# the server (OpenSSL via CPython, which would pick from anything offered)
+# sees only the asked-for suites, and negotiates the one asked for.  Each
+# choice differs from what the unrestricted client negotiates with this server.
+SET_CIPHERS = [
+    ("1.3", ["TLS_CHACHA20_POLY1305_SHA256"]),
+    ("1.3", ["TLS_AES_128_GCM_SHA256"]),
+    ("1.2", ["TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"]),
+    ("1.2", ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"]),
+]
+
+
+@pytest.mark.parametrize("version,suites", SET_CIPHERS)
+def test_set_ciphers_restricts_the_handshake(mpy, certs, tls_server, version, suites):
+    from helpers.osslpeers import iana_name
+    leaf = certs["p256"]
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path, version=version,
+                     steps=[("recv", 6), ("send", b"olleh\n"), ("recv_eof",)])
+    r = mpy.run(f'''
+try:
+    ctx = client_ctx({b(certs.root.cert.der.data)})
+    ctx.set_ciphers({suites!r})
+    s = ctx.wrap_socket(tcp({srv.port}), server_hostname="localhost")
+    print_cipher(s)
+    s.write(b"hello\\n")
+    print("READ", s.read(6))
+    s.close()
+except Exception as e:
+    show("CLIENT", e)
+''').check()
+    assert r.one("READ") == "b'olleh\\n'", r
+    rec = srv.record()
+    assert rec.error is None, rec.error
+    assert iana_name(rec.cipher) == suites[0], (rec.cipher, suites)
+    check_cipher(r, rec.cipher, rec.version)
+    offered = {iana_name(c) for c in rec.offered}
+    assert offered == set(suites), (offered, suites)
+
+
+def test_unrestricted_client_negotiates_another_suite(mpy, certs, tls_server):
+    # The premise of the test above: without set_ciphers() this server picks
+    # neither ChaCha20 (TLS 1.3 and 1.2) nor AES-128-GCM.
+    leaf = certs["p256"]
+    got = {}
+    for version in ("1.3", "1.2"):
+        srv = tls_server(leaf.chain.path, leaf.key.pem.path, version=version,
+                         steps=[("recv", 2), ("recv_eof",)])
+        r = mpy.run(f'''
+s = client({srv.port}, cadata={b(certs.root.cert.der.data)})
+s.write(b"hi")
+s.close()
+''').check()
+        rec = srv.record()
+        assert rec.error is None, (rec.error, r)
+        got[version] = rec.cipher
+        assert len(rec.offered) > 1, rec.offered
+    assert "CHACHA20" not in got["1.3"] and "AES_128" not in got["1.3"], got
+    assert "CHACHA20" not in got["1.2"] and "AES128" not in got["1.2"], got

@@ -62,11 +62,13 @@ def test_handshake_inside_write_then_read_and_eof(mpy, certs, tls_server):
     """The first write() drives the handshake (None until the server
     answers); data both ways; the server's close_notify reads as b""."""
     leaf = certs["p256"]
-    srv = tls_server(leaf.chain.path, leaf.key.pem.path,
+    # The server answers the ClientHello only after 0.3 s: the client's first
+    # write() must come back with None (EAGAIN) rather than wait for it.
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path, hello_delay=0.3,
                      steps=[("recv", 5), ("send", b"world"), ("shutdown",)])
     r = mpy.run(PUMP + _nb_client(srv.port, certs.root.cert.der.data) + '''
 print("VERSION_BEFORE", s.version())
-write_all(s, b"hello")
+print("WRITE_NONES", write_all(s, b"hello"))
 print("VERSION", s.version())
 got, nones = read_all(s, 5)
 print("GOT", got)
@@ -80,6 +82,10 @@ while True:
 s.close()
 ''').check()
     assert r.one("VERSION_BEFORE") == "None", r
+    # write() gave None (not a spin, not a blocking wait) while the handshake
+    # waited for the server's flight: at least once, and only a few times
+    # (each None is followed by a poll for POLLOUT/POLLIN progress).
+    assert 1 <= int(r.one("WRITE_NONES")) <= 20, r
     assert r.one("VERSION") in ("TLSv1.3", "TLSv1.2"), r
     assert r.one("GOT") == "b'world'", r
     assert r.one("EOF") == "b''", r

@@ -20,6 +20,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 
 from .data import pattern
@@ -42,6 +43,7 @@ class ConnRecord:
     unwrap: str | None = None        # "ok" | "error: ..."
     error: str | None = None         # handshake / step failure
     sni: str | None = None           # server name the client sent (SNI)
+    offered: list[str] | None = None  # suites the client offered that we have (OpenSSL names)
     done: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -138,11 +140,15 @@ class TLSServer:
 
     ``connections`` is how many connections it serves before stopping.
     ``record(i)`` waits for connection i to finish and returns its record.
+    ``hello_delay`` (seconds): wait that long after accepting before the
+    handshake starts, so that a client is sure to find nothing to read after
+    its ClientHello (non-blocking tests that count EAGAINs).
     """
 
     def __init__(self, certfile, keyfile, *, steps=(("echo_eof",),), connections=1,
                  version=None, min_version=None, max_version=None, client_ca=None,
-                 require_client_cert=False, plain=False, ciphers=None):
+                 require_client_cert=False, plain=False, ciphers=None, hello_delay=0.0):
+        self.hello_delay = hello_delay
         if version:
             min_version = max_version = version
         self.ctx = None if plain else server_context(
@@ -190,6 +196,8 @@ class TLSServer:
                 rec.error = repr(e)
             return
         self._sni = None
+        if self.hello_delay:
+            time.sleep(self.hello_delay)
         try:
             conn = self.ctx.wrap_socket(raw, server_side=True, suppress_ragged_eofs=False)
         except (OSError, ssl.SSLError) as e:
@@ -200,6 +208,7 @@ class TLSServer:
         with conn:
             rec.version = conn.version()
             rec.cipher = conn.cipher()[0]
+            rec.offered = [c[0] for c in conn.shared_ciphers() or []]
             rec.peer_cert = conn.getpeercert(binary_form=True)
             try:
                 run_steps(conn, rec, self.steps)
