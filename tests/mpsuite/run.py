@@ -26,7 +26,9 @@ Each test gets one verdict:
   pass*           the test cannot pass as written for a documented reason
                   (ADAPTED below); it fails or skips in exactly that way, and
                   a copy changed only as stated passes
-  FAIL            anything else
+  FAIL            anything else, and any verdict other than the one
+                  EXPECTED lists for the test (a skip where a pass is
+                  expected fails, as does a test the table does not list)
 
 A few tests are also run as an *adapted copy* (ADAPTED below), written under
 --work: the copy differs from the original only as stated, and the row says so.
@@ -86,6 +88,80 @@ ADAPTED = {
         None,
     ),
 }
+
+
+# The verdict each test must get, per MicroPython tree the suite has been
+# reviewed against (keyed by the tree directory's basename; a tree of another
+# version uses the newest table below it).  A test whose verdict differs -- a
+# "skip" where a pass was expected, a pass where a known difference is listed
+# (update tests/KNOWN_DIFFERENCES.md), a test the table does not know -- fails
+# the run: a binary without ioctl() or without TLS cannot pass by skipping.
+EXPECTED_1_26 = {
+    "extmod/ssl_basic.py": "pass",
+    "extmod/ssl_cadata.py": "pass",
+    "extmod/ssl_ioctl.py": "pass",
+    "extmod/ssl_keycert.py": "pass",
+    "extmod/ssl_keycert_pkcs8.py": "pass*",
+    "extmod/ssl_poll.py": "pass*",
+    "extmod/ssl_sslcontext.py": "pass",
+    "extmod/ssl_sslcontext_verify_mode.py": "pass",
+    "extmod/ssl_sslcontext_verify_mode2.py": "pass*",
+    "extmod/tls_dtls.py": "not-supported",
+    "extmod/tls_noleak.py": "pass",
+    "extmod/tls_sslcontext_ciphers.py": "known-diff",
+    "extmod/tls_sslcontext_micropython.py": "pass",
+    "extmod/tls_threads.py": "pass",
+    "multi_net/asyncio_tls_server_client.py": "pass",
+    "multi_net/asyncio_tls_server_client_cert_required_error.py": "known-diff",
+    "multi_net/asyncio_tls_server_client_readline.py": "pass",
+    "multi_net/asyncio_tls_server_client_verify_error.py": "known-diff",
+    "multi_net/ssl_cert_ec.py": "pass",
+    "multi_net/ssl_cert_rsa.py": "pass",
+    "multi_net/sslcontext_check_hostname_error.py": "known-diff",
+    "multi_net/sslcontext_getpeercert.py": "pass",
+    "multi_net/sslcontext_server_client.py": "pass",
+    "multi_net/sslcontext_server_client_ciphers.py": "known-diff",
+    "multi_net/sslcontext_server_client_files.py": "pass",
+    "multi_net/sslcontext_verify_callback.py": "pass",
+    "multi_net/sslcontext_verify_error.py": "known-diff",
+    "multi_net/sslcontext_verify_time_error.py": "known-diff",
+    "multi_net/tls_dtls_server_client.py": "not-supported",
+}
+EXPECTED = {(1, 26): EXPECTED_1_26}
+
+
+def expected_verdicts(mp):
+    """The table for the tree at mp (its directory name or py/mpconfig.h
+    names the version)."""
+    version = None
+    m = re.search(r"(\d+)\.(\d+)", os.path.basename(mp))
+    if m:
+        version = (int(m.group(1)), int(m.group(2)))
+    else:
+        try:
+            with open(os.path.join(mp, "py", "mpconfig.h")) as f:
+                text = f.read()
+            major = re.search(r"#define MICROPY_VERSION_MAJOR \((\d+)\)", text)
+            minor = re.search(r"#define MICROPY_VERSION_MINOR \((\d+)\)", text)
+            version = (int(major.group(1)), int(minor.group(1)))
+        except (OSError, AttributeError):
+            pass
+    known = sorted(k for k in EXPECTED if version is None or k <= version)
+    return EXPECTED[known[-1] if known else min(EXPECTED)]
+
+
+def check_expected(rows, table):
+    """Turn each row whose verdict is not the expected one into a FAIL."""
+    out = []
+    for t, variant, v, note in rows:
+        want = table.get(t)
+        if want is None:
+            v, note = "FAIL", "no expected verdict for this test (tests/mpsuite/run.py EXPECTED): got " + v
+        elif v != want and v != "FAIL":
+            note = "expected {}, got {}{}".format(want, v, "; " + note if note else "")
+            v = "FAIL"
+        out.append((t, variant, v, note))
+    return out
 
 
 def discover(mp):
@@ -340,6 +416,8 @@ def main():
             result, output = mres.get(t, ("fail", ""))
             v, note = verdict(t, result, output)
             rows.append((t, "standard x2", v, note))
+
+    rows = check_expected(rows, expected_verdicts(mp))
 
     # The table.
     w = max(len(r[0]) for r in rows) if rows else 10
