@@ -147,7 +147,7 @@ cargo-test: $(B)/.deps.stamp
 	cd $(REPO) && RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/make-test \
 	    cargo test -p modssl_rs --no-default-features
 
-pytest: $(B)/.deps.stamp
+pytest: $(MICROPYTHON)
 	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) $(PYTHON) -m pytest tests $(PYTEST_ARGS)
 
 # ---- demo -------------------------------------------------------------------------

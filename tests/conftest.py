@@ -82,8 +82,10 @@ def mpy(device_port, tmp_path):
         return
     binary = binary_path()
     if not binary.exists():
-        pytest.skip(f"MicroPython binary {binary} does not exist "
-                    "(build it first, or set MICROPYTHON=/path/to/micropython)")
+        # A failure, not a skip: a suite that "passes" with nothing to test
+        # would let CI report green on a broken build.
+        pytest.fail(f"MicroPython binary {binary} does not exist "
+                    "(build it first with `make`, or set MICROPYTHON=/path/to/micropython)")
     runner = HostRunner(binary, tmp_path)
     yield runner
     runner.cleanup()

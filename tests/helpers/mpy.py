@@ -25,7 +25,7 @@ DEFAULT_BINARY = REPO / "build" / "micropython"
 
 
 def binary_path() -> Path:
-    return Path(os.environ.get("MICROPYTHON", str(DEFAULT_BINARY)))
+    return Path(os.environ.get("MICROPYTHON", str(DEFAULT_BINARY))).absolute()
 
 
 @dataclass
