@@ -1,11 +1,29 @@
 """Both ends are our MicroPython binary (two processes over 127.0.0.1)."""
+import os
+from pathlib import Path
+
 import pytest
 
 from helpers.data import MIB, pattern, sha256_hex
 from helpers.mpy import REPO
 from helpers.snippets import b
 
-MP_TESTS = REPO / "build" / "src" / "micropython-1.26.1" / "tests" / "multi_net"
+
+def mp_tests_dir() -> Path:
+    """tests/multi_net of the MicroPython tree the binary was built from:
+    MICROPY_DIR if set, else the tree `make` recorded in build/.micropython-tree.
+    Not finding it fails the test that needs it (a skip would hide it)."""
+    tree = os.environ.get("MICROPY_DIR")
+    record = REPO / "build" / ".micropython-tree"
+    if not tree and record.exists():
+        tree = record.read_text().strip()
+    if not tree:
+        pytest.fail("no MicroPython tree: set MICROPY_DIR or build with `make` "
+                    "(which records it in build/.micropython-tree)")
+    d = Path(tree) / "tests" / "multi_net"
+    if not d.is_dir():
+        pytest.fail(f"{d} does not exist: MICROPY_DIR / build/.micropython-tree names no MicroPython tree")
+    return d
 
 
 def test_mpy_to_mpy_verified_echo_and_1mib(mpy, mpy_server, certs):
@@ -52,9 +70,8 @@ def test_micropython_own_test_certificates(mpy, mpy_server, kind):
     """MicroPython's multi_net/sslcontext_server_client.py shape with its own
     DER certificates (CN=micropython.local, CA:TRUE, no SAN; SEC1 / PKCS#1 DER
     keys), through the ssl module."""
-    cert_p, key_p = MP_TESTS / f"{kind}_cert.der", MP_TESTS / f"{kind}_key.der"
-    if not cert_p.exists():
-        pytest.skip(f"{cert_p} not present (MicroPython source not unpacked)")
+    mp_tests = mp_tests_dir()
+    cert_p, key_p = mp_tests / f"{kind}_cert.der", mp_tests / f"{kind}_key.der"
     cert, key = cert_p.read_bytes(), key_p.read_bytes()
 
     def make(port):
@@ -94,10 +111,9 @@ def test_micropython_own_expired_certificate(mpy, mpy_server):
     (mbedTLS never compares them, and neither does our load_cert_chain, so the
     test runs).  The client must report the expiry; the server's handshake
     then fails, and says the real cause: the key does not match."""
-    cert_p = MP_TESTS / "expired_cert.der"
-    if not cert_p.exists():
-        pytest.skip(f"{cert_p} not present (MicroPython source not unpacked)")
-    cert, key = cert_p.read_bytes(), (MP_TESTS / "ec_key.der").read_bytes()
+    mp_tests = mp_tests_dir()
+    cert_p = mp_tests / "expired_cert.der"
+    cert, key = cert_p.read_bytes(), (mp_tests / "ec_key.der").read_bytes()
 
     def make(port):
         return f'''
