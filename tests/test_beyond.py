@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from helpers.checks import PEER_ALERT
 from helpers.snippets import b
 
 
@@ -128,7 +129,7 @@ except Exception as e:
     if ok:
         assert r.one("VERSION") == ok, r
     else:
-        assert r.one("E").startswith("EXC OSError"), r
+        assert r.one("E") == PEER_ALERT, r
 
 
 def _spki_sha256(pem_path):
