@@ -219,8 +219,8 @@ def _check_after(r, leak_limit=1024):
 def test_close_without_close_notify_reads_eof(mpy, certs, tls_server, good_server):
     """The server closes TCP without close_notify: read returns what came,
     then b"" (as MicroPython's mbedTLS module and CPython's
-    suppress_ragged_eofs do); the core flags the end as unclean
-    (MODSSL_FLAG_UNCLEAN_EOF)."""
+    suppress_ragged_eofs do).  Python code cannot tell this end from a
+    close_notify (docs/security.md)."""
     leaf = certs["p256"]
     srv = tls_server(leaf.chain.path, leaf.key.pem.path, connections=REPEAT + 1,
                      steps=[("recv", 4), ("send", b"hello"), ("close",)])
