@@ -31,6 +31,38 @@ pub fn totals() -> (usize, usize, usize) {
     (LIVE_ARENAS.load(Relaxed), RESERVED.load(Relaxed), USED.load(Relaxed))
 }
 
+/// One more (`+1`) or one fewer (`-1`) live arena.
+fn count_live(delta: isize) {
+    if delta > 0 {
+        LIVE_ARENAS.fetch_add(1, Relaxed);
+    } else {
+        LIVE_ARENAS.fetch_sub(1, Relaxed);
+    }
+    #[cfg(test)]
+    live_here::add(delta);
+}
+
+/// The same count for the calling thread only: `cargo test` runs tests on
+/// parallel threads, so a test that reads the process-wide total would see
+/// other tests' arenas come and go.
+#[cfg(test)]
+mod live_here {
+    extern crate std;
+    use core::cell::Cell;
+
+    std::thread_local! {
+        static N: Cell<isize> = const { Cell::new(0) };
+    }
+
+    pub fn add(delta: isize) {
+        N.with(|c| c.set(c.get() + delta));
+    }
+
+    pub fn get() -> isize {
+        N.with(|c| c.get())
+    }
+}
+
 /// One chunk: its header, then the free-list heap's memory.
 #[repr(C)]
 struct Chunk {
@@ -93,7 +125,7 @@ impl Arena {
                 return ptr::null_mut();
             };
             let arena = place.as_ptr() as *mut Arena;
-            LIVE_ARENAS.fetch_add(1, Relaxed);
+            count_live(1);
             RESERVED.fetch_add((*chunk).size, Relaxed);
             arena.write(Arena {
                 chunks: chunk,
@@ -144,7 +176,7 @@ impl Arena {
     /// it again.
     pub unsafe fn release(arena: *mut Arena) {
         Arena::acquire(arena);
-        LIVE_ARENAS.fetch_sub(1, Relaxed);
+        count_live(-1);
         if (*arena).stats.used == 0 {
             Arena::destroy(arena);
         } else {
@@ -163,7 +195,7 @@ impl Arena {
     /// As for [`Arena::release`].
     pub unsafe fn discard(arena: *mut Arena) {
         Arena::acquire(arena);
-        LIVE_ARENAS.fetch_sub(1, Relaxed);
+        count_live(-1);
         if (*arena).exported {
             (*arena).orphaned = true;
             Arena::release_lock(arena);
@@ -362,10 +394,12 @@ mod lifetime_tests {
         unsafe {
             let kept = Arena::alloc(a, 64, 8);
             (*a).mark_exported();
-            let (live, ..) = totals();
+            let live = live_here::get();
             Arena::release(a); // the connection ends; `kept` is still out
-            assert_eq!(totals().0, live - 1);
+            assert_eq!(live_here::get(), live - 1, "no longer a live connection's arena");
             assert!((*a).orphaned);
+            assert!((*a).stats.used >= 64, "the exported block is still held");
+            kept.write_bytes(0xA5, 64); // and still usable
             Arena::dealloc(a, kept, 64, 8); // the last block: arena destroyed
         }
     }
