@@ -126,12 +126,13 @@ $(B)/qemu-without-%-MPS2_AN385/firmware.elf: $(B)/qemu-profile-general-MPS2_AN38
 	$(call qemu_build,MPS2_AN385,$(@D),1,MODSSL_PROFILE=general MODSSL_$*=0 \
 	    MODSSL_CARGO_TARGET_DIR=$(REPO)/target/without-$*)
 
-# TLS on both boards (tests/test_qemu.py), then the pytest suite against the
+# TLS on both boards (tests/test_qemu.py), each board against host OpenSSL over its
+# UART (tests/test_qemu_peer.py), then the pytest suite against the
 # MPS2_AN385 board as a "device" over its UART pty with mpremote: the same
 # path as `pytest tests --device /dev/ttyACM0` on a Pico W.
 QEMU_PYTEST_ARGS ?= -q
 qemu-test: $(QEMU_FIRMWARE)
-	cd $(REPO) && MODSSL_QEMU_TESTS=1 $(PYTHON) -m pytest tests/test_qemu.py $(QEMU_PYTEST_ARGS)
+	cd $(REPO) && MODSSL_QEMU_TESTS=1 $(PYTHON) -m pytest tests/test_qemu.py tests/test_qemu_peer.py $(QEMU_PYTEST_ARGS)
 	@cat $(B)/qemu-report.txt
 	@echo "== pytest --device on the emulated MPS2_AN385 (mpremote over the qemu UART pty)"
 	cd $(REPO)/tests && $(PYTHON) -m helpers.qemu MPS2_AN385 -- \
