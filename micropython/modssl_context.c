@@ -16,24 +16,92 @@ const mp_obj_str_t modssl_version_obj = {
     {&mp_type_str}, 0, sizeof(modssl_version_string) - 1, modssl_version_string
 };
 
-MP_NORETURN void modssl_raise(int32_t code) {
+// The one place a status code becomes a Python exception: MemoryError for
+// MODSSL_OUT_OF_MEMORY, ValueError(message) for certificate and input
+// problems, OSError(code, message) for protocol errors (the bare code while
+// the heap is locked, as MicroPython does).  `message` is the core's text for
+// the code with its detail (mpssl_message_*), or NULL for the text alone.
+MP_NORETURN void modssl_raise_message(int32_t code, const char *message) {
     if (code == MODSSL_OUT_OF_MEMORY) {
         mp_raise_type(&mp_type_MemoryError);
     }
     const char *text = modssl_status_text(code);
-    if (modssl_status_is_value_error(code)) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s"), text);
+    bool value_error = modssl_status_is_value_error(code);
+    if (gc_is_locked() || message == NULL) {
+        if (value_error) {
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s"), text);
+        }
+        if (gc_is_locked()) {
+            // No heap for a message: the number alone, as MicroPython does.
+            mp_raise_OSError(code);
+        }
+        message = text;
     }
-    if (gc_is_locked()) {
-        // No heap for a message: the number alone, as MicroPython does.
-        mp_raise_OSError(code);
+    mp_obj_t msg = mp_obj_new_str(message, strlen(message));
+    if (value_error) {
+        nlr_raise(mp_obj_exception_make_new(&mp_type_ValueError, 1, 0, &msg));
     }
-    mp_obj_t args[2] = { MP_OBJ_NEW_SMALL_INT(code), mp_obj_new_str(text, strlen(text)) };
+    mp_obj_t args[2] = { MP_OBJ_NEW_SMALL_INT(code), msg };
     nlr_raise(mp_obj_exception_make_new(&mp_type_OSError, 2, 0, args));
 }
 
+MP_NORETURN void modssl_raise(int32_t code) {
+    modssl_raise_message(code, NULL);
+}
+
+// The core's message for `code` returned by a call on `ctx`, into `buf`.
+// The core formats it without allocating; a panic there (none is possible
+// short of a bug) leaves the plain text.
+// (`out` is copied before the guard: setjmp may clobber an argument.)
+const char *mpssl_message_ctx(modssl_context *ctx, int32_t code, char *buf, size_t len) {
+    char *volatile out = buf;
+    volatile size_t n = 0;
+    MODSSL_GUARDED(n = modssl_context_error_message(ctx, code, out, len), n = 0);
+    return n > 0 ? out : NULL;
+}
+
+const char *mpssl_message_conn(modssl_conn *conn, int32_t code, char *buf, size_t len) {
+    char *volatile out = buf;
+    volatile size_t n = 0;
+    MODSSL_GUARDED(n = modssl_conn_error_message(conn, code, out, len), n = 0);
+    return n > 0 ? out : NULL;
+}
+
+// Raises for a failed call on `self`'s context, with the call's detail.
+static MP_NORETURN void raise_ctx(modssl_context_obj_t *self, int32_t code) {
+    char buf[MPSSL_MESSAGE_MAX];
+    modssl_raise_message(code, mpssl_message_ctx(self->ctx, code, buf, sizeof(buf)));
+}
+
+// The contents of the file at `path` (a str).  Errors name the path: a
+// missing file is OSError(ENOENT, "cannot open 'ca.pem'") rather than
+// MicroPython's bare OSError(2); a str that holds PEM text rather than a
+// file name says to pass bytes.
 mp_obj_t modssl_read_file(mp_obj_t path) {
-    mp_obj_t f = mp_call_function_2(MP_OBJ_FROM_PTR(&mp_builtin_open_obj), path, MP_OBJ_NEW_QSTR(MP_QSTR_rb));
+    size_t len;
+    const char *name = mp_obj_str_get_data(path, &len);
+    if (len >= 10 && strstr(name, "-----BEGIN") != NULL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("this str holds PEM data, not a file name: pass the PEM as bytes"));
+    }
+    mp_obj_t f = MP_OBJ_NULL;
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        f = mp_call_function_2(MP_OBJ_FROM_PTR(&mp_builtin_open_obj), path, MP_OBJ_NEW_QSTR(MP_QSTR_rb));
+        nlr_pop();
+    } else {
+        mp_obj_t exc = MP_OBJ_FROM_PTR(nlr.ret_val);
+        if (!mp_obj_is_subclass_fast(MP_OBJ_FROM_PTR(mp_obj_get_type(exc)), MP_OBJ_FROM_PTR(&mp_type_OSError))
+            || gc_is_locked()) {
+            nlr_jump(nlr.ret_val);
+        }
+        vstr_t msg;
+        vstr_init(&msg, len + 16);
+        vstr_add_str(&msg, "cannot open '");
+        vstr_add_strn(&msg, name, len);
+        vstr_add_char(&msg, '\'');
+        mp_obj_t args[2] = { mp_load_attr(exc, MP_QSTR_errno), mp_obj_new_str_from_vstr(&msg) };
+        nlr_raise(mp_obj_exception_make_new(&mp_type_OSError, 2, 0, args));
+    }
     mp_obj_t dest[2];
     mp_load_method(f, MP_QSTR_read, dest);
     mp_obj_t data = mp_call_method_n_kw(0, 0, dest);
@@ -231,7 +299,7 @@ void modssl_context_load_identity(modssl_context_obj_t *self, mp_obj_t cert, mp_
     int32_t ret = MODSSL_OUT_OF_MEMORY;
     MODSSL_GUARDED(ret = modssl_context_load_cert_chain(self->ctx, c.buf, c.len, k.buf, k.len), ret = escape_code);
     if (ret < 0) {
-        modssl_raise(ret);
+        raise_ctx(self, ret);
     }
 }
 
@@ -242,7 +310,7 @@ void modssl_context_load_trust(modssl_context_obj_t *self, mp_obj_t cadata) {
     int32_t ret = MODSSL_OUT_OF_MEMORY;
     MODSSL_GUARDED(ret = modssl_context_load_verify(self->ctx, b.buf, b.len), ret = escape_code);
     if (ret < 0) {
-        modssl_raise(ret);
+        raise_ctx(self, ret);
     }
 }
 

@@ -83,6 +83,11 @@ mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool serve
     bool do_handshake, mp_obj_t server_hostname);
 // Raises the Python exception for a status code (never returns).
 MP_NORETURN void modssl_raise(int32_t code);
+// The room for a message with its detail (docs/api.md, "Errors").
+#define MPSSL_MESSAGE_MAX (192)
+MP_NORETURN void modssl_raise_message(int32_t code, const char *message);
+const char *mpssl_message_ctx(modssl_context *ctx, int32_t code, char *buf, size_t len);
+const char *mpssl_message_conn(modssl_conn *conn, int32_t code, char *buf, size_t len);
 
 // Session handles (modssl_session.c) and what they need of a socket.
 extern const mp_obj_type_t modssl_session_type;

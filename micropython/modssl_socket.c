@@ -25,6 +25,7 @@ typedef struct _modssl_socket_obj_t {
     mp_obj_t sock;          // MP_OBJ_NULL once closed
     modssl_conn *conn; // NULL once closed or poisoned
     int32_t last_error;     // sticky: every later call raises it again
+    mp_obj_t last_message;  // last_error's message with its detail (a str), or MP_OBJ_NULL
     uint8_t poll_mask;      // the socket direction the handshake waits for
     mp_obj_t server_hostname; // as given to wrap_socket (sessions are keyed by it)
     bool server_side;
@@ -61,21 +62,34 @@ static void free_conn(modssl_socket_obj_t *o) {
 
 static int flush_out(modssl_socket_obj_t *o);
 
+// last_error's message, as raised the first time.
+static const char *last_message(modssl_socket_obj_t *o) {
+    return o->last_message == MP_OBJ_NULL ? NULL : mp_obj_str_get_str(o->last_message);
+}
+
 static MP_NORETURN void fail(modssl_socket_obj_t *o, int32_t code) {
     if (o->last_error == 0) {
         o->last_error = code;
+        // The connection knows more than the code (the peer's alert); keep
+        // the message for this and every later raise, the connection is
+        // freed below.
+        char buf[MPSSL_MESSAGE_MAX];
+        const char *msg = o->conn == NULL || gc_is_locked() ? NULL : mpssl_message_conn(o->conn, code, buf, sizeof(buf));
+        if (msg != NULL) {
+            o->last_message = mp_obj_new_str(msg, strlen(msg));
+        }
     }
     if (o->conn != NULL && o->sock != MP_OBJ_NULL) {
         // The alert telling the peer why (and what went before it), best effort.
         (void)flush_out(o);
     }
     free_conn(o);
-    modssl_raise(code);
+    modssl_raise_message(code, code == o->last_error ? last_message(o) : NULL);
 }
 
 static void check_open(modssl_socket_obj_t *o) {
     if (o->last_error != 0) {
-        modssl_raise(o->last_error);
+        modssl_raise_message(o->last_error, last_message(o));
     }
     if (o->conn == NULL) {
         mp_raise_OSError(MP_EBADF);
@@ -155,7 +169,7 @@ static void run_verify_callback(modssl_socket_obj_t *o) {
             o->last_error = MODSSL_CERT_REJECTED_BY_CALLBACK;
         }
         free_conn(o);
-        modssl_raise(o->last_error);
+        modssl_raise_message(o->last_error, last_message(o));
     }
 }
 
@@ -203,7 +217,7 @@ static int fill_in(modssl_socket_obj_t *o) {
 // Raises for a socket-level error (positive errno) or a core error.
 static MP_NORETURN void raise_io(modssl_socket_obj_t *o, int err) {
     if (o->last_error != 0) {
-        modssl_raise(o->last_error); // poisoned by a panic escape
+        modssl_raise_message(o->last_error, last_message(o)); // poisoned by a panic escape
     }
     mp_raise_OSError(err);
 }
@@ -296,6 +310,7 @@ mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool serve
     o->sock = sock;
     o->conn = NULL;
     o->last_error = 0;
+    o->last_message = MP_OBJ_NULL;
     o->poll_mask = 0;
     o->server_side = server_side;
     o->server_hostname = server_side ? mp_const_none : server_hostname;

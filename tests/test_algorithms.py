@@ -3,7 +3,7 @@ server wants another group than the client's first key share) and the
 AEAD cipher suites, forced one at a time on the openssl peer."""
 import pytest
 
-from helpers.checks import PEER_ALERT, check_cipher
+from helpers.checks import peer_alert, check_cipher
 from helpers.mpservers import echo_server
 from helpers.osslpeers import s_client
 from helpers.snippets import b
@@ -40,7 +40,7 @@ def test_client_unsupported_group_fails_cleanly(mpy, certs, s_server, group):
     srv = s_server(leaf.cert.pem.path, leaf.key.pem.path, chain=certs.inter.cert.pem.path,
                    version="1.3", mode="rev", extra=("-groups", group))
     r = mpy.run(_client_snippet(srv.port, certs.root.cert.der.data)).check()
-    assert r.one("CLIENT") == PEER_ALERT, r
+    assert r.one("CLIENT") == peer_alert("handshake_failure"), r
 
 
 @pytest.mark.parametrize("version", ["1.2", "1.3"])

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from helpers.checks import PEER_ALERT
+from helpers.checks import peer_alert
 from helpers.snippets import b
 
 
@@ -129,7 +129,7 @@ except Exception as e:
     if ok:
         assert r.one("VERSION") == ok, r
     else:
-        assert r.one("E") == PEER_ALERT, r
+        assert r.one("E") == peer_alert("protocol_version"), r
 
 
 def _spki_sha256(pem_path):

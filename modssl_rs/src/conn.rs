@@ -23,7 +23,7 @@ use rustls::unbuffered::{
 use rustls::ServerConfig;
 use rustls::{ClientConfig, CommonState};
 
-use crate::errors;
+use crate::errors::{self, Detail};
 use crate::ffi::status;
 
 /// The largest TLS record on the wire: header + 2^14 + 2048 (RFC 8446 5.2).
@@ -141,15 +141,21 @@ pub struct Conn {
     sent_close: bool,
     /// The first error; every later call reports it again.
     error: i32,
-    /// Our key does not belong to our certificate: a failed handshake is
+    /// What the first error's code does not say (the alert the peer sent).
+    detail: Detail,
+    /// Our key does not belong to our certificate: a failed handshake (or,
+    /// for a TLS 1.3 client, whose handshake ends before the server has
+    /// checked its certificate, the server's alert just after it) is
     /// reported as that, whatever the peer said.
     key_mismatch: bool,
 }
 
 impl Conn {
-    pub fn client(config: Arc<ClientConfig>, name: ServerName<'static>) -> Result<Conn, i32> {
+    pub fn client(config: Arc<ClientConfig>, name: ServerName<'static>, key_mismatch: bool) -> Result<Conn, i32> {
         let tls = UnbufferedClientConnection::new(config, name).map_err(|e| errors::code(&e))?;
-        Ok(Conn::with(Tls::Client(tls)))
+        let mut conn = Conn::with(Tls::Client(tls));
+        conn.key_mismatch = key_mismatch;
+        Ok(conn)
     }
 
     #[cfg(feature = "server")]
@@ -175,6 +181,7 @@ impl Conn {
             eof: false,
             sent_close: false,
             error: status::OK,
+            detail: Detail::None,
             key_mismatch: false,
         }
     }
@@ -193,6 +200,15 @@ impl Conn {
 
     pub fn error(&self) -> i32 {
         self.error
+    }
+
+    /// The detail of the connection's error, if it is `code`.
+    pub fn error_detail(&self, code: i32) -> Detail {
+        if code == self.error {
+            self.detail
+        } else {
+            Detail::None
+        }
     }
 
     pub fn flags(&self) -> u32 {
@@ -379,11 +395,11 @@ impl Conn {
         match result {
             Ok(done) => Ok(done),
             Err(e) => {
-                let code = if self.key_mismatch && self.is_handshaking() {
-                    status::KEY_MISMATCH
-                } else {
-                    errors::code(&e)
-                };
+                let mismatch = self.key_mismatch && (self.is_handshaking() || errors::rejects_our_certificate(&e));
+                let code = if mismatch { status::KEY_MISMATCH } else { errors::code(&e) };
+                if self.error == status::OK {
+                    self.detail = if mismatch { Detail::None } else { errors::detail(&e) };
+                }
                 self.queue_final_records();
                 self.fail(code)
             }

@@ -17,6 +17,7 @@ use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, ServerConfig, SignatureScheme, SupportedCipherSuite};
 
 use crate::crypto;
+use crate::errors::Detail;
 use crate::ffi::status;
 use crate::policy::Policy;
 use crate::session::{ClientSessions, ServerSessions};
@@ -31,6 +32,8 @@ pub struct Context {
     identity: Option<Arc<CertifiedKey>>,
     /// The identity's key does not belong to its certificate.
     key_mismatch: bool,
+    /// The code and detail of the last failed load call (`error_message`).
+    last_error: (i32, Detail),
     /// `None`: every suite we implement.
     suites: Option<Vec<SupportedCipherSuite>>,
     policy: Policy,
@@ -55,6 +58,7 @@ impl Context {
             trusted: Vec::new(),
             identity: None,
             key_mismatch: false,
+            last_error: (status::OK, Detail::None),
             suites: None,
             policy: Policy::default(),
             client_sessions: None,
@@ -106,9 +110,27 @@ impl Context {
         self.changed();
     }
 
+    /// Keeps `detail` for the message of the error `code` being returned.
+    fn failed(&mut self, code: i32, detail: Detail) -> i32 {
+        self.last_error = (code, detail);
+        code
+    }
+
+    /// The detail of the last failure, if it was `code`.
+    pub fn error_detail(&self, code: i32) -> Detail {
+        match self.last_error {
+            (c, d) if c == code => d,
+            _ => Detail::None,
+        }
+    }
+
+    fn parse_certs(&mut self, data: &[u8]) -> Result<Vec<CertificateDer<'static>>, i32> {
+        crate::pem::parse_certificates_at(data).map_err(|f| self.failed(status::INVALID_CERT, Detail::Cert(f)))
+    }
+
     /// Adds trusted certificates (PEM or DER, one or many).
     pub fn add_trusted(&mut self, data: &[u8]) -> Result<usize, i32> {
-        let certs = crate::pem::parse_certificates(data).map_err(|_| status::INVALID_CERT)?;
+        let certs = self.parse_certs(data)?;
         let n = certs.len();
         self.trusted.extend(certs);
         self.changed();
@@ -117,10 +139,10 @@ impl Context {
 
     /// The certificate chain and private key this side presents.
     pub fn set_identity(&mut self, chain: &[u8], key: &[u8]) -> Result<(), i32> {
-        let chain = crate::pem::parse_certificates(chain).map_err(|_| status::INVALID_CERT)?;
+        let chain = self.parse_certs(chain)?;
         let key = crypto::keys::load_signing_key(key).map_err(|e| match e {
             crypto::keys::KeyError::NotInThisBuild => status::KEY_NOT_IN_BUILD,
-            _ => status::INVALID_KEY,
+            e => self.failed(status::INVALID_KEY, Detail::Key(e)),
         })?;
         let certified = CertifiedKey::new(chain, key);
         // MicroPython's module accepts a key that does not belong to the

@@ -57,23 +57,51 @@ impl core::fmt::Display for CertParseError {
     }
 }
 
+/// A refusal and where it happened: `index` is the 1-based position of the
+/// certificate that was refused (for `TrailingData`, the one after the last
+/// good certificate), 0 when no certificate is to blame (`NoCertificates`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CertParseFailure {
+    pub error: CertParseError,
+    pub index: usize,
+    /// The input holds a private key (and no certificate): what users pass by
+    /// mistake as `cadata` or as a certificate file.
+    pub holds_key: bool,
+}
+
 /// Parse PEM or DER certificate bytes.  See the module documentation.
 pub fn parse_certificates(data: &[u8]) -> Result<Vec<CertificateDer<'static>>, CertParseError> {
+    parse_certificates_at(data).map_err(|f| f.error)
+}
+
+/// [`parse_certificates`], saying which certificate was refused.
+pub fn parse_certificates_at(data: &[u8]) -> Result<Vec<CertificateDer<'static>>, CertParseFailure> {
+    let fail = |error, index| CertParseFailure {
+        error,
+        index,
+        holds_key: holds_private_key(data),
+    };
     let certs = if contains(data, b"-----BEGIN") {
-        parse_pem(data)?
+        parse_pem(data).map_err(|(e, i)| fail(e, i))?
     } else {
-        parse_der(data)?
+        parse_der(data).map_err(|(e, i)| fail(e, i))?
     };
     if certs.is_empty() {
-        return Err(CertParseError::NoCertificates);
+        return Err(fail(CertParseError::NoCertificates, 0));
     }
-    for cert in &certs {
-        check_certificate(cert)?;
+    for (i, cert) in certs.iter().enumerate() {
+        check_certificate(cert).map_err(|e| fail(e, i + 1))?;
     }
     Ok(certs)
 }
 
-fn parse_pem(data: &[u8]) -> Result<Vec<CertificateDer<'static>>, CertParseError> {
+/// Only asked once the input has been refused: is it a private key?
+fn holds_private_key(data: &[u8]) -> bool {
+    !contains(data, b"-----BEGIN CERTIFICATE-----")
+        && (contains(data, b"PRIVATE KEY-----") || crate::crypto::keys::load_private_key(data).is_ok())
+}
+
+fn parse_pem(data: &[u8]) -> Result<Vec<CertificateDer<'static>>, (CertParseError, usize)> {
     let mut certs = Vec::new();
     for item in <(SectionKind, Vec<u8>) as PemObject>::pem_slice_iter(data) {
         match item {
@@ -81,18 +109,18 @@ fn parse_pem(data: &[u8]) -> Result<Vec<CertificateDer<'static>>, CertParseError
                 // A block must hold exactly one DER certificate.
                 match split_der(&der) {
                     Some((_, [])) => {}
-                    _ => return Err(CertParseError::BadDer),
+                    _ => return Err((CertParseError::BadDer, certs.len() + 1)),
                 }
                 certs.push(CertificateDer::from(der));
             }
             Ok(_) => {} // keys, CRLs, ...: not ours to judge here
-            Err(_) => return Err(CertParseError::BadPem),
+            Err(_) => return Err((CertParseError::BadPem, certs.len() + 1)),
         }
     }
     Ok(certs)
 }
 
-fn parse_der(data: &[u8]) -> Result<Vec<CertificateDer<'static>>, CertParseError> {
+fn parse_der(data: &[u8]) -> Result<Vec<CertificateDer<'static>>, (CertParseError, usize)> {
     let mut certs = Vec::new();
     let mut rest = data;
     while !rest.is_empty() {
@@ -104,8 +132,8 @@ fn parse_der(data: &[u8]) -> Result<Vec<CertificateDer<'static>>, CertParseError
                 certs.push(CertificateDer::from(one.to_vec()));
                 rest = tail;
             }
-            None if certs.is_empty() => return Err(CertParseError::BadDer),
-            None => return Err(CertParseError::TrailingData),
+            None if certs.is_empty() => return Err((CertParseError::BadDer, 1)),
+            None => return Err((CertParseError::TrailingData, certs.len() + 1)),
         }
     }
     Ok(certs)

@@ -27,10 +27,25 @@ def check_oserror(r: Result, tag: str) -> None:
 
 
 # Exceptions as snippets print them (``show(tag, e)`` without the tag), pinned
-# where a test expects one particular failure.  The peer's alert does not say
-# which alert yet (issue 13 adds the alert's name): the code is mbedTLS's
-# MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE.
-PEER_ALERT = "EXC OSError (-30592, 'SSL_FATAL_ALERT_MESSAGE: the peer sent a fatal alert')"
+# where a test expects one particular failure.  A peer's alert keeps
+# mbedTLS's code (MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) and names the alert,
+# with a hint (docs/api.md, "Errors").
+ALERT_HINTS = {
+    "certificate_required": "the server requires a client certificate (load_cert_chain)",
+    "handshake_failure": "no common cipher suite, group or signature algorithm, or a client certificate"
+                         " is required",
+    "protocol_version": "no common TLS version (see minimum_version/maximum_version)",
+    "unknown_ca": "the peer does not trust the issuer of our certificate",
+    "bad_certificate": "the peer rejected our certificate",
+    "decrypt_error": "a handshake signature did not verify (does the private key match the certificate?)",
+}
+
+
+def peer_alert(name: str) -> str:
+    return ("EXC OSError (-30592, 'SSL_FATAL_ALERT_MESSAGE: the peer sent a fatal alert: "
+            f"{name} ({ALERT_HINTS[name]})')")
+
+
 PEER_CERT_REQUIRED = "EXC OSError (-29824, 'SSL_PEER_CERT_REQUIRED: the peer sent no certificate')"
 EOF_IN_HANDSHAKE = ("EXC OSError (-29312, 'SSL_CONN_EOF: the peer closed the connection"
                     " during the handshake')")

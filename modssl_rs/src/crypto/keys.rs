@@ -56,6 +56,8 @@ pub enum KeyError {
     /// A well-formed key of a type this build was made without (its
     /// `sign-*` feature, or `p384`, is off: docs/building.md).
     NotInThisBuild,
+    /// A certificate (PEM or DER) where the key should be.
+    Certificate,
 }
 
 impl KeyError {
@@ -69,6 +71,7 @@ impl KeyError {
             KeyError::UnsupportedKeySize => "unsupported RSA key size (need 2048 to 4096 bits)",
             KeyError::Inconsistent => "private key is inconsistent",
             KeyError::NotInThisBuild => "this build cannot sign with this key type (built without it)",
+            KeyError::Certificate => "this is a certificate, not a private key",
         }
     }
 }
@@ -120,6 +123,8 @@ fn from_pem(data: &[u8]) -> Result<PrivateKeyDer<'static>, KeyError> {
     } else if contains(data, b"PRIVATE KEY-----") {
         // "DSA PRIVATE KEY", "OPENSSH PRIVATE KEY", ...
         Err(KeyError::UnsupportedAlgorithm)
+    } else if contains(data, b"-----BEGIN CERTIFICATE-----") {
+        Err(KeyError::Certificate)
     } else {
         Err(KeyError::NoKey)
     }
@@ -137,6 +142,8 @@ fn from_der(data: &[u8]) -> Result<PrivateKeyDer<'static>, KeyError> {
         Ok(PrivatePkcs1KeyDer::from(data.to_vec()).into())
     } else if sec1::EcPrivateKey::from_der(data).is_ok() {
         Ok(PrivateSec1KeyDer::from(data.to_vec()).into())
+    } else if webpki::anchor_from_trusted_cert(&CertificateDer::from(data)).is_ok() {
+        Err(KeyError::Certificate)
     } else {
         Err(KeyError::Malformed)
     }
@@ -467,8 +474,8 @@ mod tests {
             ("p256.pkcs8.enc.pem", KeyError::Encrypted),
             ("p256.pkcs8.enc.der", KeyError::Encrypted),
             ("rsa2048.legacy-enc.pem", KeyError::Encrypted),
-            ("leaf-p256.pem", KeyError::NoKey),
-            ("leaf-p256.der", KeyError::Malformed),
+            ("leaf-p256.pem", KeyError::Certificate),
+            ("leaf-p256.der", KeyError::Certificate),
         ] {
             assert_eq!(load_private_key(&data(file)).err(), Some(err), "{file}");
             assert!(!err.message().is_empty());

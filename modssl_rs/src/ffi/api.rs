@@ -10,6 +10,7 @@ use alloc::boxed::Box;
 
 use crate::conn::Conn;
 use crate::context::{self, Context};
+use crate::errors::{self, Detail};
 use crate::heap::{Arena, ArenaStats, OwnerGuard};
 use crate::verifier::VerifyMode;
 
@@ -82,6 +83,35 @@ pub extern "C" fn modssl_status_text(code: i32) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn modssl_status_is_value_error(code: i32) -> bool {
     status::is_value_error(code)
+}
+
+/// Writes `detail`'s message for `code` into `buf` (NUL-terminated, cut to
+/// `len` bytes); its length without the NUL.
+fn message(code: i32, detail: Detail, buf: *mut c_char, len: usize) -> usize {
+    if buf.is_null() || len == 0 {
+        return 0;
+    }
+    let out = unsafe { slice::from_raw_parts_mut(buf as *mut u8, len) };
+    errors::write_message(code, detail, out)
+}
+
+/// The message for `code`, returned by one of `ctx`'s calls: the status text
+/// and what the call knew beyond the code (why a key was refused, which
+/// certificate was bad).  Into `buf` as for `modssl_conn_error_message`.
+#[no_mangle]
+pub extern "C" fn modssl_context_error_message(ctx: *const Context, code: i32, buf: *mut c_char, len: usize) -> usize {
+    let detail = unsafe { ctx.as_ref() }.map_or(Detail::None, |c| c.error_detail(code));
+    message(code, detail, buf, len)
+}
+
+/// The message for `code`, returned by one of `conn`'s calls: the status text
+/// and, for the connection's error, what the code does not say (the alert
+/// the peer sent, with a hint).  Written to `buf`, NUL-terminated and cut to
+/// `len` bytes; returns its length without the NUL.  Allocates nothing.
+#[no_mangle]
+pub extern "C" fn modssl_conn_error_message(conn: *const Connection, code: i32, buf: *mut c_char, len: usize) -> usize {
+    let detail = unsafe { conn.as_ref() }.map_or(Detail::None, |c| c.conn.error_detail(code));
+    message(code, detail, buf, len)
 }
 
 
@@ -232,7 +262,7 @@ pub extern "C" fn modssl_conn_new(
     // The configuration belongs to the context: build it on the shared heap.
     let setup = OwnerGuard::shared(|| -> Result<_, i32> {
         if ctx.is_server() {
-            Ok((None, Some((ctx.server_config()?, ctx.key_mismatch())), None))
+            Ok((None, Some(ctx.server_config()?), None, ctx.key_mismatch()))
         } else {
             let name = if name.is_empty() {
                 // As CPython: a name is needed only to check it.
@@ -249,10 +279,10 @@ pub extern "C" fn modssl_conn_new(
             // on this heap, it would outlive a connection discarded after
             // an out-of-memory).
             drop(context::server_name(name)?);
-            Ok((Some(ctx.client_config()?), None, Some(name)))
+            Ok((Some(ctx.client_config()?), None, Some(name), ctx.key_mismatch()))
         }
     });
-    let (client, server, name) = match setup {
+    let (client, server, name, mismatch) = match setup {
         Ok(s) => s,
         Err(e) => return e,
     };
@@ -263,9 +293,9 @@ pub extern "C" fn modssl_conn_new(
     }
     let _owner = unsafe { OwnerGuard::enter_new(a) };
     let conn = match (client, server, name) {
-        (Some(c), _, Some(n)) => context::server_name(n).and_then(|n| Conn::client(c, n)),
+        (Some(c), _, Some(n)) => context::server_name(n).and_then(|n| Conn::client(c, n, mismatch)),
         #[cfg(feature = "server")]
-        (_, Some((s, mismatch)), _) => Conn::server(s, mismatch),
+        (_, Some(s), _) => Conn::server(s, mismatch),
         _ => Err(status::INTERNAL),
     };
     match conn {

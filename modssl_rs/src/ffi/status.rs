@@ -58,7 +58,7 @@ pub const CERT_REJECTED_BY_CALLBACK: i32 = -0x270A;
 pub const CERT_UNSUPPORTED_ALGORITHM: i32 = -0x270B;
 /// The peer sent no certificate but one is required (mbedTLS's
 /// NO_CLIENT_CERTIFICATE, and like it an `OSError`).
-pub const CERT_REQUIRED: i32 = -0x7480;
+pub const PEER_CERT_REQUIRED: i32 = -0x7480;
 
 // Protocol and state (OSError).
 /// Bytes that are not a TLS record arrived (a plain-text peer, say).
@@ -94,86 +94,282 @@ pub const INTERNAL: i32 = -0x6C00;
 /// Any other error rustls reports.
 pub const GENERAL: i32 = -0x6D00;
 
-/// Whether the shim raises `ValueError` (rather than `OSError`) for `code`.
-pub fn is_value_error(code: i32) -> bool {
-    matches!(
-        code,
-        BAD_ARGUMENT
-            | INVALID_CERT
-            | INVALID_KEY
-            | KEY_MISMATCH
-            | HOSTNAME_REQUIRED
-            | INVALID_HOSTNAME
-            | UNKNOWN_CIPHER
-            | NO_CERTIFICATE
-            | DTLS_UNSUPPORTED
-            | NO_CA_BUNDLE
-            | SERVER_NOT_IN_BUILD
-            | KEY_NOT_IN_BUILD
-            | CERT_UNSUPPORTED_ALGORITHM
-            | CERT_EXPIRED
-            | CERT_NOT_YET_VALID
-            | CERT_HOSTNAME_MISMATCH
-            | CERT_UNKNOWN_ISSUER
-            | CERT_BAD_SIGNATURE
-            | CERT_REVOKED
-            | CERT_BAD_USAGE
-            | CERT_INVALID
-            | CERT_CLOCK_NOT_SET
-            | CERT_REJECTED_BY_CALLBACK
-    )
+/// How the shim raises a status (docs/api.md, "Errors").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Raised {
+    /// Success: not raised.
+    Nothing,
+    ValueError,
+    OSError,
+    MemoryError,
 }
 
-/// The text for `code`, NUL-terminated.  Protocol errors start with the
-/// short name MicroPython's tests look for (e.g. "SSL_INVALID_RECORD").
+/// Every status code, one variant each (the values are the constants above,
+/// which cbindgen puts in the header).  [`Status::text`] and
+/// [`Status::raised`] match on it exhaustively, so a code cannot be added
+/// without its text and its exception; the tests below check that every
+/// constant has its variant and that docs/api.md's table says the same.
+/// cbindgen:ignore
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Ok = OK,
+    BadArgument = BAD_ARGUMENT,
+    InvalidCert = INVALID_CERT,
+    InvalidKey = INVALID_KEY,
+    KeyMismatch = KEY_MISMATCH,
+    HostnameRequired = HOSTNAME_REQUIRED,
+    InvalidHostname = INVALID_HOSTNAME,
+    UnknownCipher = UNKNOWN_CIPHER,
+    NoCertificate = NO_CERTIFICATE,
+    DtlsUnsupported = DTLS_UNSUPPORTED,
+    NoCaBundle = NO_CA_BUNDLE,
+    ServerNotInBuild = SERVER_NOT_IN_BUILD,
+    KeyNotInBuild = KEY_NOT_IN_BUILD,
+    CertExpired = CERT_EXPIRED,
+    CertNotYetValid = CERT_NOT_YET_VALID,
+    CertHostnameMismatch = CERT_HOSTNAME_MISMATCH,
+    CertUnknownIssuer = CERT_UNKNOWN_ISSUER,
+    CertBadSignature = CERT_BAD_SIGNATURE,
+    CertRevoked = CERT_REVOKED,
+    CertBadUsage = CERT_BAD_USAGE,
+    CertInvalid = CERT_INVALID,
+    CertClockNotSet = CERT_CLOCK_NOT_SET,
+    CertRejectedByCallback = CERT_REJECTED_BY_CALLBACK,
+    CertUnsupportedAlgorithm = CERT_UNSUPPORTED_ALGORITHM,
+    PeerCertRequired = PEER_CERT_REQUIRED,
+    InvalidRecord = INVALID_RECORD,
+    DecodeError = DECODE_ERROR,
+    PeerAlert = PEER_ALERT,
+    HandshakeFailure = HANDSHAKE_FAILURE,
+    UnexpectedMessage = UNEXPECTED_MESSAGE,
+    BadRecordMac = BAD_RECORD_MAC,
+    RecordOverflow = RECORD_OVERFLOW,
+    ConnectionClosed = CONNECTION_CLOSED,
+    EofInHandshake = EOF_IN_HANDSHAKE,
+    WrongState = WRONG_STATE,
+    RandomFailed = RANDOM_FAILED,
+    OutOfMemory = OUT_OF_MEMORY,
+    Internal = INTERNAL,
+    General = GENERAL,
+}
+
+impl Status {
+    /// Every variant, in the order of the constants.
+    pub const ALL: &'static [Status] = &[
+        Status::Ok,
+        Status::BadArgument,
+        Status::InvalidCert,
+        Status::InvalidKey,
+        Status::KeyMismatch,
+        Status::HostnameRequired,
+        Status::InvalidHostname,
+        Status::UnknownCipher,
+        Status::NoCertificate,
+        Status::DtlsUnsupported,
+        Status::NoCaBundle,
+        Status::ServerNotInBuild,
+        Status::KeyNotInBuild,
+        Status::CertExpired,
+        Status::CertNotYetValid,
+        Status::CertHostnameMismatch,
+        Status::CertUnknownIssuer,
+        Status::CertBadSignature,
+        Status::CertRevoked,
+        Status::CertBadUsage,
+        Status::CertInvalid,
+        Status::CertClockNotSet,
+        Status::CertRejectedByCallback,
+        Status::CertUnsupportedAlgorithm,
+        Status::PeerCertRequired,
+        Status::InvalidRecord,
+        Status::DecodeError,
+        Status::PeerAlert,
+        Status::HandshakeFailure,
+        Status::UnexpectedMessage,
+        Status::BadRecordMac,
+        Status::RecordOverflow,
+        Status::ConnectionClosed,
+        Status::EofInHandshake,
+        Status::WrongState,
+        Status::RandomFailed,
+        Status::OutOfMemory,
+        Status::Internal,
+        Status::General,
+    ];
+
+    pub fn from_code(code: i32) -> Option<Status> {
+        Status::ALL.iter().copied().find(|s| *s as i32 == code)
+    }
+
+    pub fn raised(self) -> Raised {
+        match self {
+            Status::Ok => Raised::Nothing,
+            Status::BadArgument => Raised::ValueError,
+            Status::InvalidCert => Raised::ValueError,
+            Status::InvalidKey => Raised::ValueError,
+            Status::KeyMismatch => Raised::ValueError,
+            Status::HostnameRequired => Raised::ValueError,
+            Status::InvalidHostname => Raised::ValueError,
+            Status::UnknownCipher => Raised::ValueError,
+            Status::NoCertificate => Raised::ValueError,
+            Status::DtlsUnsupported => Raised::ValueError,
+            Status::NoCaBundle => Raised::ValueError,
+            Status::ServerNotInBuild => Raised::ValueError,
+            Status::KeyNotInBuild => Raised::ValueError,
+            Status::CertExpired => Raised::ValueError,
+            Status::CertNotYetValid => Raised::ValueError,
+            Status::CertHostnameMismatch => Raised::ValueError,
+            Status::CertUnknownIssuer => Raised::ValueError,
+            Status::CertBadSignature => Raised::ValueError,
+            Status::CertRevoked => Raised::ValueError,
+            Status::CertBadUsage => Raised::ValueError,
+            Status::CertInvalid => Raised::ValueError,
+            Status::CertClockNotSet => Raised::ValueError,
+            Status::CertRejectedByCallback => Raised::ValueError,
+            Status::CertUnsupportedAlgorithm => Raised::ValueError,
+            Status::PeerCertRequired => Raised::OSError,
+            Status::InvalidRecord => Raised::OSError,
+            Status::DecodeError => Raised::OSError,
+            Status::PeerAlert => Raised::OSError,
+            Status::HandshakeFailure => Raised::OSError,
+            Status::UnexpectedMessage => Raised::OSError,
+            Status::BadRecordMac => Raised::OSError,
+            Status::RecordOverflow => Raised::OSError,
+            Status::ConnectionClosed => Raised::OSError,
+            Status::EofInHandshake => Raised::OSError,
+            Status::WrongState => Raised::OSError,
+            Status::RandomFailed => Raised::OSError,
+            Status::OutOfMemory => Raised::MemoryError,
+            Status::Internal => Raised::OSError,
+            Status::General => Raised::OSError,
+        }
+    }
+
+    /// The message, NUL-terminated.  Protocol errors start with the short
+    /// name MicroPython's tests look for (e.g. "SSL_INVALID_RECORD").
+    pub fn text(self) -> &'static str {
+        match self {
+            Status::Ok => "ok\0",
+            Status::BadArgument => "invalid argument\0",
+            Status::InvalidCert => "invalid cert\0",
+            Status::InvalidKey => "invalid key\0",
+            Status::KeyMismatch => "private key does not match the certificate\0",
+            Status::HostnameRequired => "CERT_REQUIRED requires server_hostname\0",
+            Status::InvalidHostname => "server_hostname is not a valid DNS name or IP address\0",
+            Status::UnknownCipher => "unknown or unsupported cipher suite\0",
+            Status::NoCertificate => "server context needs load_cert_chain()\0",
+            Status::DtlsUnsupported => "DTLS is not supported\0",
+            Status::NoCaBundle => "this build has no CA bundle (MODSSL_CA_BUNDLE=0): load a CA with load_verify_locations()\0",
+            Status::ServerNotInBuild => "this build has no TLS server (built without the `server` feature)\0",
+            Status::KeyNotInBuild => "this build cannot sign with this key type (built without it)\0",
+            Status::CertExpired => "certificate verification failed: certificate has expired\0",
+            Status::CertNotYetValid => "certificate verification failed: certificate not yet valid (is the clock set?)\0",
+            Status::CertHostnameMismatch => "certificate verification failed: hostname mismatch\0",
+            Status::CertUnknownIssuer => "certificate verification failed: unknown issuer\0",
+            Status::CertBadSignature => "certificate verification failed: bad signature\0",
+            Status::CertRevoked => "certificate verification failed: certificate revoked\0",
+            Status::CertBadUsage => "certificate verification failed: certificate not valid for this purpose\0",
+            Status::CertInvalid => "certificate verification failed: invalid certificate\0",
+            Status::CertClockNotSet => "certificate verification failed: the clock is not set (set the time, e.g. ntptime.settime())\0",
+            Status::CertRejectedByCallback => "certificate verification failed: rejected by verify_callback\0",
+            Status::CertUnsupportedAlgorithm => "certificate verification failed: signature algorithm not supported by this build\0",
+            Status::PeerCertRequired => "SSL_PEER_CERT_REQUIRED: the peer sent no certificate\0",
+            Status::InvalidRecord => "SSL_INVALID_RECORD: the peer sent something that is not TLS\0",
+            Status::DecodeError => "SSL_DECODE_ERROR: a TLS message did not decode\0",
+            Status::PeerAlert => "SSL_FATAL_ALERT_MESSAGE: the peer sent a fatal alert\0",
+            Status::HandshakeFailure => "SSL_HANDSHAKE_FAILURE: no common protocol version, cipher suite or group\0",
+            Status::UnexpectedMessage => "SSL_UNEXPECTED_MESSAGE: the peer broke the protocol\0",
+            Status::BadRecordMac => "SSL_BAD_RECORD_MAC: decryption failed\0",
+            Status::RecordOverflow => "SSL_RECORD_OVERFLOW: record too large\0",
+            Status::ConnectionClosed => "SSL_CONNECTION_CLOSED: the TLS connection is closed\0",
+            Status::EofInHandshake => "SSL_CONN_EOF: the peer closed the connection during the handshake\0",
+            Status::WrongState => "SSL_BAD_STATE: operation not allowed in this state\0",
+            Status::RandomFailed => "SSL_RANDOM_FAILED: no random numbers\0",
+            Status::OutOfMemory => "out of memory in TLS\0",
+            Status::Internal => "SSL_INTERNAL_ERROR: internal error in the TLS core\0",
+            Status::General => "SSL_ERROR: TLS error\0",
+        }
+    }
+}
+
+/// Whether the shim raises `ValueError` (rather than `OSError`) for `code`.
+pub fn is_value_error(code: i32) -> bool {
+    Status::from_code(code).is_some_and(|s| s.raised() == Raised::ValueError)
+}
+
+/// The text for `code`, NUL-terminated; an unknown code reads as
+/// [`GENERAL`]'s.
 pub fn text(code: i32) -> &'static str {
-    match code {
-        OK => "ok\0",
-        BAD_ARGUMENT => "invalid argument\0",
-        INVALID_CERT => "invalid cert\0",
-        INVALID_KEY => "invalid key\0",
-        KEY_MISMATCH => "private key does not match the certificate\0",
-        HOSTNAME_REQUIRED => "CERT_REQUIRED requires server_hostname\0",
-        INVALID_HOSTNAME => "server_hostname is not a valid DNS name or IP address\0",
-        UNKNOWN_CIPHER => "unknown or unsupported cipher suite\0",
-        NO_CERTIFICATE => "server context needs load_cert_chain()\0",
-        DTLS_UNSUPPORTED => "DTLS is not supported\0",
-        NO_CA_BUNDLE => {
-            "this build has no CA bundle (MODSSL_CA_BUNDLE=0): load a CA with load_verify_locations()\0"
+    Status::from_code(code).unwrap_or(Status::General).text()
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::string::{String, ToString};
+    use std::vec::Vec;
+
+    const SOURCE: &str = include_str!("status.rs");
+    const API_MD: &str = include_str!("../../../docs/api.md");
+
+    /// `(NAME, value)` of every `pub const` above, read from this file.
+    fn constants() -> Vec<(String, i32)> {
+        let mut out = Vec::new();
+        for line in SOURCE.lines() {
+            let Some(rest) = line.strip_prefix("pub const ") else { continue };
+            let (name, value) = rest.split_once(": i32 = ").unwrap();
+            let value = value.trim_end_matches(';');
+            let (neg, hex) = match value.strip_prefix('-') {
+                Some(h) => (true, h),
+                None => (false, value),
+            };
+            let v = i32::from_str_radix(hex.trim_start_matches("0x"), if hex.starts_with("0x") { 16 } else { 10 })
+                .unwrap();
+            out.push((name.to_string(), if neg { -v } else { v }));
         }
-        SERVER_NOT_IN_BUILD => "this build has no TLS server (built without the `server` feature)\0",
-        KEY_NOT_IN_BUILD => "this build cannot sign with this key type (built without it)\0",
-        CERT_UNSUPPORTED_ALGORITHM => {
-            "certificate verification failed: signature algorithm not supported by this build\0"
+        out
+    }
+
+    #[test]
+    fn every_constant_has_its_variant() {
+        let consts = constants();
+        assert_eq!(consts.len(), Status::ALL.len());
+        for ((name, value), status) in consts.iter().zip(Status::ALL) {
+            assert_eq!(*status as i32, *value, "{name}");
+            assert_eq!(Status::from_code(*value), Some(*status), "{name}");
+            assert!(status.text().ends_with('\0') && status.text().len() > 1, "{name}");
         }
-        CERT_EXPIRED => "certificate verification failed: certificate has expired\0",
-        CERT_NOT_YET_VALID => {
-            "certificate verification failed: certificate not yet valid (is the clock set?)\0"
+        assert_eq!(text(12345), Status::General.text());
+        assert!(!is_value_error(12345));
+    }
+
+    #[test]
+    fn docs_api_table_is_the_code() {
+        // | `MODSSL_NAME` | value | raised as | text |
+        let mut rows = Vec::new();
+        for line in API_MD.lines() {
+            let Some(rest) = line.strip_prefix("| `MODSSL_") else { continue };
+            let cells: Vec<&str> = rest.split(" | ").collect();
+            let name = cells[0].trim_end_matches('`');
+            rows.push((name.to_string(), cells[1].to_string(), cells[2].to_string(), cells[3].trim_end_matches(" |").to_string()));
         }
-        CERT_HOSTNAME_MISMATCH => "certificate verification failed: hostname mismatch\0",
-        CERT_UNKNOWN_ISSUER => "certificate verification failed: unknown issuer\0",
-        CERT_BAD_SIGNATURE => "certificate verification failed: bad signature\0",
-        CERT_REVOKED => "certificate verification failed: certificate revoked\0",
-        CERT_BAD_USAGE => "certificate verification failed: certificate not valid for this purpose\0",
-        CERT_INVALID => "certificate verification failed: invalid certificate\0",
-        CERT_CLOCK_NOT_SET => {
-            "certificate verification failed: the clock is not set (set the time, e.g. ntptime.settime())\0"
-        }
-        CERT_REJECTED_BY_CALLBACK => "certificate verification failed: rejected by verify_callback\0",
-        CERT_REQUIRED => "SSL_PEER_CERT_REQUIRED: the peer sent no certificate\0",
-        INVALID_RECORD => "SSL_INVALID_RECORD: the peer sent something that is not TLS\0",
-        DECODE_ERROR => "SSL_DECODE_ERROR: a TLS message did not decode\0",
-        PEER_ALERT => "SSL_FATAL_ALERT_MESSAGE: the peer sent a fatal alert\0",
-        HANDSHAKE_FAILURE => "SSL_HANDSHAKE_FAILURE: no common protocol version, cipher suite or group\0",
-        UNEXPECTED_MESSAGE => "SSL_UNEXPECTED_MESSAGE: the peer broke the protocol\0",
-        BAD_RECORD_MAC => "SSL_BAD_RECORD_MAC: decryption failed\0",
-        RECORD_OVERFLOW => "SSL_RECORD_OVERFLOW: record too large\0",
-        CONNECTION_CLOSED => "SSL_CONNECTION_CLOSED: the TLS connection is closed\0",
-        EOF_IN_HANDSHAKE => "SSL_CONN_EOF: the peer closed the connection during the handshake\0",
-        WRONG_STATE => "SSL_BAD_STATE: operation not allowed in this state\0",
-        RANDOM_FAILED => "SSL_RANDOM_FAILED: no random numbers\0",
-        OUT_OF_MEMORY => "out of memory in TLS\0",
-        INTERNAL => "SSL_INTERNAL_ERROR: internal error in the TLS core\0",
-        _ => "SSL_ERROR: TLS error\0",
+        let consts = constants();
+        let listed: Vec<(String, String, String, String)> = consts
+            .iter()
+            .zip(Status::ALL)
+            .filter(|(_, s)| **s != Status::Ok)
+            .map(|((name, value), s)| {
+                let kind = match s.raised() {
+                    Raised::Nothing => "",
+                    Raised::ValueError => "ValueError",
+                    Raised::OSError => "OSError",
+                    Raised::MemoryError => "MemoryError",
+                };
+                (name.clone(), value.to_string(), kind.to_string(), s.text().trim_end_matches('\0').to_string())
+            })
+            .collect();
+        assert_eq!(rows, listed, "docs/api.md's status table differs from ffi/status.rs");
     }
 }
