@@ -27,7 +27,9 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         { MP_QSTR_server_side, MP_ARG_BOOL, {.u_bool = false} },
         { MP_QSTR_key, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_cert, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_cert_reqs, MP_ARG_INT, {.u_int = MODSSL_CERT_NONE} },
+        // -1: not given (CERT_NONE, unless trust material is given: then the
+        // chain is verified, docs/security.md).
+        { MP_QSTR_cert_reqs, MP_ARG_INT, {.u_int = -1} },
         { MP_QSTR_cadata, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_server_hostname, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_do_handshake, MP_ARG_BOOL, {.u_bool = true} },
@@ -57,8 +59,11 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
             args[ARG_do_handshake].u_bool, hostname);
     }
     mp_obj_t ctx_obj = modssl_context_create(&modssl_ssl_context_type,
-        server_side ? MODSSL_PROTOCOL_TLS_SERVER : MODSSL_PROTOCOL_TLS_CLIENT, args[ARG_cert_reqs].u_int);
+        server_side ? MODSSL_PROTOCOL_TLS_SERVER : MODSSL_PROTOCOL_TLS_CLIENT, MODSSL_CERT_NONE);
     modssl_context_obj_t *ctx = MP_OBJ_TO_PTR(ctx_obj);
+    if (args[ARG_cert_reqs].u_int >= 0) {
+        modssl_context_set_verify(ctx, args[ARG_cert_reqs].u_int, true);
+    }
 
     mp_obj_t key = args[ARG_key].u_obj;
     mp_obj_t cert = args[ARG_cert].u_obj;

@@ -144,7 +144,7 @@ mp_obj_t modssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int
         modssl_raise(ret);
     }
     if (verify_mode >= 0) {
-        modssl_context_set_verify(self, verify_mode);
+        modssl_context_set_verify(self, verify_mode, false);
     }
     if (type == &modssl_ssl_context_type) {
         // The ssl module resumes sessions (Pycom's save_session, CPython's
@@ -168,13 +168,13 @@ static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type, size_t n_args, s
     return modssl_context_create(type, mp_obj_get_int(args[0]), MODSSL_CERT_NONE);
 }
 
-void modssl_context_set_verify(modssl_context_obj_t *self, mp_int_t mode) {
+void modssl_context_set_verify(modssl_context_obj_t *self, mp_int_t mode, bool explicit) {
     check_context(self);
     if (mode < MODSSL_CERT_NONE || mode > MODSSL_CERT_REQUIRED) {
         mp_raise_ValueError(MP_ERROR_TEXT("invalid verify_mode"));
     }
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MODSSL_GUARDED(ret = modssl_context_set_verify_mode(self->ctx, (uint8_t)mode), ret = escape_code);
+    MODSSL_GUARDED(ret = modssl_context_set_verify_mode(self->ctx, (uint8_t)mode, explicit), ret = escape_code);
     if (ret != MODSSL_OK) {
         modssl_raise(ret);
     }
@@ -208,7 +208,7 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
             check_context(self);
             dest[0] = MP_OBJ_NEW_SMALL_INT(modssl_context_verify_mode(self->ctx));
         } else if (store) {
-            modssl_context_set_verify(self, mp_obj_get_int(dest[1]));
+            modssl_context_set_verify(self, mp_obj_get_int(dest[1]), true);
             dest[0] = MP_OBJ_NULL;
         }
     } else if (attr == MP_QSTR_max_fragment_size) {

@@ -75,7 +75,9 @@ mp_obj_t modssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int
 // load_cert_chain / load_verify_locations on bytes (PEM or DER).
 void modssl_context_load_identity(modssl_context_obj_t *self, mp_obj_t cert, mp_obj_t key);
 void modssl_context_load_trust(modssl_context_obj_t *self, mp_obj_t cadata);
-void modssl_context_set_verify(modssl_context_obj_t *self, mp_int_t mode);
+// `explicit`: the user's choice (the verify_mode attribute, cert_reqs=), not
+// the flavour's default (docs/security.md, "Secure when the intent is clear").
+void modssl_context_set_verify(modssl_context_obj_t *self, mp_int_t mode, bool explicit);
 // The contents of a file, for arguments given as paths.
 mp_obj_t modssl_read_file(mp_obj_t path);
 // Wraps `sock`; performs the handshake now when `do_handshake`.

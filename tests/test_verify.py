@@ -78,10 +78,20 @@ def test_trusting_the_intermediate_is_enough(mpy, certs, tls_server):
 
 
 def test_no_cadata_cert_required_fails(mpy, certs, tls_server):
-    # CERT_REQUIRED with nothing loaded: our CA is not in any built-in bundle.
+    # CERT_REQUIRED with nothing loaded (no CA, no pin, no bundle): refused
+    # when the certificate arrives, with the real cause named.
     leaf = certs["p256"]
     srv = pong_server(tls_server, leaf.chain.path, leaf.key.pem.path)
-    expect_cert_error(mpy.run(connect_snippet(srv.port, None)), "unknown issuer")
+    expect_cert_error(mpy.run(connect_snippet(srv.port, None)), "but no ca is loaded")
+
+
+def test_no_cadata_no_hostname_names_the_ca_first(mpy, certs, tls_server):
+    # Both missing: the CA is named (it used to say "requires server_hostname").
+    leaf = certs["p256"]
+    srv = pong_server(tls_server, leaf.chain.path, leaf.key.pem.path)
+    r = mpy.run(connect_snippet(srv.port, None, hostname=None)).check()
+    assert r.one("CLIENT") == ("EXC ValueError ('CERT_REQUIRED but no CA is loaded: load_verify_locations(),"
+                               " cadata= or load_default_certs()',)"), r
 
 
 @pytest.mark.parametrize("name", ["cnonly", "cnonly_rsa"])

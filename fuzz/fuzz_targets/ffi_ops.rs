@@ -50,7 +50,7 @@ fn op<'a>(u: &mut Unstructured<'a>, w: &mut World) -> Result<()> {
             let _ = ffi::modssl_context_set_ciphers(ctx, ids.as_ptr(), ids.len());
         }
         3 => {
-            let _ = ffi::modssl_context_set_verify_mode(ctx, u.int_in_range(0..=3)?);
+            let _ = ffi::modssl_context_set_verify_mode(ctx, u.int_in_range(0..=3)?, u.arbitrary()?);
             let _ = ffi::modssl_context_verify_mode(ctx);
         }
         4 => {
@@ -152,7 +152,7 @@ fn null_cases(u: &mut Unstructured, w: &World) -> Result<()> {
     let ctx = w.ctx[0];
     let c = pick(u, w)?;
     assert_eq!(ffi::modssl_context_new(false, ptr::null_mut()), BAD);
-    assert_eq!(ffi::modssl_context_set_verify_mode(nx, 0), BAD);
+    assert_eq!(ffi::modssl_context_set_verify_mode(nx, 0, true), BAD);
     assert_eq!(ffi::modssl_context_verify_mode(nx), BAD);
     assert_eq!(ffi::modssl_context_load_verify(nx, b"x".as_ptr(), 1), BAD);
     assert_eq!(ffi::modssl_context_load_verify(ctx, ptr::null(), len), BAD);

@@ -29,7 +29,7 @@ pub fn arena() -> ArenaConfig {
 pub fn context(server: bool, verify: u8, cert: Option<(&[u8], &[u8])>, ca: Option<&[u8]>) -> *mut Context {
     let mut ctx = ptr::null_mut();
     assert_eq!(ffi::modssl_context_new(server, &mut ctx), status::OK);
-    assert_eq!(ffi::modssl_context_set_verify_mode(ctx, verify), status::OK);
+    assert_eq!(ffi::modssl_context_set_verify_mode(ctx, verify, true), status::OK);
     if let Some((c, k)) = cert {
         assert_eq!(ffi::modssl_context_load_cert_chain(ctx, c.as_ptr(), c.len(), k.as_ptr(), k.len()), status::OK);
     }

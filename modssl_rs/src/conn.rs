@@ -148,6 +148,9 @@ pub struct Conn {
     /// checked its certificate, the server's alert just after it) is
     /// reported as that, whatever the peer said.
     key_mismatch: bool,
+    /// We verify the peer with no CA, pin or bundle to verify against: an
+    /// unknown issuer is reported as that.
+    no_trust: bool,
 }
 
 impl Conn {
@@ -183,6 +186,7 @@ impl Conn {
             error: status::OK,
             detail: Detail::None,
             key_mismatch: false,
+            no_trust: false,
         }
     }
 
@@ -200,6 +204,10 @@ impl Conn {
 
     pub fn error(&self) -> i32 {
         self.error
+    }
+
+    pub fn set_no_trust(&mut self, no_trust: bool) {
+        self.no_trust = no_trust;
     }
 
     /// The detail of the connection's error, if it is `code`.
@@ -396,7 +404,11 @@ impl Conn {
             Ok(done) => Ok(done),
             Err(e) => {
                 let mismatch = self.key_mismatch && (self.is_handshaking() || errors::rejects_our_certificate(&e));
-                let code = if mismatch { status::KEY_MISMATCH } else { errors::code(&e) };
+                let code = match errors::code(&e) {
+                    _ if mismatch => status::KEY_MISMATCH,
+                    status::CERT_UNKNOWN_ISSUER if self.no_trust => status::NO_CA_LOADED,
+                    code => code,
+                };
                 if self.error == status::OK {
                     self.detail = if mismatch { Detail::None } else { errors::detail(&e) };
                 }
@@ -579,7 +591,7 @@ mod tests {
         for partial in [&b"\x16\x03"[..], b"\x16\x03\x03\x00\x40\x02\x00"] {
             let mut ctx = ptr::null_mut();
             assert_eq!(ffi::modssl_context_new(false, &mut ctx), status::OK);
-            assert_eq!(ffi::modssl_context_set_verify_mode(ctx, 0), status::OK);
+            assert_eq!(ffi::modssl_context_set_verify_mode(ctx, 0, true), status::OK);
             let arena = ArenaConfig { first_chunk: 8192, grow_chunk: 4096, limit: 112 * 1024 };
             let mut c = ptr::null_mut();
             assert_eq!(ffi::modssl_conn_new(ctx, ptr::null(), 0, arena, &mut c), status::OK);

@@ -27,7 +27,11 @@ use crate::verifier::{ServerVerifier, VerifyMode};
 
 pub struct Context {
     server: bool,
+    /// As configured: the flavour's default until the user sets it.
     verify_mode: VerifyMode,
+    /// The user set `verify_mode` (docs/security.md, "Secure when the
+    /// intent is clear").
+    verify_explicit: bool,
     trusted: Vec<CertificateDer<'static>>,
     identity: Option<Arc<CertifiedKey>>,
     /// The identity's key does not belong to its certificate.
@@ -41,7 +45,8 @@ pub struct Context {
     /// forget the sessions.
     client_sessions: Option<Arc<ClientSessions>>,
     server_sessions: Option<Arc<ServerSessions>>,
-    client_config: Option<Arc<ClientConfig>>,
+    /// With the name check as `.0` says (see `client_config`).
+    client_config: Option<(bool, Arc<ClientConfig>)>,
     server_config: Option<Arc<ServerConfig>>,
 }
 
@@ -55,6 +60,7 @@ impl Context {
             } else {
                 VerifyMode::Required
             },
+            verify_explicit: false,
             trusted: Vec::new(),
             identity: None,
             key_mismatch: false,
@@ -76,8 +82,52 @@ impl Context {
         self.key_mismatch
     }
 
+    /// The verify mode in force.  A client whose mode the user never set,
+    /// but who gave it something to trust (a CA, a pin, the bundle), verifies:
+    /// handing over a CA says what the user wants, even where the flavour's
+    /// default (the `ssl` module's, as micropython-lib's) is `CERT_NONE`.
+    /// An explicit `verify_mode = CERT_NONE` still wins.
     pub fn verify_mode(&self) -> VerifyMode {
-        self.verify_mode
+        if self.upgraded() {
+            VerifyMode::Required
+        } else {
+            self.verify_mode
+        }
+    }
+
+    /// Verifying only because trust material was given (see `verify_mode`).
+    fn upgraded(&self) -> bool {
+        !self.server && !self.verify_explicit && self.verify_mode == VerifyMode::None && self.has_trust()
+    }
+
+    /// Something to verify a peer against: certificates, pins, the bundle.
+    pub fn has_trust(&self) -> bool {
+        !self.trusted.is_empty() || !self.policy.pins.is_empty() || self.policy.ca_bundle
+    }
+
+    /// What `check_hostname` reads: whether a server's name given as
+    /// `server_hostname` is checked.  False while nothing is verified.
+    pub fn checks_hostname(&self) -> bool {
+        self.verify_mode() != VerifyMode::None && self.policy.check_hostname.unwrap_or(true)
+    }
+
+    /// Whether a client connection must be given `server_hostname`: the
+    /// name check is on and was asked for (explicitly, or by an explicit or
+    /// library-default verifying mode).  A client verifying only because it
+    /// was given a CA (`upgraded`) checks the chain alone when no name is
+    /// given, as Pycom's `ca_certs=` did.
+    pub fn needs_hostname(&self) -> bool {
+        self.checks_hostname() && (self.policy.check_hostname == Some(true) || !self.upgraded())
+    }
+
+    /// `check_hostname = value`, as CPython 3.7+: turning it on for a
+    /// context that verifies nothing makes it `CERT_REQUIRED`.
+    pub fn set_check_hostname(&mut self, check: bool) {
+        if check && self.verify_mode() == VerifyMode::None {
+            self.verify_mode = VerifyMode::Required;
+            self.verify_explicit = true;
+        }
+        self.policy_mut().check_hostname = Some(check);
     }
 
     pub fn policy(&self) -> &Policy {
@@ -105,9 +155,18 @@ impl Context {
         self.server_config = None;
     }
 
-    pub fn set_verify_mode(&mut self, mode: VerifyMode) {
+    /// Sets the verify mode: the user's (`explicit`), or the flavour's
+    /// default at creation.  `CERT_NONE` after the user turned
+    /// `check_hostname` on is refused, as in CPython; otherwise it never is
+    /// (MicroPython code sets it on fresh contexts).
+    pub fn set_verify_mode(&mut self, mode: VerifyMode, explicit: bool) -> Result<(), i32> {
+        if mode == VerifyMode::None && explicit && self.policy.check_hostname == Some(true) {
+            return Err(status::CHECK_HOSTNAME_NEEDS_VERIFY);
+        }
         self.verify_mode = mode;
+        self.verify_explicit |= explicit;
         self.changed();
+        Ok(())
     }
 
     /// Keeps `detail` for the message of the error `code` being returned.
@@ -192,13 +251,19 @@ impl Context {
         Arc::new(p)
     }
 
-    pub fn client_config(&mut self) -> Result<Arc<ClientConfig>, i32> {
-        if let Some(c) = &self.client_config {
-            return Ok(c.clone());
+    /// The configuration for a client connection; `named`: the connection
+    /// was given a `server_hostname` (without one only the chain can be
+    /// checked, which `needs_hostname` allows for some contexts).
+    pub fn client_config(&mut self, named: bool) -> Result<Arc<ClientConfig>, i32> {
+        let check_name = named && self.checks_hostname();
+        if let Some((check, c)) = &self.client_config {
+            if *check == check_name {
+                return Ok(c.clone());
+            }
         }
-        let verifier = ServerVerifier::new(self.trusted.clone(), self.verify_mode, &crypto::SUPPORTED_SIG_ALGS)
+        let verifier = ServerVerifier::new(self.trusted.clone(), self.verify_mode(), &crypto::SUPPORTED_SIG_ALGS)
             .map_err(|_| status::INVALID_CERT)?;
-        let verifier = self.policy.apply_to_verifier(verifier)?;
+        let verifier = self.policy.apply_to_verifier(verifier)?.with_hostname_check(check_name);
         let builder = ClientConfig::builder_with_details(self.provider(), Arc::new(PortTime))
             .with_protocol_versions(self.policy.versions()?)
             .map_err(|_| status::HANDSHAKE_FAILURE)?
@@ -215,7 +280,7 @@ impl Context {
             config.resumption = Resumption::store(store);
         }
         let config = Arc::new(config);
-        self.client_config = Some(config.clone());
+        self.client_config = Some((check_name, config.clone()));
         Ok(config)
     }
 

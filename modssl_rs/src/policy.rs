@@ -17,7 +17,9 @@ pub struct Policy {
     /// Trust webpki-roots' Mozilla bundle too (`load_default_certs`).
     pub ca_bundle: bool,
     /// CPython's `check_hostname`; only meaningful with verification on.
-    pub check_hostname: bool,
+    /// The user's `check_hostname`; `None` until set (then on whenever the
+    /// context verifies: `Context::checks_hostname`).
+    pub check_hostname: Option<bool>,
     /// ALPN protocols offered (client) or accepted (server), in order.
     pub alpn: Vec<Vec<u8>>,
     pub min_version: u16,
@@ -37,7 +39,7 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             ca_bundle: false,
-            check_hostname: true,
+            check_hostname: None,
             alpn: Vec::new(),
             min_version: TLS12,
             max_version: TLS13,
@@ -104,7 +106,7 @@ impl Policy {
     }
 
     pub fn apply_to_verifier(&self, v: ServerVerifier) -> Result<ServerVerifier, i32> {
-        let v = v.with_hostname_check(self.check_hostname).with_pins(self.pins.clone());
+        let v = v.with_hostname_check(self.check_hostname != Some(false)).with_pins(self.pins.clone());
         if !self.ca_bundle {
             return Ok(v);
         }

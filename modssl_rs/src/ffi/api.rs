@@ -142,9 +142,10 @@ pub extern "C" fn modssl_context_free(ctx: *mut Context) {
     }
 }
 
-/// 0 `CERT_NONE`, 1 `CERT_OPTIONAL`, 2 `CERT_REQUIRED`.
+/// 0 `CERT_NONE`, 1 `CERT_OPTIONAL`, 2 `CERT_REQUIRED`; `explicit`: the
+/// user's choice (an attribute or keyword), not the flavour's default.
 #[no_mangle]
-pub extern "C" fn modssl_context_set_verify_mode(ctx: *mut Context, mode: u8) -> i32 {
+pub extern "C" fn modssl_context_set_verify_mode(ctx: *mut Context, mode: u8, explicit: bool) -> i32 {
     let Some(ctx) = (unsafe { ctx.as_mut() }) else {
         return status::BAD_ARGUMENT;
     };
@@ -154,8 +155,7 @@ pub extern "C" fn modssl_context_set_verify_mode(ctx: *mut Context, mode: u8) ->
         2 => VerifyMode::Required,
         _ => return status::BAD_ARGUMENT,
     };
-    OwnerGuard::shared(|| ctx.set_verify_mode(mode));
-    status::OK
+    code_of(OwnerGuard::shared(|| ctx.set_verify_mode(mode, explicit)))
 }
 
 #[no_mangle]
@@ -260,14 +260,19 @@ pub extern "C" fn modssl_conn_new(
         return status::BAD_ARGUMENT;
     }
     // The configuration belongs to the context: build it on the shared heap.
+    // Verifying with nothing to verify against: named when the certificate
+    // arrives (so a peer that is not TLS at all still reads as that, as
+    // MicroPython's tests expect), or at once if the name is missing too.
+    let no_trust = ctx.verify_mode() != VerifyMode::None && !ctx.has_trust();
     let setup = OwnerGuard::shared(|| -> Result<_, i32> {
         if ctx.is_server() {
             Ok((None, Some(ctx.server_config()?), None, ctx.key_mismatch()))
         } else {
-            let name = if name.is_empty() {
+            let named = !name.is_empty();
+            let name = if !named {
                 // As CPython: a name is needed only to check it.
-                if ctx.verify_mode() != VerifyMode::None && ctx.policy().check_hostname {
-                    return Err(status::HOSTNAME_REQUIRED);
+                if ctx.needs_hostname() {
+                    return Err(if no_trust { status::NO_CA_LOADED } else { status::HOSTNAME_REQUIRED });
                 }
                 // rustls needs a name; this one is not checked here, and an
                 // IP address is not sent as SNI.
@@ -279,7 +284,7 @@ pub extern "C" fn modssl_conn_new(
             // on this heap, it would outlive a connection discarded after
             // an out-of-memory).
             drop(context::server_name(name)?);
-            Ok((Some(ctx.client_config()?), None, Some(name), ctx.key_mismatch()))
+            Ok((Some(ctx.client_config(named)?), None, Some(name), ctx.key_mismatch()))
         }
     });
     let (client, server, name, mismatch) = match setup {
@@ -299,7 +304,8 @@ pub extern "C" fn modssl_conn_new(
         _ => Err(status::INTERNAL),
     };
     match conn {
-        Ok(conn) => {
+        Ok(mut conn) => {
+            conn.set_no_trust(no_trust);
             let boxed = Box::new(Connection { arena: a, conn });
             unsafe { *out = Box::into_raw(boxed) };
             status::OK

@@ -37,7 +37,7 @@ pub extern "C" fn modssl_context_load_default_certs(ctx: *mut Context) -> i32 {
 #[no_mangle]
 pub extern "C" fn modssl_context_set_check_hostname(ctx: *mut Context, check: bool) -> i32 {
     with_ctx(ctx, |c| {
-        c.policy_mut().check_hostname = check;
+        c.set_check_hostname(check);
         Ok(())
     })
 }
@@ -45,7 +45,7 @@ pub extern "C" fn modssl_context_set_check_hostname(ctx: *mut Context, check: bo
 #[no_mangle]
 pub extern "C" fn modssl_context_check_hostname(ctx: *const Context) -> i32 {
     match unsafe { ctx.as_ref() } {
-        Some(c) => c.policy().check_hostname as i32,
+        Some(c) => c.checks_hostname() as i32,
         None => status::BAD_ARGUMENT,
     }
 }

@@ -41,6 +41,11 @@ pub const NO_CA_BUNDLE: i32 = -0x7090;
 pub const SERVER_NOT_IN_BUILD: i32 = -0x70A0;
 /// A well-formed private key of a type this build cannot sign with.
 pub const KEY_NOT_IN_BUILD: i32 = -0x70B0;
+/// A verifying context (`CERT_REQUIRED`/`CERT_OPTIONAL`) with nothing to
+/// verify against: no CA, no pin, no bundle.
+pub const NO_CA_LOADED: i32 = -0x70C0;
+/// `verify_mode = CERT_NONE` after `check_hostname = True` (CPython's rule).
+pub const CHECK_HOSTNAME_NEEDS_VERIFY: i32 = -0x70D0;
 
 // Certificate verification failures (ValueError).
 pub const CERT_EXPIRED: i32 = -0x2701;
@@ -126,6 +131,8 @@ pub enum Status {
     NoCaBundle = NO_CA_BUNDLE,
     ServerNotInBuild = SERVER_NOT_IN_BUILD,
     KeyNotInBuild = KEY_NOT_IN_BUILD,
+    NoCaLoaded = NO_CA_LOADED,
+    CheckHostnameNeedsVerify = CHECK_HOSTNAME_NEEDS_VERIFY,
     CertExpired = CERT_EXPIRED,
     CertNotYetValid = CERT_NOT_YET_VALID,
     CertHostnameMismatch = CERT_HOSTNAME_MISMATCH,
@@ -170,6 +177,8 @@ impl Status {
         Status::NoCaBundle,
         Status::ServerNotInBuild,
         Status::KeyNotInBuild,
+        Status::NoCaLoaded,
+        Status::CheckHostnameNeedsVerify,
         Status::CertExpired,
         Status::CertNotYetValid,
         Status::CertHostnameMismatch,
@@ -217,6 +226,8 @@ impl Status {
             Status::NoCaBundle => Raised::ValueError,
             Status::ServerNotInBuild => Raised::ValueError,
             Status::KeyNotInBuild => Raised::ValueError,
+            Status::NoCaLoaded => Raised::ValueError,
+            Status::CheckHostnameNeedsVerify => Raised::ValueError,
             Status::CertExpired => Raised::ValueError,
             Status::CertNotYetValid => Raised::ValueError,
             Status::CertHostnameMismatch => Raised::ValueError,
@@ -263,6 +274,12 @@ impl Status {
             Status::NoCaBundle => "this build has no CA bundle (MODSSL_CA_BUNDLE=0): load a CA with load_verify_locations()\0",
             Status::ServerNotInBuild => "this build has no TLS server (built without the `server` feature)\0",
             Status::KeyNotInBuild => "this build cannot sign with this key type (built without it)\0",
+            Status::NoCaLoaded => {
+                "CERT_REQUIRED but no CA is loaded: load_verify_locations(), cadata= or load_default_certs()\0"
+            }
+            Status::CheckHostnameNeedsVerify => {
+                "cannot set verify_mode to CERT_NONE while check_hostname is True (set check_hostname = False first)\0"
+            }
             Status::CertExpired => "certificate verification failed: certificate has expired\0",
             Status::CertNotYetValid => "certificate verification failed: certificate not yet valid (is the clock set?)\0",
             Status::CertHostnameMismatch => "certificate verification failed: hostname mismatch\0",
