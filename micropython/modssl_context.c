@@ -16,33 +16,66 @@ const mp_obj_str_t modssl_version_obj = {
     {&mp_type_str}, 0, sizeof(modssl_version_string) - 1, modssl_version_string
 };
 
-// The one place a status code becomes a Python exception: MemoryError for
-// MODSSL_OUT_OF_MEMORY, ValueError(message) for certificate and input
-// problems, OSError(code, message) for protocol errors (the bare code while
-// the heap is locked, as MicroPython does).  `message` is the core's text for
-// the code with its detail (mpssl_message_*), or NULL for the text alone.
+// ssl.SSLError: protocol failures, an OSError (so MicroPython code that
+// catches OSError and reads e.errno works unchanged), as in CPython.
+MP_DEFINE_CONST_OBJ_TYPE(mpssl_type_SSLError, MP_QSTR_SSLError, MP_TYPE_FLAG_NONE,
+    make_new, mp_obj_exception_make_new,
+    print, mp_obj_exception_print,
+    attr, mp_obj_exception_attr,
+    parent, &mp_type_OSError
+    );
+
+// ssl.SSLCertVerificationError: a refused certificate.  Both an SSLError
+// (CPython's and Pycom's `except ssl.SSLError`) and the ValueError
+// MicroPython's module raises (`except ValueError`).  Without multiple
+// inheritance (ports below MicroPython's "core features" level) it is a
+// ValueError only; docs/api.md says so.
+#if MICROPY_MULTIPLE_INHERITANCE
+static const mp_rom_obj_tuple_t cert_error_bases = {
+    {&mp_type_tuple}, 2, { MP_ROM_PTR(&mpssl_type_SSLError), MP_ROM_PTR(&mp_type_ValueError) }
+};
+#define MPSSL_CERT_ERROR_BASES (&cert_error_bases)
+#else
+#define MPSSL_CERT_ERROR_BASES (&mp_type_ValueError)
+#endif
+MP_DEFINE_CONST_OBJ_TYPE(mpssl_type_SSLCertVerificationError, MP_QSTR_SSLCertVerificationError,
+    MP_TYPE_FLAG_NONE,
+    make_new, mp_obj_exception_make_new,
+    print, mp_obj_exception_print,
+    attr, mp_obj_exception_attr,
+    parent, MPSSL_CERT_ERROR_BASES
+    );
+
+// The one place a status code becomes a Python exception (the kinds are the
+// core's, modssl_status_raised): MemoryError; ValueError(message) for bad
+// input; SSLCertVerificationError(message) for a refused certificate;
+// SSLError(code, message) for protocol errors (the bare code while the heap
+// is locked, as MicroPython does).  `message` is the core's text for the code
+// with its detail (mpssl_message_*), or NULL for the text alone.
 MP_NORETURN void modssl_raise_message(int32_t code, const char *message) {
-    if (code == MODSSL_OUT_OF_MEMORY) {
+    uint8_t kind = modssl_status_raised(code);
+    if (kind == 4) {
         mp_raise_type(&mp_type_MemoryError);
     }
+    const mp_obj_type_t *type = kind == 1 ? &mp_type_ValueError
+        : kind == 2 ? &mpssl_type_SSLCertVerificationError : &mpssl_type_SSLError;
     const char *text = modssl_status_text(code);
-    bool value_error = modssl_status_is_value_error(code);
-    if (gc_is_locked() || message == NULL) {
-        if (value_error) {
-            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s"), text);
+    if (gc_is_locked()) {
+        // No heap for a message: the text in ROM, or the number alone.
+        if (kind == 1 || kind == 2) {
+            mp_raise_msg_varg(type, MP_ERROR_TEXT("%s"), text);
         }
-        if (gc_is_locked()) {
-            // No heap for a message: the number alone, as MicroPython does.
-            mp_raise_OSError(code);
-        }
+        nlr_raise(mp_obj_new_exception_arg1(type, MP_OBJ_NEW_SMALL_INT(code)));
+    }
+    if (message == NULL) {
         message = text;
     }
     mp_obj_t msg = mp_obj_new_str(message, strlen(message));
-    if (value_error) {
-        nlr_raise(mp_obj_exception_make_new(&mp_type_ValueError, 1, 0, &msg));
+    if (kind == 1 || kind == 2) {
+        nlr_raise(mp_obj_exception_make_new(type, 1, 0, &msg));
     }
     mp_obj_t args[2] = { MP_OBJ_NEW_SMALL_INT(code), msg };
-    nlr_raise(mp_obj_exception_make_new(&mp_type_OSError, 2, 0, args));
+    nlr_raise(mp_obj_exception_make_new(type, 2, 0, args));
 }
 
 MP_NORETURN void modssl_raise(int32_t code) {

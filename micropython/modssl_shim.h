@@ -56,6 +56,10 @@ extern const mp_obj_type_t modssl_tls_context_type;
 extern const mp_obj_type_t modssl_ssl_context_type;
 extern const mp_obj_type_t modssl_socket_type;
 
+// The exception types both modules export (modssl_context.c).
+extern const mp_obj_type_t mpssl_type_SSLError;
+extern const mp_obj_type_t mpssl_type_SSLCertVerificationError;
+
 // Our version string, a str in ROM (both modules' MODSSL_VERSION).
 extern const mp_obj_str_t modssl_version_obj;
 
@@ -68,7 +72,9 @@ extern const mp_obj_str_t modssl_version_obj;
     { MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_SERVER), MP_ROM_INT(MODSSL_PROTOCOL_DTLS_SERVER) }, \
     { MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(MODSSL_CERT_NONE) }, \
     { MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(MODSSL_CERT_OPTIONAL) }, \
-    { MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(MODSSL_CERT_REQUIRED) }
+    { MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(MODSSL_CERT_REQUIRED) }, \
+    { MP_ROM_QSTR(MP_QSTR_SSLError), MP_ROM_PTR(&mpssl_type_SSLError) }, \
+    { MP_ROM_QSTR(MP_QSTR_SSLCertVerificationError), MP_ROM_PTR(&mpssl_type_SSLCertVerificationError) }
 
 // SSLContext(protocol) with the given default verify mode.
 mp_obj_t modssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int verify_mode);

@@ -107,7 +107,7 @@ async def main():
 asyncio.run(asyncio.wait_for(main(), 20))
 ''').check()
     assert not r.tagged("LINE"), r
-    assert r.one("AIO").startswith("EXC ValueError"), r
+    assert r.one("AIO").startswith("EXC SSLCertVerificationError"), r
     assert "hostname mismatch" in r.one("AIO"), r
 
 
@@ -390,7 +390,7 @@ asyncio.run(main())
     r = proc.finish(30).check()
     assert res.error is None and bytes(res.received) == b"ok:good client\n", res
     assert r.one("SERVED") == "b'good client\\n'", r
-    assert r.tagged("HANDLER_FAILED") == ["OSError", "OSError"], r
+    assert r.tagged("HANDLER_FAILED") == ["SSLError", "SSLError"], r
 
 
 def test_open_connection_ssl_true(mpy, certs, tls_server):

@@ -138,5 +138,5 @@ def test_server_rejects_untrusted_client_certificate(mpy_server, certs):
     r = proc.finish().check()
     assert "HANDSHAKE OK" not in r.lines, r
     line = r.one("SERVER")
-    assert line.startswith("EXC ValueError") and "unknown issuer" in line.lower(), r
+    assert line.startswith("EXC SSLCertVerificationError") and "unknown issuer" in line.lower(), r
     assert b"echo:" not in res.received

@@ -142,7 +142,7 @@ print("ALIVE")
     if "SKIP no heap_lock" in r.lines:
         pytest.skip("this MicroPython has no micropython.heap_lock")
     line = r.one("WRITE")
-    assert line.startswith("EXC OSError "), r
+    assert line.startswith("EXC SSLError "), r
     num = line.split()[2]
     assert num.lstrip("-").isdigit() and int(num) < 0, r
     assert "ALIVE" in r.lines

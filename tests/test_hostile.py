@@ -96,18 +96,19 @@ def stall(conn):
     wait_eof(conn)       # says nothing until the client gives up
 
 
-# (behaviour, exception type, errno or None)
+# (behaviour, exception type, errno or None): TLS failures are ssl.SSLError,
+# an OSError whose errno is the mbedTLS-compatible code.
 SCRIPTED = {
-    "truncated_record": (truncated_record, "OSError", CONN_EOF),
-    "truncated_header": (truncated_header, "OSError", CONN_EOF),
-    "garbage_server_hello": (garbage_server_hello, "OSError", INVALID_RECORD),
-    "oversized_record": (oversized_record, "OSError", RECORD_OVERFLOW),
-    "oversized_handshake_length": (oversized_handshake_length, "OSError", DECODE_ERROR),
-    "alert_flood": (alert_flood, "OSError", HANDSHAKE_FAILURE),
-    "hello_request": (hello_request, "OSError", UNEXPECTED_MESSAGE),
-    "unoffered_suite": (unoffered_suite, "OSError", HANDSHAKE_FAILURE),
-    "unoffered_version": (unoffered_version, "OSError", HANDSHAKE_FAILURE),
-    "unoffered_tls13_suite": (unoffered_tls13_suite, "OSError", HANDSHAKE_FAILURE),
+    "truncated_record": (truncated_record, "SSLError", CONN_EOF),
+    "truncated_header": (truncated_header, "SSLError", CONN_EOF),
+    "garbage_server_hello": (garbage_server_hello, "SSLError", INVALID_RECORD),
+    "oversized_record": (oversized_record, "SSLError", RECORD_OVERFLOW),
+    "oversized_handshake_length": (oversized_handshake_length, "SSLError", DECODE_ERROR),
+    "alert_flood": (alert_flood, "SSLError", HANDSHAKE_FAILURE),
+    "hello_request": (hello_request, "SSLError", UNEXPECTED_MESSAGE),
+    "unoffered_suite": (unoffered_suite, "SSLError", HANDSHAKE_FAILURE),
+    "unoffered_version": (unoffered_version, "SSLError", HANDSHAKE_FAILURE),
+    "unoffered_tls13_suite": (unoffered_tls13_suite, "SSLError", HANDSHAKE_FAILURE),
 }
 
 
@@ -263,7 +264,7 @@ def _long_chain(directory, n, pad):
 
 
 @pytest.mark.parametrize("pad,verify,outcome", [
-    (0, True, "ValueError"), (0, False, "ok"), (2600, True, "MemoryError"), (2600, False, "MemoryError"),
+    (0, True, "SSLCertVerificationError"), (0, False, "ok"), (2600, True, "MemoryError"), (2600, False, "MemoryError"),
 ], ids=["20certs-verified", "20certs-unverified", "60KiB-verified", "60KiB-unverified"])
 def test_chain_of_20_certificates(pad, verify, outcome, mpy, certs, tls_server, good_server, tmp_path):
     """A server sends 20 certificates (about 10 KiB; or about 60 KiB with a

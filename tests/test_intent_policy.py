@@ -12,9 +12,9 @@ from helpers.snippets import b
 
 pytestmark = pytest.mark.host_only
 
-EXPIRED = "EXC ValueError ('certificate verification failed: certificate has expired',)"
-MISMATCH = "EXC ValueError ('certificate verification failed: hostname mismatch',)"
-UNKNOWN = "EXC ValueError ('certificate verification failed: unknown issuer',)"
+EXPIRED = "EXC SSLCertVerificationError ('certificate verification failed: certificate has expired',)"
+MISMATCH = "EXC SSLCertVerificationError ('certificate verification failed: hostname mismatch',)"
+UNKNOWN = "EXC SSLCertVerificationError ('certificate verification failed: unknown issuer',)"
 
 
 def pong(tls_server, leaf):

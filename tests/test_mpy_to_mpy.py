@@ -143,6 +143,6 @@ except Exception as e:
 ''').check()
     srv = proc.finish().check()
     line = r.one("CLIENT")
-    assert line.startswith("EXC ValueError") and "certificate has expired" in line.lower(), r
+    assert line.startswith("EXC SSLCertVerificationError") and "certificate has expired" in line.lower(), r
     sline = srv.one("SERVER")
     assert sline.startswith("EXC ValueError") and "does not match" in sline, srv

@@ -87,7 +87,7 @@ except Exception as e:
     show("CLIENT", e)
 ''').check()
     assert "HANDSHAKE OK" not in r.lines, r
-    assert r.one("CLIENT") == f"EXC ValueError ('certificate verification failed: {CLOCK_TEXT}',)", r
+    assert r.one("CLIENT") == f"EXC SSLCertVerificationError ('certificate verification failed: {CLOCK_TEXT}',)", r
     assert srv.record().error, "the server must not complete the handshake"
 
 
@@ -114,6 +114,6 @@ def test_server_verifying_client_names_the_clock(mpy_server, certs, no_clock, ve
                      steps=[("send", b"mtls\n"), ("recv_eof",)])
     r = proc.finish().check()
     assert "HANDSHAKE OK" not in r.lines, r
-    assert r.one("SERVER") == f"EXC ValueError ('certificate verification failed: {CLOCK_TEXT}',)", r
+    assert r.one("SERVER") == f"EXC SSLCertVerificationError ('certificate verification failed: {CLOCK_TEXT}',)", r
     assert b"echo:" not in res.received, res
 

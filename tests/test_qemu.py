@@ -128,7 +128,7 @@ def test_handshakes_and_data(board, certs, tmp_path):
     print("\n".join(lines))
 
 
-CLOCK_ERROR = ("ValueError ('certificate verification failed: the clock is not set"
+CLOCK_ERROR = ("SSLCertVerificationError ('certificate verification failed: the clock is not set"
                " (set the time, e.g. ntptime.settime())',)")
 
 
@@ -202,6 +202,6 @@ case("WRONGHOST", NOW, True, "example.com", False)
     assert res["CLOCK_MTLS", "GOT"] == "5", out
     assert res["CLOCK_MTLS", "CLIENT"] == res["CLOCK_MTLS", "SERVER"] == "none", out
     # With the clock set, a wrong host name has its own error.
-    assert res["WRONGHOST", "CLIENT"] == ("ValueError ('certificate verification failed:"
+    assert res["WRONGHOST", "CLIENT"] == ("SSLCertVerificationError ('certificate verification failed:"
                                           " hostname mismatch',)"), out
     assert res["WRONGHOST", "GOT"] == "0", out

@@ -44,7 +44,7 @@ except Exception as e:
     show("CLIENT", e)
 ''').check()
     line = r.one("CLIENT")
-    assert line.startswith("EXC ValueError") and "unknown issuer" in line.lower(), r
+    assert line.startswith("EXC SSLCertVerificationError") and "unknown issuer" in line.lower(), r
 
 
 def test_wrap_socket_default_is_cert_none(mpy, certs, tls_server):

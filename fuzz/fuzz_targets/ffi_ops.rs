@@ -62,7 +62,7 @@ fn op<'a>(u: &mut Unstructured<'a>, w: &mut World) -> Result<()> {
             let b = bytes(u, 64)?;
             let _ = ffi::modssl_cipher_id(b.as_ptr(), b.len());
             let _ = ffi::modssl_status_text(u.arbitrary()?);
-            let _ = ffi::modssl_status_is_value_error(u.arbitrary()?);
+            let _ = ffi::modssl_status_raised(u.arbitrary()?);
         }
         6 | 7 if w.conns.len() < 4 => {
             let name: &[u8] = match u.int_in_range(0..=3)? {

@@ -15,11 +15,12 @@ def check_cipher(r: Result, peer_suite: str, peer_version: str | None) -> None:
 
 
 def check_oserror(r: Result, tag: str) -> None:
-    """``tag`` printed an OSError shaped like MicroPython's TLS errors:
-    args == (negative errno, non-empty message str), e.errno == args[0]."""
+    """``tag`` printed an ssl.SSLError (an OSError) shaped like MicroPython's
+    TLS errors: args == (negative errno, non-empty message str),
+    e.errno == args[0]."""
     line = r.one(tag)
-    assert line.startswith("EXC OSError "), r
-    args = eval(line[len("EXC OSError "):], {})  # repr of a tuple of int/str
+    assert line.startswith("EXC SSLError "), r
+    args = eval(line[len("EXC SSLError "):], {})  # repr of a tuple of int/str
     assert isinstance(args, tuple) and len(args) == 2, r
     assert isinstance(args[0], int) and args[0] < 0, r
     assert isinstance(args[1], str) and args[1].strip(), r
@@ -38,15 +39,16 @@ ALERT_HINTS = {
     "unknown_ca": "the peer does not trust the issuer of our certificate",
     "bad_certificate": "the peer rejected our certificate",
     "decrypt_error": "a handshake signature did not verify (does the private key match the certificate?)",
+    "unrecognized_name": "the server does not serve this server_hostname (SNI)",
 }
 
 
 def peer_alert(name: str) -> str:
-    return ("EXC OSError (-30592, 'SSL_FATAL_ALERT_MESSAGE: the peer sent a fatal alert: "
+    return ("EXC SSLError (-30592, 'SSL_FATAL_ALERT_MESSAGE: the peer sent a fatal alert: "
             f"{name} ({ALERT_HINTS[name]})')")
 
 
-PEER_CERT_REQUIRED = "EXC OSError (-29824, 'SSL_PEER_CERT_REQUIRED: the peer sent no certificate')"
-EOF_IN_HANDSHAKE = ("EXC OSError (-29312, 'SSL_CONN_EOF: the peer closed the connection"
+PEER_CERT_REQUIRED = "EXC SSLError (-29824, 'SSL_PEER_CERT_REQUIRED: the peer sent no certificate')"
+EOF_IN_HANDSHAKE = ("EXC SSLError (-29312, 'SSL_CONN_EOF: the peer closed the connection"
                     " during the handshake')")
 ECONNRESET = "EXC OSError (104,)"

@@ -78,11 +78,12 @@ pub extern "C" fn modssl_status_text(code: i32) -> *const c_char {
     status::text(code).as_ptr() as *const c_char
 }
 
-/// Whether `code` is raised as `ValueError` (certificate and input problems)
-/// rather than `OSError`.
+/// How `code` is raised: 1 `ValueError` (bad input), 2
+/// `SSLCertVerificationError` (a refused certificate), 3 `SSLError` (a
+/// protocol error), 4 `MemoryError`; 0 for success.
 #[no_mangle]
-pub extern "C" fn modssl_status_is_value_error(code: i32) -> bool {
-    status::is_value_error(code)
+pub extern "C" fn modssl_status_raised(code: i32) -> u8 {
+    status::raised(code) as u8
 }
 
 /// Writes `detail`'s message for `code` into `buf` (NUL-terminated, cut to

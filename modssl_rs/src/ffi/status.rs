@@ -1,12 +1,13 @@
 //! Result codes of the C ABI and the text for each.
 //!
 //! Zero or positive: success (some calls return a count or flags).  Negative:
-//! an error, which the shim raises as:
+//! an error, which the shim raises as [`Status::raised`] says:
 //! * `MemoryError` for [`OUT_OF_MEMORY`];
-//! * `ValueError(text)` for the certificate and bad-input codes
-//!   ([`is_value_error`]), as MicroPython's mbedTLS module does;
-//! * `OSError(code, text)` for protocol errors (the bare code while the heap
-//!   is locked, as MicroPython does).
+//! * `ValueError(text)` for bad input, as MicroPython's mbedTLS module does;
+//! * `ssl.SSLCertVerificationError(text)` for a refused certificate: a
+//!   `ValueError` as in MicroPython, and an `ssl.SSLError` as in CPython;
+//! * `ssl.SSLError(code, text)`, an `OSError`, for protocol errors (the bare
+//!   code while the heap is locked, as MicroPython does).
 //!
 //! Where mbedTLS has an equivalent condition we use its number, so code and
 //! tests written against MicroPython's module (which check e.g. `-29184` for a
@@ -99,14 +100,21 @@ pub const INTERNAL: i32 = -0x6C00;
 /// Any other error rustls reports.
 pub const GENERAL: i32 = -0x6D00;
 
-/// How the shim raises a status (docs/api.md, "Errors").
+/// How the shim raises a status (docs/api.md, "Errors"); the values are
+/// what `modssl_status_raised` returns.
+#[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Raised {
     /// Success: not raised.
-    Nothing,
-    ValueError,
-    OSError,
-    MemoryError,
+    Nothing = 0,
+    /// Bad input from the caller: `ValueError`, as MicroPython.
+    ValueError = 1,
+    /// The peer's certificate was refused: `ssl.SSLCertVerificationError`,
+    /// both an `SSLError` and the `ValueError` MicroPython raises.
+    CertVerification = 2,
+    /// A protocol failure: `ssl.SSLError`, an `OSError`.
+    SslError = 3,
+    MemoryError = 4,
 }
 
 /// Every status code, one variant each (the values are the constants above,
@@ -226,34 +234,34 @@ impl Status {
             Status::NoCaBundle => Raised::ValueError,
             Status::ServerNotInBuild => Raised::ValueError,
             Status::KeyNotInBuild => Raised::ValueError,
-            Status::NoCaLoaded => Raised::ValueError,
+            Status::NoCaLoaded => Raised::CertVerification,
             Status::CheckHostnameNeedsVerify => Raised::ValueError,
-            Status::CertExpired => Raised::ValueError,
-            Status::CertNotYetValid => Raised::ValueError,
-            Status::CertHostnameMismatch => Raised::ValueError,
-            Status::CertUnknownIssuer => Raised::ValueError,
-            Status::CertBadSignature => Raised::ValueError,
-            Status::CertRevoked => Raised::ValueError,
-            Status::CertBadUsage => Raised::ValueError,
-            Status::CertInvalid => Raised::ValueError,
-            Status::CertClockNotSet => Raised::ValueError,
-            Status::CertRejectedByCallback => Raised::ValueError,
-            Status::CertUnsupportedAlgorithm => Raised::ValueError,
-            Status::PeerCertRequired => Raised::OSError,
-            Status::InvalidRecord => Raised::OSError,
-            Status::DecodeError => Raised::OSError,
-            Status::PeerAlert => Raised::OSError,
-            Status::HandshakeFailure => Raised::OSError,
-            Status::UnexpectedMessage => Raised::OSError,
-            Status::BadRecordMac => Raised::OSError,
-            Status::RecordOverflow => Raised::OSError,
-            Status::ConnectionClosed => Raised::OSError,
-            Status::EofInHandshake => Raised::OSError,
-            Status::WrongState => Raised::OSError,
-            Status::RandomFailed => Raised::OSError,
+            Status::CertExpired => Raised::CertVerification,
+            Status::CertNotYetValid => Raised::CertVerification,
+            Status::CertHostnameMismatch => Raised::CertVerification,
+            Status::CertUnknownIssuer => Raised::CertVerification,
+            Status::CertBadSignature => Raised::CertVerification,
+            Status::CertRevoked => Raised::CertVerification,
+            Status::CertBadUsage => Raised::CertVerification,
+            Status::CertInvalid => Raised::CertVerification,
+            Status::CertClockNotSet => Raised::CertVerification,
+            Status::CertRejectedByCallback => Raised::CertVerification,
+            Status::CertUnsupportedAlgorithm => Raised::CertVerification,
+            Status::PeerCertRequired => Raised::SslError,
+            Status::InvalidRecord => Raised::SslError,
+            Status::DecodeError => Raised::SslError,
+            Status::PeerAlert => Raised::SslError,
+            Status::HandshakeFailure => Raised::SslError,
+            Status::UnexpectedMessage => Raised::SslError,
+            Status::BadRecordMac => Raised::SslError,
+            Status::RecordOverflow => Raised::SslError,
+            Status::ConnectionClosed => Raised::SslError,
+            Status::EofInHandshake => Raised::SslError,
+            Status::WrongState => Raised::SslError,
+            Status::RandomFailed => Raised::SslError,
             Status::OutOfMemory => Raised::MemoryError,
-            Status::Internal => Raised::OSError,
-            Status::General => Raised::OSError,
+            Status::Internal => Raised::SslError,
+            Status::General => Raised::SslError,
         }
     }
 
@@ -310,9 +318,15 @@ impl Status {
     }
 }
 
-/// Whether the shim raises `ValueError` (rather than `OSError`) for `code`.
+/// How the shim raises `code` (an unknown code: as [`GENERAL`]).
+pub fn raised(code: i32) -> Raised {
+    Status::from_code(code).unwrap_or(Status::General).raised()
+}
+
+/// Whether `code` is raised as a `ValueError` (plain, or the certificate
+/// error that is one too).
 pub fn is_value_error(code: i32) -> bool {
-    Status::from_code(code).is_some_and(|s| s.raised() == Raised::ValueError)
+    matches!(raised(code), Raised::ValueError | Raised::CertVerification)
 }
 
 /// The text for `code`, NUL-terminated; an unknown code reads as
@@ -360,6 +374,7 @@ mod tests {
         }
         assert_eq!(text(12345), Status::General.text());
         assert!(!is_value_error(12345));
+        assert_eq!(raised(12345), Raised::SslError);
     }
 
     #[test]
@@ -381,7 +396,8 @@ mod tests {
                 let kind = match s.raised() {
                     Raised::Nothing => "",
                     Raised::ValueError => "ValueError",
-                    Raised::OSError => "OSError",
+                    Raised::CertVerification => "SSLCertVerificationError",
+                    Raised::SslError => "SSLError",
                     Raised::MemoryError => "MemoryError",
                 };
                 (name.clone(), value.to_string(), kind.to_string(), s.text().trim_end_matches('\0').to_string())
