@@ -165,12 +165,13 @@ sizes: $(MICROPYTHON)
 #   make oom-sweep    build/micropython-oom; fail each allocation of a client and a server
 #                     connection in turn (OOM_STEP=k: every k-th; in `make test`, all of them)
 #   make soak         10,000 handshakes + 1,000 abandoned sockets (a bounded run is in pytest)
-#   make valgrind     pytest files whose MicroPython processes run under memcheck (a few in `make test`)
+#   make valgrind     pytest files whose MicroPython processes run under memcheck (a few in `make test`),
+#                     on build/micropython-valgrind (the core's blocks from malloc, where memcheck sees them)
 FUZZ_TARGETS := client_records server_records pem_der cadata ffi_ops
 FUZZ_SMOKE_SECONDS ?= 15
 FUZZ_SECONDS ?= 600
 FUZZ_RUN = cd $(REPO)/fuzz && cargo +nightly fuzz run -O
-.PHONY: fuzz-deps fuzz-build fuzz-smoke fuzz oom-build oom-sweep profile-test soak valgrind
+.PHONY: fuzz-deps fuzz-build fuzz-smoke fuzz oom-build oom-sweep profile-test soak valgrind valgrind-build
 
 fuzz-deps:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
@@ -238,15 +239,27 @@ soak: $(MICROPYTHON)
 	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) SOAK_HANDSHAKES=10000 SOAK_ABANDONED=1000 \
 	    $(PYTHON) -m pytest tests/test_soak.py -rA $(PYTEST_ARGS)
 
+# MicroPython whose core memory memcheck can see: the port hooks take the
+# core's blocks from malloc instead of MicroPython's heap (-DMODSSL_VALGRIND),
+# each allocation of a connection is a block of its own (feature `valgrind`),
+# symbols kept for memcheck's stacks (STRIP=).  docs/design.md, "Under valgrind".
+MICROPYTHON_VALGRIND := $(B)/micropython-valgrind
+$(MICROPYTHON_VALGRIND): $(MICROPYTHON) FORCE
+	$(call unix_variant,valgrind,MODSSL_CARGO_FEATURES=valgrind CFLAGS_EXTRA=-DMODSSL_VALGRIND=1 STRIP=)
+
+valgrind-build: $(MICROPYTHON_VALGRIND)
+
 # scripts/valgrind-mpy.sh stands in for the binary (errors: invalid accesses,
 # bad frees, memory definitely lost; exit 99 fails the snippet).
-VALGRIND_TESTS ?= tests/test_client_role.py tests/test_server_role.py tests/test_hostile.py \
-	tests/test_interrupts_threads.py tests/test_soak.py
-VALGRIND_SMOKE_TESTS := tests/test_hostile.py tests/test_interrupts_threads.py tests/test_soak.py
-valgrind: $(MICROPYTHON)
+# tests/test_valgrind.py checks that memcheck does see the core's memory.
+VALGRIND_TESTS ?= tests/test_valgrind.py tests/test_client_role.py tests/test_server_role.py \
+	tests/test_hostile.py tests/test_interrupts_threads.py tests/test_soak.py
+VALGRIND_SMOKE_TESTS := tests/test_valgrind.py tests/test_hostile.py tests/test_interrupts_threads.py \
+	tests/test_soak.py
+valgrind: $(MICROPYTHON_VALGRIND)
 	@command -v valgrind >/dev/null || $(REPO)/scripts/deps.sh $(VENV)
 	@rm -rf $(B)/valgrind && mkdir -p $(B)/valgrind
-	cd $(REPO) && MICROPYTHON=$(REPO)/scripts/valgrind-mpy.sh MODSSL_VALGRIND_MPY=$(MICROPYTHON) \
+	cd $(REPO) && MICROPYTHON=$(REPO)/scripts/valgrind-mpy.sh MODSSL_VALGRIND_MPY=$(MICROPYTHON_VALGRIND) \
 	    MODSSL_VALGRIND_LOGS=$(B)/valgrind SOAK_HANDSHAKES=20 SOAK_ABANDONED=10 \
 	    $(PYTHON) -m pytest $(VALGRIND_TESTS) -q -p no:cacheprovider $(PYTEST_ARGS)
 	@echo "valgrind: $$(ls $(B)/valgrind | wc -l) MicroPython processes under memcheck," \

@@ -15,6 +15,16 @@ static mp_obj_t tls_oom_inject(mp_obj_t n) {
 static MP_DEFINE_CONST_FUN_OBJ_1(tls_oom_inject_obj, tls_oom_inject);
 #endif
 
+#if defined(MODSSL_VALGRIND)
+// Test builds only (build/micropython-valgrind): tls._valgrind_selftest(n)
+// makes one deliberate memory error in the core (modssl_valgrind_selftest),
+// which memcheck must report (tests/test_valgrind.py).
+static mp_obj_t tls_valgrind_selftest(mp_obj_t n) {
+    return mp_obj_new_int(modssl_valgrind_selftest(mp_obj_get_int(n)));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(tls_valgrind_selftest_obj, tls_valgrind_selftest);
+#endif
+
 static const mp_rom_map_elem_t tls_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_tls) },
     { MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&modssl_tls_context_type) },
@@ -22,6 +32,9 @@ static const mp_rom_map_elem_t tls_module_globals_table[] = {
     MODSSL_MODULE_CONSTANTS,
     #if defined(MODSSL_OOM_INJECT)
     { MP_ROM_QSTR(MP_QSTR__oom_inject), MP_ROM_PTR(&tls_oom_inject_obj) },
+    #endif
+    #if defined(MODSSL_VALGRIND)
+    { MP_ROM_QSTR(MP_QSTR__valgrind_selftest), MP_ROM_PTR(&tls_valgrind_selftest_obj) },
     #endif
 };
 static MP_DEFINE_CONST_DICT(tls_module_globals, tls_module_globals_table);

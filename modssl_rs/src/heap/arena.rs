@@ -7,10 +7,15 @@
 //! a new chunk is taken (sized to the request for record buffers), up to the
 //! arena's limit; empty chunks other than the first are given back at once.
 //! Freeing the arena frees every chunk, whatever the core left in them.
+//!
+//! With the `valgrind` feature (build/micropython-valgrind only) nothing is
+//! carved: each request is a block of its own from the port, on a list that
+//! freeing the arena walks, so that memcheck sees every allocation's bounds
+//! and its free (docs/design.md, "Under valgrind").
 
 use core::ffi::c_void;
 use core::mem::{align_of, size_of};
-use core::ptr::{self, NonNull};
+use core::ptr;
 
 use core::alloc::Layout;
 use linked_list_allocator::Heap;
@@ -73,6 +78,20 @@ struct Chunk {
 
 const CHUNK_HEADER: usize = (size_of::<Chunk>() + 15) & !15;
 
+/// `valgrind` feature: the header in front of each request's own block.
+#[cfg(feature = "valgrind")]
+#[repr(C)]
+struct Block {
+    prev: *mut Block,
+    next: *mut Block,
+    /// What the port returned, and its size.
+    base: *mut u8,
+    total: usize,
+}
+
+#[cfg(feature = "valgrind")]
+const BLOCK_HEADER: usize = size_of::<Block>();
+
 /// Usage figures of one arena, in bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
@@ -91,6 +110,7 @@ pub struct ArenaStats {
 pub struct Arena {
     chunks: *mut Chunk,
     limit: usize,
+    #[cfg_attr(feature = "valgrind", allow(dead_code))]
     min_chunk: usize,
     stats: ArenaStats,
     /// Set when a request could not be met: the panic that follows is an
@@ -105,6 +125,9 @@ pub struct Arena {
     /// Exported blocks may be freed from another thread's connection while
     /// this one allocates: alloc and dealloc take this spin lock.
     lock: AtomicBool,
+    /// `valgrind` feature: the requests' own blocks.
+    #[cfg(feature = "valgrind")]
+    blocks: *mut Block,
 }
 
 impl Arena {
@@ -114,6 +137,9 @@ impl Arena {
     /// Returns NULL when the heap cannot give the first chunk.
     pub fn create(first: usize, min_chunk: usize, limit: usize) -> *mut Arena {
         let arena_size = (size_of::<Arena>() + 15) & !15;
+        // Under `valgrind` the first chunk holds the arena alone (requests
+        // get blocks of their own), so the limit counts what they use.
+        let first = if cfg!(feature = "valgrind") { 0 } else { first };
         let chunk = match new_chunk(first + arena_size) {
             Some(c) => c,
             None => return ptr::null_mut(),
@@ -141,6 +167,8 @@ impl Arena {
                 exported: false,
                 orphaned: false,
                 lock: AtomicBool::new(false),
+                #[cfg(feature = "valgrind")]
+                blocks: ptr::null_mut(),
             });
             arena
         }
@@ -212,6 +240,15 @@ impl Arena {
     unsafe fn destroy(arena: *mut Arena) {
         RESERVED.fetch_sub((*arena).stats.reserved, Relaxed);
         USED.fetch_sub((*arena).stats.used, Relaxed);
+        #[cfg(feature = "valgrind")]
+        {
+            let mut b = (*arena).blocks;
+            while !b.is_null() {
+                let next = (*b).next;
+                port::modssl_port_tracked_free((*b).base as *mut c_void);
+                b = next;
+            }
+        }
         let mut chunk = (*arena).chunks;
         while !chunk.is_null() {
             let next = (*chunk).next;
@@ -241,6 +278,70 @@ impl Arena {
         }
     }
 
+    /// `valgrind` feature: a block of the port's for this request alone,
+    /// ending where the request ends (for alignments up to 16), so that
+    /// memcheck's red zone starts right after it.
+    #[cfg(feature = "valgrind")]
+    fn alloc_locked(&mut self, size: usize, align: usize) -> *mut u8 {
+        // The port's blocks are 16-byte aligned (malloc on 64-bit hosts).
+        let extra = if align > 16 { align } else { 0 };
+        let Some(total) = size.checked_add(BLOCK_HEADER + extra) else {
+            return ptr::null_mut();
+        };
+        if self.stats.reserved + total > self.limit {
+            self.out_of_memory = true;
+            return ptr::null_mut();
+        }
+        let base = unsafe { port::modssl_port_tracked_alloc(total) } as *mut u8;
+        if base.is_null() {
+            self.out_of_memory = true;
+            return ptr::null_mut();
+        }
+        unsafe {
+            let addr = (base as usize + BLOCK_HEADER + align - 1) & !(align - 1);
+            let raw = base.add(addr - base as usize);
+            let b = raw.sub(BLOCK_HEADER) as *mut Block;
+            b.write(Block {
+                prev: ptr::null_mut(),
+                next: self.blocks,
+                base,
+                total,
+            });
+            if !self.blocks.is_null() {
+                (*self.blocks).prev = b;
+            }
+            self.blocks = b;
+            self.stats.reserved += total;
+            RESERVED.fetch_add(total, Relaxed);
+            self.stats.chunks += 1;
+            self.charge(size);
+            raw
+        }
+    }
+
+    #[cfg(feature = "valgrind")]
+    fn dealloc_locked(&mut self, raw: *mut u8, size: usize, _align: usize) {
+        unsafe {
+            let b = raw.sub(BLOCK_HEADER) as *mut Block;
+            let Block { prev, next, base, total } = b.read();
+            if prev.is_null() {
+                self.blocks = next;
+            } else {
+                (*prev).next = next;
+            }
+            if !next.is_null() {
+                (*next).prev = prev;
+            }
+            self.stats.used -= size;
+            USED.fetch_sub(size, Relaxed);
+            self.stats.reserved -= total;
+            RESERVED.fetch_sub(total, Relaxed);
+            self.stats.chunks -= 1;
+            port::modssl_port_tracked_free(base as *mut c_void);
+        }
+    }
+
+    #[cfg(not(feature = "valgrind"))]
     fn alloc_locked(&mut self, size: usize, align: usize) -> *mut u8 {
         let Ok(layout) = Layout::from_size_align(size, align) else {
             return ptr::null_mut();
@@ -285,6 +386,7 @@ impl Arena {
         }
     }
 
+    #[cfg(not(feature = "valgrind"))]
     fn dealloc_locked(&mut self, raw: *mut u8, size: usize, align: usize) {
         let Ok(layout) = Layout::from_size_align(size, align) else {
             return;
@@ -297,7 +399,7 @@ impl Arena {
                 let end = start + (*chunk).heap.size();
                 let addr = raw as usize;
                 if addr >= start && addr < end {
-                    (*chunk).heap.deallocate(NonNull::new_unchecked(raw), layout);
+                    (*chunk).heap.deallocate(ptr::NonNull::new_unchecked(raw), layout);
                     self.stats.used -= size;
                     USED.fetch_sub(size, Relaxed);
                     // Give back an empty chunk other than the first.
@@ -355,6 +457,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(not(feature = "valgrind"))]
     fn grows_and_gives_back_chunks() {
         let a = Arena::create(1024, 512, 64 * 1024);
         assert!(!a.is_null());
@@ -370,6 +473,28 @@ mod tests {
             assert_eq!((*a).stats().used, 0);
             assert_eq!((*a).stats().peak, 8100);
             Arena::release(a);
+        }
+    }
+
+    /// `valgrind` feature: one block per request, each returned at once.
+    #[test]
+    #[cfg(feature = "valgrind")]
+    fn a_block_per_request() {
+        let a = Arena::create(1024, 512, 64 * 1024);
+        unsafe {
+            let first = (*a).stats().reserved;
+            let p1 = Arena::alloc(a, 100, 8);
+            let p2 = Arena::alloc(a, 8000, 32);
+            assert!(!p1.is_null() && p2 as usize % 32 == 0);
+            assert_eq!((*a).stats().chunks, 3);
+            Arena::dealloc(a, p1, 100, 8);
+            assert_eq!((*a).stats().chunks, 2);
+            let p3 = Arena::alloc(a, 50, 8); // freed with the arena
+            assert!(!p3.is_null());
+            Arena::dealloc(a, p2, 8000, 32);
+            assert_eq!((*a).stats().used, 50);
+            assert_eq!((*a).stats().reserved, first + 50 + BLOCK_HEADER);
+            Arena::discard(a); // p3's block goes with the arena
         }
     }
 

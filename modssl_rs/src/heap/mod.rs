@@ -147,7 +147,8 @@ unsafe impl GlobalAlloc for ModsslAllocator {
         let raw = if owner.is_null() {
             // m_tracked_calloc gives 8-byte alignment (MicroPython's GC block
             // alignment); larger alignments are met by over-allocating.
-            let extra = if align > 8 { align } else { 0 };
+            // (malloc, under `valgrind`: 16, and no slack after the block.)
+            let extra = if align > PORT_ALIGN { align } else { 0 };
             let p = port::modssl_port_tracked_alloc(size + extra) as *mut u8;
             if p.is_null() {
                 SHARED_HEAP_FAILED.store(true, Ordering::Relaxed);
@@ -171,6 +172,12 @@ unsafe impl GlobalAlloc for ModsslAllocator {
         }
     }
 }
+
+/// The alignment of the port's blocks.
+#[cfg(not(feature = "valgrind"))]
+const PORT_ALIGN: usize = 8;
+#[cfg(feature = "valgrind")]
+const PORT_ALIGN: usize = 16;
 
 /// Set when the shared tracked heap could not meet a request; read by the
 /// panic handler to tell out-of-memory from other panics.
@@ -206,6 +213,62 @@ pub mod oom_inject {
         let n = COUNT.swap(0, Ordering::Relaxed);
         FAIL_AT.store(fail_at, Ordering::Relaxed);
         n
+    }
+}
+
+/// Test builds only (build/micropython-valgrind, `valgrind` feature):
+/// deliberate memory errors, which memcheck must report there
+/// (tests/test_valgrind.py); in a normal build they would be silent, inside
+/// MicroPython's heap.
+#[cfg(feature = "valgrind")]
+pub mod valgrind_selftest {
+    use alloc::boxed::Box;
+    use alloc::vec::Vec;
+    use core::hint::black_box;
+    use core::ptr;
+
+    use super::{Arena, OwnerGuard};
+
+    /// `what`: 1 writes one byte past a 100-byte allocation of a
+    /// connection's arena, 2 past one on the shared heap; 3 reads an arena
+    /// allocation after freeing it, 4 a shared-heap one.  Returns the byte
+    /// read (3, 4), 0 (1, 2), or -1 for an unknown `what` or no memory.
+    #[no_mangle]
+    pub extern "C" fn modssl_valgrind_selftest(what: i32) -> i32 {
+        let arena = if what == 1 || what == 3 {
+            let a = Arena::create(1024, 1024, 16 * 1024);
+            if a.is_null() {
+                return -1;
+            }
+            a
+        } else {
+            ptr::null_mut()
+        };
+        let r = {
+            let _owner = unsafe { OwnerGuard::enter(arena) };
+            match what {
+                1 | 2 => {
+                    let mut v: Vec<u8> = Vec::with_capacity(100);
+                    let p = black_box(v.as_mut_ptr());
+                    // SAFETY: none: the out-of-bounds write is the point.
+                    unsafe { ptr::write_volatile(p.add(100), 0x5a) };
+                    drop(v);
+                    0
+                }
+                3 | 4 => {
+                    let b = Box::new([0x33u8; 100]);
+                    let p = black_box(&*b as *const [u8; 100] as *const u8);
+                    drop(b);
+                    // SAFETY: none: the read after free is the point.
+                    i32::from(unsafe { ptr::read_volatile(p.add(50)) })
+                }
+                _ => -1,
+            }
+        };
+        if !arena.is_null() {
+            unsafe { Arena::release(arena) };
+        }
+        r
     }
 }
 
