@@ -16,8 +16,7 @@ use rustls::pki_types::ServerName;
 #[cfg(feature = "server")]
 use rustls::server::{ServerConnectionData, UnbufferedServerConnection};
 use rustls::unbuffered::{
-    ConnectionState, EncodeError, EncryptError, InsufficientSizeError, UnbufferedConnectionCommon,
-    UnbufferedStatus,
+    ConnectionState, EncodeError, EncryptError, InsufficientSizeError, UnbufferedConnectionCommon, UnbufferedStatus,
 };
 #[cfg(feature = "server")]
 use rustls::ServerConfig;
@@ -425,13 +424,9 @@ impl Conn {
         // Bounded: each pass encodes one queued record or stops.
         for _ in 0..16 {
             let encoded = match &mut self.tls {
-                Tls::Client(c) => {
-                    encode_pending(&mut **c, &mut self.incoming, &mut self.in_len, &mut self.outgoing)
-                }
+                Tls::Client(c) => encode_pending(&mut **c, &mut self.incoming, &mut self.in_len, &mut self.outgoing),
                 #[cfg(feature = "server")]
-                Tls::Server(s) => {
-                    encode_pending(&mut **s, &mut self.incoming, &mut self.in_len, &mut self.outgoing)
-                }
+                Tls::Server(s) => encode_pending(&mut **s, &mut self.incoming, &mut self.in_len, &mut self.outgoing),
             };
             if !encoded {
                 break;

@@ -10,10 +10,10 @@ use alloc::vec::Vec;
 
 use rustls::client::{ResolvesClientCert, Resumption};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::time_provider::TimeProvider;
 #[cfg(feature = "server")]
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
+use rustls::time_provider::TimeProvider;
 use rustls::{ClientConfig, ServerConfig, SignatureScheme, SupportedCipherSuite};
 
 use crate::crypto;
@@ -55,11 +55,7 @@ impl Context {
         Context {
             server,
             // MicroPython's `tls`: clients verify by default, servers don't ask.
-            verify_mode: if server {
-                VerifyMode::None
-            } else {
-                VerifyMode::Required
-            },
+            verify_mode: if server { VerifyMode::None } else { VerifyMode::Required },
             verify_explicit: false,
             trusted: Vec::new(),
             identity: None,
@@ -221,10 +217,8 @@ impl Context {
     pub fn set_suites(&mut self, ids: &[u16]) -> Result<(), i32> {
         let mut chosen = Vec::new();
         for id in ids {
-            let suite = crypto::ALL_CIPHER_SUITES
-                .iter()
-                .find(|s| u16::from(s.suite()) == *id)
-                .ok_or(status::UNKNOWN_CIPHER)?;
+            let suite =
+                crypto::ALL_CIPHER_SUITES.iter().find(|s| u16::from(s.suite()) == *id).ok_or(status::UNKNOWN_CIPHER)?;
             chosen.push(*suite);
         }
         if chosen.is_empty() {
@@ -276,7 +270,9 @@ impl Context {
         config.alpn_protocols = self.policy.alpn.clone();
         config.max_fragment_size = self.policy.max_fragment_size;
         let cap = self.policy.session_cache;
-        if let Some(store) = session_store(&mut self.client_sessions, cap, ClientSessions::new, ClientSessions::capacity) {
+        if let Some(store) =
+            session_store(&mut self.client_sessions, cap, ClientSessions::new, ClientSessions::capacity)
+        {
             config.resumption = Resumption::store(store);
         }
         let config = Arc::new(config);
@@ -314,7 +310,9 @@ impl Context {
         config.alpn_protocols = self.policy.alpn.clone();
         config.max_fragment_size = self.policy.max_fragment_size;
         let cap = self.policy.session_cache;
-        if let Some(store) = session_store(&mut self.server_sessions, cap, ServerSessions::new, ServerSessions::capacity) {
+        if let Some(store) =
+            session_store(&mut self.server_sessions, cap, ServerSessions::new, ServerSessions::capacity)
+        {
             config.session_storage = store;
         }
         let config = Arc::new(config);
@@ -344,9 +342,7 @@ fn session_store<T>(
 /// The server name to verify and send as SNI.
 pub fn server_name(name: &[u8]) -> Result<ServerName<'static>, i32> {
     let name = core::str::from_utf8(name).map_err(|_| status::INVALID_HOSTNAME)?;
-    ServerName::try_from(name)
-        .map(|n| n.to_owned())
-        .map_err(|_| status::INVALID_HOSTNAME)
+    ServerName::try_from(name).map(|n| n.to_owned()).map_err(|_| status::INVALID_HOSTNAME)
 }
 
 /// rustls' clock: the port's, or the Unix epoch while the port's clock is not

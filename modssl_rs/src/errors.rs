@@ -13,16 +13,12 @@ pub fn code(err: &Error) -> i32 {
     match err {
         Error::InvalidMessage(m) => match m {
             // What a plain-text peer (an HTTP server, say) looks like.
-            InvalidMessage::InvalidContentType | InvalidMessage::UnknownProtocolVersion => {
-                status::INVALID_RECORD
-            }
+            InvalidMessage::InvalidContentType | InvalidMessage::UnknownProtocolVersion => status::INVALID_RECORD,
             InvalidMessage::MessageTooLarge => status::RECORD_OVERFLOW,
             _ => status::DECODE_ERROR,
         },
         Error::AlertReceived(_) => status::PEER_ALERT,
-        Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. } => {
-            status::UNEXPECTED_MESSAGE
-        }
+        Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. } => status::UNEXPECTED_MESSAGE,
         Error::PeerIncompatible(_) | Error::PeerMisbehaved(_) => status::HANDSHAKE_FAILURE,
         Error::DecryptError => status::BAD_RECORD_MAC,
         Error::NoCertificatesPresented => status::PEER_CERT_REQUIRED,
@@ -92,7 +88,11 @@ pub fn rejects_our_certificate(err: &Error) -> bool {
     matches!(
         err,
         Error::AlertReceived(
-            A::DecryptError | A::BadCertificate | A::UnsupportedCertificate | A::CertificateUnknown | A::IllegalParameter
+            A::DecryptError
+                | A::BadCertificate
+                | A::UnsupportedCertificate
+                | A::CertificateUnknown
+                | A::IllegalParameter
         )
     )
 }
@@ -102,10 +102,9 @@ pub fn rejects_our_certificate(err: &Error) -> bool {
 pub fn alert_text(a: AlertDescription) -> (&'static str, Option<&'static str>) {
     use AlertDescription as A;
     match a {
-        A::CertificateRequired => (
-            "certificate_required",
-            Some("the server requires a client certificate (load_cert_chain)"),
-        ),
+        A::CertificateRequired => {
+            ("certificate_required", Some("the server requires a client certificate (load_cert_chain)"))
+        }
         A::UnknownCA => ("unknown_ca", Some("the peer does not trust the issuer of our certificate")),
         A::BadCertificate => ("bad_certificate", Some("the peer rejected our certificate")),
         A::UnsupportedCertificate => ("unsupported_certificate", Some("the peer rejected our certificate")),
@@ -116,10 +115,7 @@ pub fn alert_text(a: AlertDescription) -> (&'static str, Option<&'static str>) {
             "handshake_failure",
             Some("no common cipher suite, group or signature algorithm, or a client certificate is required"),
         ),
-        A::ProtocolVersion => (
-            "protocol_version",
-            Some("no common TLS version (see minimum_version/maximum_version)"),
-        ),
+        A::ProtocolVersion => ("protocol_version", Some("no common TLS version (see minimum_version/maximum_version)")),
         A::InsufficientSecurity => ("insufficient_security", Some("the peer wants stronger parameters")),
         A::DecryptError => (
             "decrypt_error",
@@ -132,10 +128,7 @@ pub fn alert_text(a: AlertDescription) -> (&'static str, Option<&'static str>) {
         A::RecordOverflow => ("record_overflow", None),
         A::AccessDenied => ("access_denied", None),
         A::InternalError => ("internal_error", Some("the peer failed")),
-        A::UnrecognisedName => (
-            "unrecognized_name",
-            Some("the server does not serve this server_hostname (SNI)"),
-        ),
+        A::UnrecognisedName => ("unrecognized_name", Some("the server does not serve this server_hostname (SNI)")),
         A::NoApplicationProtocol => ("no_application_protocol", Some("no common ALPN protocol")),
         A::MissingExtension => ("missing_extension", None),
         A::UnsupportedExtension => ("unsupported_extension", None),
@@ -207,12 +200,9 @@ fn write_cert_detail(w: &mut Cut<'_>, f: CertParseFailure) -> core::fmt::Result 
         // Neither PEM nor DER at all: MicroPython's plain "invalid cert".
         CertParseError::BadDer if f.index <= 1 => Ok(()),
         CertParseError::NoCertificates => write!(w, ": {}", f.error.message()),
-        CertParseError::TrailingData => write!(
-            w,
-            ": {} (after certificate {})",
-            f.error.message(),
-            f.index.saturating_sub(1)
-        ),
+        CertParseError::TrailingData => {
+            write!(w, ": {} (after certificate {})", f.error.message(), f.index.saturating_sub(1))
+        }
         _ => write!(w, ": certificate {}: {}", f.index, f.error.message()),
     }
 }
@@ -278,7 +268,10 @@ mod tests {
             message(status::INVALID_CERT, cert(CertParseError::NoCertificates, 0, true)),
             "invalid cert: this is a private key, not a certificate"
         );
-        assert_eq!(message(status::HANDSHAKE_FAILURE, Detail::None), "SSL_HANDSHAKE_FAILURE: no common protocol version, cipher suite or group");
+        assert_eq!(
+            message(status::HANDSHAKE_FAILURE, Detail::None),
+            "SSL_HANDSHAKE_FAILURE: no common protocol version, cipher suite or group"
+        );
     }
 
     #[test]

@@ -16,10 +16,10 @@ pub mod ffi;
 pub mod heap;
 pub mod pem;
 pub mod policy;
-pub mod verifier;
 pub mod port;
 pub mod session;
 pub mod suites;
+pub mod verifier;
 
 #[cfg(test)]
 mod profile_tests;

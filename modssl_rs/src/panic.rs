@@ -17,11 +17,7 @@ use crate::heap;
 
 #[panic_handler]
 fn on_panic(_info: &PanicInfo) -> ! {
-    let code = if heap::take_out_of_memory() {
-        status::OUT_OF_MEMORY
-    } else {
-        status::INTERNAL
-    };
+    let code = if heap::take_out_of_memory() { status::OUT_OF_MEMORY } else { status::INTERNAL };
     // A connection still being made (modssl_conn_new): the shim has no
     // handle to discard, so its arena goes now.
     let pending = heap::take_pending_arena();

@@ -76,11 +76,7 @@ pub fn parse_certificates(data: &[u8]) -> Result<Vec<CertificateDer<'static>>, C
 
 /// [`parse_certificates`], saying which certificate was refused.
 pub fn parse_certificates_at(data: &[u8]) -> Result<Vec<CertificateDer<'static>>, CertParseFailure> {
-    let fail = |error, index| CertParseFailure {
-        error,
-        index,
-        holds_key: holds_private_key(data),
-    };
+    let fail = |error, index| CertParseFailure { error, index, holds_key: holds_private_key(data) };
     let certs = if contains(data, b"-----BEGIN") {
         parse_pem(data).map_err(|(e, i)| fail(e, i))?
     } else {
@@ -193,9 +189,7 @@ pub(crate) fn read_tlv(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 /// certificates and does not judge extensions, so that certificates
 /// trusted directly by the user are not refused here.
 fn check_certificate(cert: &CertificateDer<'_>) -> Result<(), CertParseError> {
-    webpki::anchor_from_trusted_cert(cert)
-        .map(|_| ())
-        .map_err(|_| CertParseError::BadCertificate)
+    webpki::anchor_from_trusted_cert(cert).map(|_| ()).map_err(|_| CertParseError::BadCertificate)
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -285,10 +279,7 @@ mod tests {
     fn pem_missing_end() {
         let pem = core::str::from_utf8(ROOT_PEM).unwrap();
         let cut = pem.find("-----END").unwrap();
-        assert_eq!(
-            parse_certificates(&ROOT_PEM[..cut]),
-            Err(CertParseError::BadPem)
-        );
+        assert_eq!(parse_certificates(&ROOT_PEM[..cut]), Err(CertParseError::BadPem));
     }
 
     #[test]
@@ -345,10 +336,7 @@ mod tests {
 
     #[test]
     fn der_truncated_and_corrupted() {
-        assert_eq!(
-            parse_certificates(&ROOT_DER[..ROOT_DER.len() - 1]),
-            Err(CertParseError::BadDer)
-        );
+        assert_eq!(parse_certificates(&ROOT_DER[..ROOT_DER.len() - 1]), Err(CertParseError::BadDer));
         for cut in [1, 2, 3, 4, 10] {
             assert_eq!(parse_certificates(&ROOT_DER[..cut]), Err(CertParseError::BadDer));
         }
@@ -373,10 +361,7 @@ mod tests {
         assert_eq!(parse_certificates(b"hello world"), Err(CertParseError::BadDer));
         assert_eq!(parse_certificates(&[0x30]), Err(CertParseError::BadDer));
         assert_eq!(parse_certificates(&[0x30, 0x80, 0, 0]), Err(CertParseError::BadDer));
-        assert_eq!(
-            parse_certificates(&[0x30, 0x85, 1, 0, 0, 0, 0]),
-            Err(CertParseError::BadDer)
-        );
+        assert_eq!(parse_certificates(&[0x30, 0x85, 1, 0, 0, 0, 0]), Err(CertParseError::BadDer));
         assert_eq!(parse_certificates(&[0x30, 0x81, 0x05, 1, 2, 3, 4, 5]), Err(CertParseError::BadDer));
         assert_eq!(parse_certificates(&[0x30, 0x00]), Err(CertParseError::BadCertificate));
         assert_eq!(parse_certificates(&[0xffu8; 64]), Err(CertParseError::BadDer));

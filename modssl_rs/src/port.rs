@@ -88,10 +88,7 @@ pub mod test_port {
         if fake != -2 {
             return fake;
         }
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(-1)
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(-1)
     }
     #[no_mangle]
     pub extern "C" fn modssl_port_panic_escape(code: i32) -> ! {

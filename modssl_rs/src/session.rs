@@ -54,12 +54,7 @@ impl ClientSessions {
     }
 
     /// Runs `f` on the entry for `name`, created if `create`.
-    fn with_entry<R>(
-        &self,
-        name: &ServerName<'_>,
-        create: bool,
-        f: impl FnOnce(&mut ClientEntry) -> R,
-    ) -> Option<R> {
+    fn with_entry<R>(&self, name: &ServerName<'_>, create: bool, f: impl FnOnce(&mut ClientEntry) -> R) -> Option<R> {
         OwnerGuard::shared(|| {
             let mut entries = self.entries.lock();
             let pos = match entries.iter().position(|e| &e.name == name) {

@@ -16,19 +16,13 @@ const NAMES: &[(u16, &str)] = &[
 
 /// The NUL-terminated IANA name of suite `id`, or NULL.
 pub fn name(id: u16) -> *const c_char {
-    NAMES
-        .iter()
-        .find(|(i, _)| *i == id)
-        .map_or(core::ptr::null(), |(_, n)| n.as_ptr() as *const c_char)
+    NAMES.iter().find(|(i, _)| *i == id).map_or(core::ptr::null(), |(_, n)| n.as_ptr() as *const c_char)
 }
 
 /// The suite named `name` (with or without a trailing NUL).
 pub fn id(name: &[u8]) -> Option<u16> {
     let name = name.strip_suffix(b"\0").unwrap_or(name);
-    NAMES
-        .iter()
-        .find(|(_, n)| n.as_bytes().strip_suffix(b"\0") == Some(name))
-        .map(|(i, _)| *i)
+    NAMES.iter().find(|(_, n)| n.as_bytes().strip_suffix(b"\0") == Some(name)).map(|(i, _)| *i)
 }
 
 #[cfg(all(test, all_algorithms))]

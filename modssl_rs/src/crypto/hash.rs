@@ -59,9 +59,6 @@ mod tests {
         assert_eq!(HashAlg::Sha384.digest(b"abc").as_slice().len(), 48);
         assert_eq!(HashAlg::Sha512.digest(b"abc").as_slice().len(), 64);
         // FIPS 180-2 "abc" vector, first bytes.
-        assert_eq!(
-            &HashAlg::Sha256.digest(b"abc").as_slice()[..4],
-            &[0xba, 0x78, 0x16, 0xbf]
-        );
+        assert_eq!(&HashAlg::Sha256.digest(b"abc").as_slice()[..4], &[0xba, 0x78, 0x16, 0xbf]);
     }
 }

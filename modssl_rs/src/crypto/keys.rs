@@ -24,12 +24,12 @@ use rustls::pki_types::pem::{PemObject, SectionKind};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
 use rustls::sign::SigningKey;
 
-#[cfg(feature = "sign-ecdsa")]
-use super::sign::{EcKey, EcdsaSigningKey};
 #[cfg(feature = "sign-ed25519")]
 use super::sign::Ed25519SigningKey;
 #[cfg(feature = "sign-rsa")]
 use super::sign::RsaSigningKey;
+#[cfg(feature = "sign-ecdsa")]
+use super::sign::{EcKey, EcdsaSigningKey};
 
 /// Why a private key was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,7 +225,9 @@ fn parse_pkcs8(der: &[u8]) -> Result<Parsed<'_>, KeyError> {
         let curve = Curve::from_oid(curve_oid)?;
         match parse_sec1(info.private_key, Some(curve))? {
             // PKCS#8 v2 may carry the public key outside the ECPrivateKey.
-            Parsed::Ec { curve, secret, public } => Ok(Parsed::Ec { curve, secret, public: public.or(info.public_key) }),
+            Parsed::Ec { curve, secret, public } => {
+                Ok(Parsed::Ec { curve, secret, public: public.or(info.public_key) })
+            }
             _ => Err(KeyError::Malformed),
         }
     } else if alg.oid == OID_ED25519 {
@@ -536,8 +538,14 @@ mod tests {
     #[test]
     fn corrupted_inputs_never_panic() {
         for file in [
-            "rsa2048.pkcs1.der", "rsa2048.pkcs8.der", "p256.sec1.der", "p256.pkcs8.der",
-            "p384.sec1.der", "p384.pkcs8.der", "ed25519.pkcs8.der", "p256.pkcs8.enc.der",
+            "rsa2048.pkcs1.der",
+            "rsa2048.pkcs8.der",
+            "p256.sec1.der",
+            "p256.pkcs8.der",
+            "p384.sec1.der",
+            "p384.pkcs8.der",
+            "ed25519.pkcs8.der",
+            "p256.pkcs8.enc.der",
         ] {
             let good = data(file);
             for n in 0..good.len() {

@@ -246,15 +246,9 @@ mod tests {
         let secret = x25519_dalek::StaticSecret::from(a);
         let public = x25519_dalek::PublicKey::from(&secret);
         let ex = Box::new(X25519Exchange { secret, public });
-        assert_eq!(
-            ex.pub_key(),
-            &hex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")[..]
-        );
+        assert_eq!(ex.pub_key(), &hex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")[..]);
         let shared = ex.complete(&b_pub).unwrap();
-        assert_eq!(
-            shared.secret_bytes(),
-            &hex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742")[..]
-        );
+        assert_eq!(shared.secret_bytes(), &hex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742")[..]);
     }
 
     #[test]

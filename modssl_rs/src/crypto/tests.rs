@@ -34,7 +34,13 @@ impl rustls::time_provider::TimeProvider for SystemTime {
 /// send to `out` and received application data to `recv`; sends `send` once
 /// the connection may carry traffic.  Returns true once traffic may flow.
 trait Pump {
-    fn pump(&mut self, inbuf: &mut Vec<u8>, out: &mut Vec<u8>, send: Option<&[u8]>, recv: &mut Vec<u8>) -> Result<bool, Error>;
+    fn pump(
+        &mut self,
+        inbuf: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+        send: Option<&[u8]>,
+        recv: &mut Vec<u8>,
+    ) -> Result<bool, Error>;
 }
 
 macro_rules! impl_pump {
@@ -240,7 +246,10 @@ fn client_certificates() {
             .with_protocol_versions(versions(tls12))
             .unwrap()
             .with_client_cert_verifier(verifier)
-            .with_single_cert(vec![CertificateDer::from(data("leaf-p256.der"))], keys::load_private_key(&data("p256.sec1.pem")).unwrap())
+            .with_single_cert(
+                vec![CertificateDer::from(data("leaf-p256.der"))],
+                keys::load_private_key(&data("p256.sec1.pem")).unwrap(),
+            )
             .unwrap();
         let client = ClientConfig::builder_with_details(p, Arc::new(SystemTime))
             .with_protocol_versions(versions(tls12))
@@ -278,7 +287,10 @@ fn key_not_matching_certificate_is_refused() {
         .with_protocol_versions(versions(false))
         .unwrap()
         .with_no_client_auth()
-        .with_single_cert(vec![CertificateDer::from(data("leaf-p256.der"))], keys::load_private_key(&data("p384.pkcs8.pem")).unwrap())
+        .with_single_cert(
+            vec![CertificateDer::from(data("leaf-p256.der"))],
+            keys::load_private_key(&data("p384.pkcs8.pem")).unwrap(),
+        )
         .unwrap_err();
     assert!(matches!(err, Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)), "{err:?}");
 }

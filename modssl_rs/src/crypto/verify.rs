@@ -10,10 +10,10 @@
 //! algorithm): the families share one code path each, which is smaller on
 //! flash than a monomorphised copy per hash.
 
-use rustls::pki_types::alg_id;
-use rustls::pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
 #[cfg(feature = "rsa")]
 use rsa::traits::PublicKeyParts;
+use rustls::pki_types::alg_id;
+use rustls::pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
 
 use super::hash::HashAlg;
 
@@ -246,15 +246,31 @@ mod tests {
     #[test]
     fn garbage_never_panics() {
         let all = [
-            ECDSA_P256_SHA256, ECDSA_P256_SHA384, ECDSA_P384_SHA256, ECDSA_P384_SHA384,
-            RSA_PKCS1_SHA256, RSA_PKCS1_SHA384, RSA_PKCS1_SHA512,
-            RSA_PSS_SHA256, RSA_PSS_SHA384, RSA_PSS_SHA512, ED25519,
+            ECDSA_P256_SHA256,
+            ECDSA_P256_SHA384,
+            ECDSA_P384_SHA256,
+            ECDSA_P384_SHA384,
+            RSA_PKCS1_SHA256,
+            RSA_PKCS1_SHA384,
+            RSA_PKCS1_SHA512,
+            RSA_PSS_SHA256,
+            RSA_PSS_SHA384,
+            RSA_PSS_SHA512,
+            ED25519,
         ];
         let rsa = spki_key("rsa2048.spki.der");
         let inputs: Vec<Vec<u8>> = vec![
-            vec![], vec![0], vec![0x30, 0x00], vec![0x30, 0x81], vec![0xff; 300],
+            vec![],
+            vec![0],
+            vec![0x30, 0x00],
+            vec![0x30, 0x81],
+            vec![0xff; 300],
             vec![0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00], // r = s = 0
-            vec![4; 65], vec![4; 97], vec![0; 32], vec![0; 256], rsa.clone(),
+            vec![4; 65],
+            vec![4; 97],
+            vec![0; 32],
+            vec![0; 256],
+            rsa.clone(),
         ];
         for alg in all {
             for k in &inputs {

@@ -115,8 +115,6 @@ pub extern "C" fn modssl_conn_error_message(conn: *const Connection, code: i32, 
     message(code, detail, buf, len)
 }
 
-
-
 // ---- contexts ------------------------------------------------------------
 
 /// A new context for clients (`server` false) or servers.
@@ -189,11 +187,9 @@ pub extern "C" fn modssl_context_load_cert_chain(
     key: *const u8,
     key_len: usize,
 ) -> i32 {
-    let (Some(ctx), Some(cert), Some(key)) = (
-        unsafe { ctx.as_mut() },
-        unsafe { bytes(cert, cert_len) },
-        unsafe { bytes(key, key_len) },
-    ) else {
+    let (Some(ctx), Some(cert), Some(key)) =
+        (unsafe { ctx.as_mut() }, unsafe { bytes(cert, cert_len) }, unsafe { bytes(key, key_len) })
+    else {
         return status::BAD_ARGUMENT;
     };
     code_of(OwnerGuard::shared(|| ctx.set_identity(cert, key)))
@@ -253,8 +249,7 @@ pub extern "C" fn modssl_conn_new(
     arena: ArenaConfig,
     out: *mut *mut Connection,
 ) -> i32 {
-    let (Some(ctx), Some(name)) = (unsafe { ctx.as_mut() }, unsafe { bytes(server_name, server_name_len) })
-    else {
+    let (Some(ctx), Some(name)) = (unsafe { ctx.as_mut() }, unsafe { bytes(server_name, server_name_len) }) else {
         return status::BAD_ARGUMENT;
     };
     if out.is_null() {

@@ -279,7 +279,9 @@ impl Status {
             Status::UnknownCipher => "unknown or unsupported cipher suite\0",
             Status::NoCertificate => "server context needs load_cert_chain()\0",
             Status::DtlsUnsupported => "DTLS is not supported\0",
-            Status::NoCaBundle => "this build has no CA bundle (MODSSL_CA_BUNDLE=0): load a CA with load_verify_locations()\0",
+            Status::NoCaBundle => {
+                "this build has no CA bundle (MODSSL_CA_BUNDLE=0): load a CA with load_verify_locations()\0"
+            }
             Status::ServerNotInBuild => "this build has no TLS server (built without the `server` feature)\0",
             Status::KeyNotInBuild => "this build cannot sign with this key type (built without it)\0",
             Status::NoCaLoaded => {
@@ -289,16 +291,22 @@ impl Status {
                 "cannot set verify_mode to CERT_NONE while check_hostname is True (set check_hostname = False first)\0"
             }
             Status::CertExpired => "certificate verification failed: certificate has expired\0",
-            Status::CertNotYetValid => "certificate verification failed: certificate not yet valid (is the clock set?)\0",
+            Status::CertNotYetValid => {
+                "certificate verification failed: certificate not yet valid (is the clock set?)\0"
+            }
             Status::CertHostnameMismatch => "certificate verification failed: hostname mismatch\0",
             Status::CertUnknownIssuer => "certificate verification failed: unknown issuer\0",
             Status::CertBadSignature => "certificate verification failed: bad signature\0",
             Status::CertRevoked => "certificate verification failed: certificate revoked\0",
             Status::CertBadUsage => "certificate verification failed: certificate not valid for this purpose\0",
             Status::CertInvalid => "certificate verification failed: invalid certificate\0",
-            Status::CertClockNotSet => "certificate verification failed: the clock is not set (set the time, e.g. ntptime.settime())\0",
+            Status::CertClockNotSet => {
+                "certificate verification failed: the clock is not set (set the time, e.g. ntptime.settime())\0"
+            }
             Status::CertRejectedByCallback => "certificate verification failed: rejected by verify_callback\0",
-            Status::CertUnsupportedAlgorithm => "certificate verification failed: signature algorithm not supported by this build\0",
+            Status::CertUnsupportedAlgorithm => {
+                "certificate verification failed: signature algorithm not supported by this build\0"
+            }
             Status::PeerCertRequired => "SSL_PEER_CERT_REQUIRED: the peer sent no certificate\0",
             Status::InvalidRecord => "SSL_INVALID_RECORD: the peer sent something that is not TLS\0",
             Status::DecodeError => "SSL_DECODE_ERROR: a TLS message did not decode\0",
@@ -356,8 +364,8 @@ mod tests {
                 Some(h) => (true, h),
                 None => (false, value),
             };
-            let v = i32::from_str_radix(hex.trim_start_matches("0x"), if hex.starts_with("0x") { 16 } else { 10 })
-                .unwrap();
+            let v =
+                i32::from_str_radix(hex.trim_start_matches("0x"), if hex.starts_with("0x") { 16 } else { 10 }).unwrap();
             out.push((name.to_string(), if neg { -v } else { v }));
         }
         out
@@ -385,7 +393,12 @@ mod tests {
             let Some(rest) = line.strip_prefix("| `MODSSL_") else { continue };
             let cells: Vec<&str> = rest.split(" | ").collect();
             let name = cells[0].trim_end_matches('`');
-            rows.push((name.to_string(), cells[1].to_string(), cells[2].to_string(), cells[3].trim_end_matches(" |").to_string()));
+            rows.push((
+                name.to_string(),
+                cells[1].to_string(),
+                cells[2].to_string(),
+                cells[3].trim_end_matches(" |").to_string(),
+            ));
         }
         let consts = constants();
         let listed: Vec<(String, String, String, String)> = consts

@@ -157,12 +157,7 @@ impl Arena {
                 chunks: chunk,
                 limit,
                 min_chunk,
-                stats: ArenaStats {
-                    reserved: (*chunk).size,
-                    used: 0,
-                    peak: 0,
-                    chunks: 1,
-                },
+                stats: ArenaStats { reserved: (*chunk).size, used: 0, peak: 0, chunks: 1 },
                 out_of_memory: false,
                 exported: false,
                 orphaned: false,
@@ -177,10 +172,7 @@ impl Arena {
     fn acquire(this: *mut Arena) {
         // SAFETY: `lock` is only ever accessed through shared references.
         let lock = unsafe { &*ptr::addr_of!((*this).lock) };
-        while lock
-            .compare_exchange_weak(false, true, Ordering::Acquire, Relaxed)
-            .is_err()
-        {
+        while lock.compare_exchange_weak(false, true, Ordering::Acquire, Relaxed).is_err() {
             core::hint::spin_loop();
         }
     }
@@ -301,12 +293,7 @@ impl Arena {
             let addr = (base as usize + BLOCK_HEADER + align - 1) & !(align - 1);
             let raw = base.add(addr - base as usize);
             let b = raw.sub(BLOCK_HEADER) as *mut Block;
-            b.write(Block {
-                prev: ptr::null_mut(),
-                next: self.blocks,
-                base,
-                total,
-            });
+            b.write(Block { prev: ptr::null_mut(), next: self.blocks, base, total });
             if !self.blocks.is_null() {
                 (*self.blocks).prev = b;
             }
@@ -438,11 +425,7 @@ fn new_chunk(usable: usize) -> Option<*mut Chunk> {
     debug_assert_eq!(raw as usize % align_of::<usize>(), 0);
     unsafe {
         let chunk = raw as *mut Chunk;
-        chunk.write(Chunk {
-            next: ptr::null_mut(),
-            size: total,
-            heap: Heap::empty(),
-        });
+        chunk.write(Chunk { next: ptr::null_mut(), size: total, heap: Heap::empty() });
         (*chunk).heap.init(raw.add(CHUNK_HEADER), usable);
         Some(chunk)
     }

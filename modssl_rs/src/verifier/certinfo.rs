@@ -91,16 +91,7 @@ impl<'a> CertInfo<'a> {
             }
         }
 
-        Some(CertInfo {
-            issuer,
-            subject,
-            not_before,
-            not_after,
-            spki_alg,
-            spki_key,
-            spki: spki_whole,
-            has_san,
-        })
+        Some(CertInfo { issuer, subject, not_before, not_after, spki_alg, spki_key, spki: spki_whole, has_san })
     }
 }
 
@@ -217,4 +208,3 @@ pub(super) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
 }
-

@@ -31,15 +31,9 @@ pub fn classify(err: &Error) -> Option<CertFailure> {
     let f = match err {
         Error::NoCertificatesPresented => CertFailure::PeerCertRequired,
         Error::InvalidCertificate(e) => match e {
-            CertificateError::NotValidYetContext { time, .. } if time.as_secs() == 0 => {
-                CertFailure::ClockNotSet
-            }
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                CertFailure::Expired
-            }
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                CertFailure::NotYetValid
-            }
+            CertificateError::NotValidYetContext { time, .. } if time.as_secs() == 0 => CertFailure::ClockNotSet,
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => CertFailure::Expired,
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => CertFailure::NotYetValid,
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 CertFailure::HostnameMismatch
             }
@@ -47,15 +41,11 @@ pub fn classify(err: &Error) -> Option<CertFailure> {
             // A signature that does not fit its key is a bad signature; an
             // algorithm missing from our list (or from this build) is not.
             CertificateError::BadSignature
-            | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
-                CertFailure::BadSignature
-            }
+            | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => CertFailure::BadSignature,
             CertificateError::UnsupportedSignatureAlgorithm
             | CertificateError::UnsupportedSignatureAlgorithmContext { .. } => CertFailure::UnsupportedAlgorithm,
             CertificateError::Revoked => CertFailure::Revoked,
-            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-                CertFailure::BadUsage
-            }
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => CertFailure::BadUsage,
             CertificateError::ApplicationVerificationFailure => CertFailure::RejectedByCallback,
             _ => CertFailure::Invalid,
         },
@@ -75,9 +65,7 @@ pub(super) fn pki_error(e: webpki::Error) -> Error {
     use webpki::Error as W;
     #[allow(deprecated)]
     let c = match e {
-        W::CertNotValidYet { time, not_before } => {
-            CertificateError::NotValidYetContext { time, not_before }
-        }
+        W::CertNotValidYet { time, not_before } => CertificateError::NotValidYetContext { time, not_before },
         W::CertExpired { time, not_after } => CertificateError::ExpiredContext { time, not_after },
         W::InvalidCertValidity => CertificateError::Expired,
         W::UnknownIssuer
@@ -85,18 +73,15 @@ pub(super) fn pki_error(e: webpki::Error) -> Error {
         | W::MaximumPathDepthExceeded
         | W::MaximumSignatureChecksExceeded
         | W::CertDistrusted => CertificateError::UnknownIssuer,
-        W::CertNotValidForName(cx) => CertificateError::NotValidForNameContext {
-            expected: cx.expected,
-            presented: cx.presented,
-        },
+        W::CertNotValidForName(cx) => {
+            CertificateError::NotValidForNameContext { expected: cx.expected, presented: cx.presented }
+        }
         W::CertRevoked => CertificateError::Revoked,
         W::InvalidSignatureForPublicKey => CertificateError::BadSignature,
-        W::UnsupportedSignatureAlgorithmContext(cx) => {
-            CertificateError::UnsupportedSignatureAlgorithmContext {
-                signature_algorithm_id: cx.signature_algorithm_id,
-                supported_algorithms: cx.supported_algorithms,
-            }
-        }
+        W::UnsupportedSignatureAlgorithmContext(cx) => CertificateError::UnsupportedSignatureAlgorithmContext {
+            signature_algorithm_id: cx.signature_algorithm_id,
+            supported_algorithms: cx.supported_algorithms,
+        },
         W::UnsupportedSignatureAlgorithmForPublicKeyContext(cx) => {
             CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
                 signature_algorithm_id: cx.signature_algorithm_id,
@@ -120,4 +105,3 @@ pub(super) fn pki_error(e: webpki::Error) -> Error {
 pub(super) fn unix(secs: u64) -> UnixTime {
     UnixTime::since_unix_epoch(Duration::from_secs(secs))
 }
-

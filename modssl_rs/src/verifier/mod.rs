@@ -67,10 +67,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::{
-    CertificateError, DigitallySignedStruct, DistinguishedName, Error, PeerMisbehaved,
-    SignatureScheme,
-};
+use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, PeerMisbehaved, SignatureScheme};
 
 use crate::pem::CertParseError;
 
@@ -82,8 +79,8 @@ mod signature;
 mod tests;
 
 use certinfo::*;
-pub use errors::{classify, CertFailure};
 use errors::{cert_error, pki_error, unix};
+pub use errors::{classify, CertFailure};
 use names::*;
 use signature::*;
 
@@ -145,22 +142,10 @@ impl Core {
         for cert in &trusted {
             webpki::anchor_from_trusted_cert(cert).map_err(|_| CertParseError::BadCertificate)?;
         }
-        Ok(Core {
-            trusted,
-            static_anchors: &[],
-            mode,
-            algs,
-            callback: None,
-            clock: crate::port::now,
-            pins: Vec::new(),
-        })
+        Ok(Core { trusted, static_anchors: &[], mode, algs, callback: None, clock: crate::port::now, pins: Vec::new() })
     }
 
-    fn run_callback(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-    ) -> Result<(), Error> {
+    fn run_callback(&self, end_entity: &CertificateDer<'_>, intermediates: &[CertificateDer<'_>]) -> Result<(), Error> {
         let Some(cb) = &self.callback else {
             return Ok(());
         };
@@ -181,8 +166,7 @@ impl Core {
         intermediates: &[CertificateDer<'_>],
         name: Option<&ServerName<'_>>,
     ) -> Result<(), Error> {
-        let info = CertInfo::parse(end_entity.as_ref())
-            .ok_or(cert_error(CertificateError::BadEncoding))?;
+        let info = CertInfo::parse(end_entity.as_ref()).ok_or(cert_error(CertificateError::BadEncoding))?;
         let Some(now) = (self.clock)() else {
             // Rule 4: see `classify` for this encoding of "clock not set".
             return Err(cert_error(CertificateError::NotValidYetContext {
@@ -190,10 +174,7 @@ impl Core {
                 not_before: unix(info.not_before),
             }));
         };
-        let pinned = self
-            .trusted
-            .iter()
-            .any(|t| t.as_ref() == end_entity.as_ref())
+        let pinned = self.trusted.iter().any(|t| t.as_ref() == end_entity.as_ref())
             || self.fingerprint_pinned(&info, end_entity);
         if pinned {
             if now < info.not_before {
@@ -255,15 +236,7 @@ impl Core {
             Peer::Server => webpki::KeyUsage::server_auth(),
             Peer::Client => webpki::KeyUsage::client_auth(),
         };
-        let result = ee.verify_for_usage(
-            self.algs.all,
-            anchors,
-            intermediates,
-            unix(now),
-            usage,
-            None,
-            None,
-        );
+        let result = ee.verify_for_usage(self.algs.all, anchors, intermediates, unix(now), usage, None, None);
         match result {
             Ok(_) => Ok(()),
             // An untrusted self-signed certificate (MicroPython's usual case
@@ -287,11 +260,7 @@ impl Core {
 }
 
 /// Rule 3.
-fn check_name(
-    info: &CertInfo<'_>,
-    end_entity: &CertificateDer<'_>,
-    name: &ServerName<'_>,
-) -> Result<(), Error> {
+fn check_name(info: &CertInfo<'_>, end_entity: &CertificateDer<'_>, name: &ServerName<'_>) -> Result<(), Error> {
     if info.has_san {
         let ee = webpki::EndEntityCert::try_from(end_entity).map_err(pki_error)?;
         return ee.verify_is_valid_for_subject_name(name).map_err(pki_error);
@@ -322,10 +291,7 @@ impl ServerVerifier {
         mode: VerifyMode,
         algs: &'static WebPkiSupportedAlgorithms,
     ) -> Result<Self, CertParseError> {
-        Ok(ServerVerifier {
-            core: Core::new(trusted, mode, algs)?,
-            check_hostname: true,
-        })
+        Ok(ServerVerifier { core: Core::new(trusted, mode, algs)?, check_hostname: true })
     }
 
     /// Also trust these anchors (e.g. `webpki_roots::TLS_SERVER_ROOTS`);
@@ -390,14 +356,8 @@ impl ServerCertVerifier for ServerVerifier {
             self.core.run_callback(end_entity, intermediates)?;
             return Ok(ServerCertVerified::assertion());
         }
-        let name = if self.check_hostname {
-            Some(server_name)
-        } else {
-            None
-        };
-        self.core
-            .verify(Peer::Server, end_entity, intermediates, name)
-            .map(|_| ServerCertVerified::assertion())
+        let name = if self.check_hostname { Some(server_name) } else { None };
+        self.core.verify(Peer::Server, end_entity, intermediates, name).map(|_| ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -442,21 +402,16 @@ impl ClientVerifier {
     ) -> Result<Self, CertParseError> {
         let mut hints = Vec::with_capacity(trusted.len());
         for cert in &trusted {
-            let anchor =
-                webpki::anchor_from_trusted_cert(cert).map_err(|_| CertParseError::BadCertificate)?;
+            let anchor = webpki::anchor_from_trusted_cert(cert).map_err(|_| CertParseError::BadCertificate)?;
             hints.push(DistinguishedName::in_sequence(anchor.subject.as_ref()));
         }
-        Ok(ClientVerifier {
-            core: Core::new(trusted, mode, algs)?,
-            hints,
-        })
+        Ok(ClientVerifier { core: Core::new(trusted, mode, algs)?, hints })
     }
 
     /// Also trust these anchors (not copied; their subjects become hints).
     pub fn with_static_anchors(mut self, anchors: &'static [TrustAnchor<'static>]) -> Self {
         self.core.static_anchors = anchors;
-        self.hints
-            .extend(anchors.iter().map(|a| DistinguishedName::in_sequence(a.subject.as_ref())));
+        self.hints.extend(anchors.iter().map(|a| DistinguishedName::in_sequence(a.subject.as_ref())));
         self
     }
 
@@ -506,9 +461,7 @@ impl ClientCertVerifier for ClientVerifier {
             self.core.run_callback(end_entity, intermediates)?;
             return Ok(ClientCertVerified::assertion());
         }
-        self.core
-            .verify(Peer::Client, end_entity, intermediates, None)
-            .map(|_| ClientCertVerified::assertion())
+        self.core.verify(Peer::Client, end_entity, intermediates, None).map(|_| ClientCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -533,4 +486,3 @@ impl ClientCertVerifier for ClientVerifier {
         self.core.algs.supported_schemes()
     }
 }
-

@@ -30,4 +30,3 @@ pub(super) fn dns_matches(pattern: &str, host: &str) -> bool {
     }
     !pattern.contains('*') && pattern.eq_ignore_ascii_case(host)
 }
-

@@ -34,18 +34,10 @@ pub(super) fn verify_handshake_signature(
     if tls13 && !tls13_scheme(dss.scheme) {
         return Err(unadvertised());
     }
-    let candidates = algs
-        .mapping
-        .iter()
-        .find(|(scheme, _)| *scheme == dss.scheme)
-        .map(|(_, a)| *a)
-        .ok_or_else(unadvertised)?;
+    let candidates =
+        algs.mapping.iter().find(|(scheme, _)| *scheme == dss.scheme).map(|(_, a)| *a).ok_or_else(unadvertised)?;
     // TLS 1.3 binds the scheme to one algorithm (curve included): the first.
-    let candidates = if tls13 {
-        candidates.get(..1).unwrap_or(&[])
-    } else {
-        candidates
-    };
+    let candidates = if tls13 { candidates.get(..1).unwrap_or(&[]) } else { candidates };
     let info = CertInfo::parse(cert.as_ref()).ok_or(cert_error(CertificateError::BadEncoding))?;
     let mut tried = None;
     for alg in candidates {
@@ -66,4 +58,3 @@ pub(super) fn verify_handshake_signature(
         None => CertificateError::BadSignature,
     }))
 }
-

@@ -4,9 +4,9 @@
 extern crate std;
 
 use super::*;
-use core::time::Duration;
 use crate::pem::parse_certificates;
 use alloc::vec;
+use core::time::Duration;
 use rustls::internal::msgs::codec::{Codec, Reader};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -24,9 +24,7 @@ macro_rules! sig {
 const MSG: &[u8] = sig!("msg.bin");
 
 fn algs() -> &'static WebPkiSupportedAlgorithms {
-    std::boxed::Box::leak(std::boxed::Box::new(
-        rustls_rustcrypto::provider().signature_verification_algorithms,
-    ))
+    std::boxed::Box::leak(std::boxed::Box::new(rustls_rustcrypto::provider().signature_verification_algorithms))
 }
 
 fn certs(pem: &[u8]) -> Vec<CertificateDer<'static>> {
@@ -72,11 +70,7 @@ fn check(v: &ServerVerifier, chain_pem: &[u8], name: &str) -> Result<(), Option<
     check_chain(v, &chain, name)
 }
 
-fn check_chain(
-    v: &ServerVerifier,
-    chain: &[CertificateDer<'static>],
-    name: &str,
-) -> Result<(), Option<CertFailure>> {
+fn check_chain(v: &ServerVerifier, chain: &[CertificateDer<'static>], name: &str) -> Result<(), Option<CertFailure>> {
     let name = ServerName::try_from(name).unwrap();
     v.verify_server_cert(&chain[0], &chain[1..], &name, &[], UnixTime::since_unix_epoch(Duration::ZERO))
         .map(|_| ())
@@ -215,9 +209,7 @@ fn server_eku_required() {
     // clientAuth-only certificate presented by a server.
     let chain = certs(pem!("client"));
     let name = dns("localhost");
-    let err = v
-        .verify_server_cert(&chain[0], &[], &name, &[], UnixTime::since_unix_epoch(Duration::ZERO))
-        .unwrap_err();
+    let err = v.verify_server_cert(&chain[0], &[], &name, &[], UnixTime::since_unix_epoch(Duration::ZERO)).unwrap_err();
     assert_eq!(classify(&err), Some(F::BadUsage));
 }
 
@@ -310,10 +302,7 @@ fn wrong_host() {
             UnixTime::since_unix_epoch(Duration::ZERO),
         )
         .unwrap_err();
-    assert!(matches!(
-        err,
-        Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. })
-    ));
+    assert!(matches!(err, Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. })));
 }
 
 #[test]
@@ -498,10 +487,7 @@ fn callback_sees_chain_and_can_reject() {
     let chain = certs(pem!("leaf-p256-chain"));
     let v = server(&[ROOT], VerifyMode::Required).with_callback(Some(cb));
     assert_eq!(check(&v, pem!("leaf-p256-chain"), "localhost"), Ok(()));
-    assert_eq!(
-        *CALLS.lock().unwrap(),
-        vec![(0, chain[0].as_ref().len()), (1, chain[1].as_ref().len())]
-    );
+    assert_eq!(*CALLS.lock().unwrap(), vec![(0, chain[0].as_ref().len()), (1, chain[1].as_ref().len())]);
     // Not called when our checks fail.
     CALLS.lock().unwrap().clear();
     assert_eq!(check(&v, pem!("untrusted"), "localhost"), Err(Some(F::UnknownIssuer)));
@@ -566,15 +552,33 @@ fn handshake_signatures_bad() {
     msg[0] ^= 1;
     let bad = |r: Result<(), Error>| classify(&r.unwrap_err());
     // Wrong message.
-    assert_eq!(bad(tls13(&v, pem!("leaf-p256"), S::ECDSA_NISTP256_SHA256, sig!("leaf-p256.ecdsa-sha256"), &msg)), Some(F::BadSignature));
-    assert_eq!(bad(tls13(&v, pem!("leaf-ed25519"), S::ED25519, sig!("leaf-ed25519.ed25519"), &msg)), Some(F::BadSignature));
-    assert_eq!(bad(tls13(&v, pem!("leaf-rsa2048"), S::RSA_PSS_SHA256, sig!("leaf-rsa2048.pss-sha256"), &msg)), Some(F::BadSignature));
+    assert_eq!(
+        bad(tls13(&v, pem!("leaf-p256"), S::ECDSA_NISTP256_SHA256, sig!("leaf-p256.ecdsa-sha256"), &msg)),
+        Some(F::BadSignature)
+    );
+    assert_eq!(
+        bad(tls13(&v, pem!("leaf-ed25519"), S::ED25519, sig!("leaf-ed25519.ed25519"), &msg)),
+        Some(F::BadSignature)
+    );
+    assert_eq!(
+        bad(tls13(&v, pem!("leaf-rsa2048"), S::RSA_PSS_SHA256, sig!("leaf-rsa2048.pss-sha256"), &msg)),
+        Some(F::BadSignature)
+    );
     // Someone else's key.
-    assert_eq!(bad(tls13(&v, pem!("cn-only"), S::ECDSA_NISTP256_SHA256, sig!("leaf-p256.ecdsa-sha256"), MSG)), Some(F::BadSignature));
+    assert_eq!(
+        bad(tls13(&v, pem!("cn-only"), S::ECDSA_NISTP256_SHA256, sig!("leaf-p256.ecdsa-sha256"), MSG)),
+        Some(F::BadSignature)
+    );
     // Scheme that does not fit the key.
-    assert_eq!(bad(tls13(&v, pem!("leaf-p256"), S::ED25519, sig!("leaf-p256.ecdsa-sha256"), MSG)), Some(F::BadSignature));
+    assert_eq!(
+        bad(tls13(&v, pem!("leaf-p256"), S::ED25519, sig!("leaf-p256.ecdsa-sha256"), MSG)),
+        Some(F::BadSignature)
+    );
     // TLS 1.3: the scheme fixes the curve.
-    assert_eq!(bad(tls13(&v, pem!("leaf-p384"), S::ECDSA_NISTP256_SHA256, sig!("leaf-p384.ecdsa-sha384"), MSG)), Some(F::BadSignature));
+    assert_eq!(
+        bad(tls13(&v, pem!("leaf-p384"), S::ECDSA_NISTP256_SHA256, sig!("leaf-p384.ecdsa-sha384"), MSG)),
+        Some(F::BadSignature)
+    );
     // TLS 1.3 refuses RSA-PKCS#1.
     let err = tls13(&v, pem!("leaf-rsa2048"), S::RSA_PKCS1_SHA256, sig!("leaf-rsa2048.pkcs1-sha256"), MSG).unwrap_err();
     assert!(matches!(err, Error::PeerMisbehaved(_)));
@@ -586,7 +590,10 @@ fn handshake_signatures_bad() {
     let err = v.verify_tls13_signature(MSG, &CertificateDer::from(vec![0x30, 0x00]), &d).unwrap_err();
     assert_eq!(classify(&err), Some(F::Invalid));
     let s = sig!("leaf-p256.ecdsa-sha256");
-    assert_eq!(bad(tls13(&v, pem!("leaf-p256"), S::ECDSA_NISTP256_SHA256, &s[..s.len() - 1], MSG)), Some(F::BadSignature));
+    assert_eq!(
+        bad(tls13(&v, pem!("leaf-p256"), S::ECDSA_NISTP256_SHA256, &s[..s.len() - 1], MSG)),
+        Some(F::BadSignature)
+    );
     assert_eq!(bad(tls13(&v, pem!("leaf-p256"), S::ECDSA_NISTP256_SHA256, &[], MSG)), Some(F::BadSignature));
 }
 
