@@ -2,6 +2,7 @@
 #
 #   make          build MicroPython's unix port with our module: build/micropython
 #   make demo     ... then a verified HTTPS GET from MicroPython to a local server
+#   make lint     cargo fmt --check and cargo clippy -D warnings (run by make test)
 #   make test     ... then `cargo test`, the pytest suite against real peers and
 #                 MicroPython's own ssl/tls tests (make mp-suite)
 #   make coverage MicroPython's unix coverage variant with our module:
@@ -68,7 +69,7 @@ UNIX_MAKE_VARS = VARIANT=standard BUILD=$(UNIX_BUILD) USER_C_MODULES=$(REPO) \
 	FROZEN_MANIFEST=$(REPO)/micropython/manifest.py MPY_LIB_DIR=$(MPY_LIB_STUB) \
 	MICROPY_MPYCROSS=$(MPY_CROSS_BUILD)/mpy-cross $(MPY_MAKE_ARGS)
 
-.PHONY: all unix coverage deps test cargo-test pytest mp-suite demo sizes clean distclean FORCE
+.PHONY: all unix coverage deps test lint cargo-test pytest mp-suite demo sizes clean distclean FORCE
 
 all unix: $(MICROPYTHON)
 
@@ -121,6 +122,7 @@ $(MICROPYTHON_COV): $(MICROPYTHON) FORCE
 
 # ---- tests ------------------------------------------------------------------------
 test: $(MICROPYTHON)
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory cargo-test
 	@$(MAKE) --no-print-directory pytest
 	@$(MAKE) --no-print-directory profile-test
@@ -146,6 +148,19 @@ cargo-test: $(B)/.deps.stamp
 	@echo "== cargo test, smallest feature profile (src/profile_tests.rs)"
 	cd $(REPO) && RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/make-test \
 	    cargo test -p modssl_rs --no-default-features
+
+# rustfmt (rustfmt.toml, options explicit) and clippy with every warning an
+# error, for the full and the smallest feature set, with the toolchain the
+# README installs (rustup's stable; its version is printed).  Own target dir.
+lint: $(B)/.deps.stamp
+	@cd $(REPO) && for c in rustfmt clippy; do \
+	    cargo $${c/rustfmt/fmt} --version >/dev/null 2>&1 || rustup component add $$c || \
+	    { echo "lint: cargo $$c is missing and rustup cannot add it: rustup component add $$c"; exit 1; }; done
+	@echo "== lint: $$(cargo fmt --version), $$(cargo clippy --version)"
+	cd $(REPO) && cargo fmt --check
+	cd $(REPO) && for f in "" --no-default-features; do \
+	    RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/clippy \
+	    cargo clippy -q -p modssl_rs --all-targets $$f -- -D warnings || exit 1; done
 
 pytest: $(MICROPYTHON)
 	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) $(PYTHON) -m pytest tests $(PYTEST_ARGS)

@@ -169,8 +169,7 @@ impl Conn {
     }
 
     fn with(tls: Tls) -> Conn {
-        let mut incoming = Vec::new();
-        incoming.resize(INITIAL_INCOMING, 0);
+        let incoming = alloc::vec![0; INITIAL_INCOMING];
         Conn {
             tls,
             incoming,
@@ -499,7 +498,7 @@ impl Machine for UnbufferedConnectionCommon<ServerConnectionData> {
 #[allow(clippy::too_many_arguments)]
 fn drive<M: Machine>(
     machine: &mut M,
-    incoming: &mut Vec<u8>,
+    incoming: &mut [u8],
     in_len: &mut usize,
     outgoing: &mut Outgoing,
     plain: &mut Vec<u8>,

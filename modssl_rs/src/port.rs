@@ -48,6 +48,8 @@ pub fn now() -> Option<u64> {
 /// The `std-host` feature (fuzz targets, `fuzz/`) uses them too.
 /// cbindgen:ignore
 #[cfg(any(test, feature = "std-host"))]
+// The C-shaped hooks take raw pointers as the shim's do (see ffi/mod.rs).
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub mod test_port {
     use core::ffi::c_void;
     use std::cell::Cell;

@@ -12,6 +12,13 @@
 //!   See `docs/design.md`.
 //! * Connection calls run with that connection's arena as the current
 //!   allocation owner; context calls allocate on the shared tracked heap.
+//!
+//! The functions are safe `extern "C"` functions that take raw pointers, as
+//! in rustls-ffi: C cannot honour an `unsafe` marker, and every pointer is
+//! checked (NULL, length) before it is used, so clippy's
+//! `not_unsafe_ptr_arg_deref` (which asks for `unsafe fn`) is allowed for
+//! this module alone.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod status;
 
