@@ -12,6 +12,11 @@
 #                 see mk/boards.mk and docs/building.md
 #   make anchor / bench: MicroPython's own mbedTLS build beside ours, and the
 #                 side-by-side benchmark (bench/README.md; not part of make test)
+#   make mutants  mutation testing, a report of the survivors (not part of make
+#                 test; tests/README.md "Mutation testing"): cargo-mutants on the
+#                 core's unit-tested files (make mutants-core, .cargo/mutants.toml)
+#                 and the hand-written mutations of the shim, the qemu port and
+#                 the Python API (make mutants-shim, tests/mutants/*.patch)
 #   make clean    remove build outputs (keeps the MicroPython source and build/venv)
 #   make distclean  remove build/ and target/ entirely
 #
@@ -280,6 +285,41 @@ valgrind: $(MICROPYTHON_VALGRIND)
 	@echo "valgrind: $$(ls $(B)/valgrind | wc -l) MicroPython processes under memcheck," \
 	    "$$(find $(B)/valgrind -type f -size +0 | wc -l) with errors (logs in $(B)/valgrind)"
 
+
+# ---- mutation testing (issue 18): a report, not a gate; not in `make test` ----------------
+#   make mutants-core  cargo-mutants on the files of .cargo/mutants.toml, one job, in a
+#                      copy of the tree (never --in-place), its own target dir
+#                      target/mutants/cargo; results in target/mutants/mutants.out.
+#                      MUTANTS_ARGS: more arguments (-f FILE adds files, -F REGEX narrows)
+#   make mutants-shim  scripts/mutants.py: each tests/mutants/*.patch applied to a copy of
+#                      the tree in build/mutants/, built, and the test its header names run
+#                      (MUTANTS_SHIM_ARGS: e.g. --skip-qemu, or names of patches)
+# Both print their survivors and exit 0 unless the tooling itself fails.
+CARGO_MUTANTS_VERSION := 27.1.0
+MUTANTS_ARGS ?=
+MUTANTS_SHIM_ARGS ?=
+.PHONY: mutants mutants-deps mutants-core mutants-shim
+
+mutants:
+	@$(MAKE) --no-print-directory mutants-core
+	@$(MAKE) --no-print-directory mutants-shim
+
+mutants-deps:
+	@cargo mutants --version 2>/dev/null | grep -qx 'cargo-mutants $(CARGO_MUTANTS_VERSION)' || \
+	    cargo install --locked --root $(patsubst %/bin,%,$(CARGO_BIN)) cargo-mutants --version $(CARGO_MUTANTS_VERSION)
+
+# cargo-mutants exits 2 when mutants were missed, 3 when some timed out: a report.
+mutants-core: mutants-deps
+	@cd $(REPO) && rc=0; out=$(REPO)/target/mutants/mutants.out; \
+	RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/mutants/cargo \
+	    nice cargo mutants -j 1 --output $(REPO)/target/mutants $(MUTANTS_ARGS) || rc=$$?; \
+	case $$rc in 0|2|3) ;; *) echo "cargo-mutants failed (exit $$rc; $$out/log)"; exit $$rc;; esac; \
+	echo "== cargo-mutants: $$(wc -l < $$out/caught.txt) caught, $$(wc -l < $$out/missed.txt) missed," \
+	    "$$(wc -l < $$out/unviable.txt) unviable, $$(wc -l < $$out/timeout.txt) timeout ($$out)"; \
+	if [ -s $$out/missed.txt ]; then echo "missed (no test failed):"; sed 's/^/  /' $$out/missed.txt; fi
+
+mutants-shim: $(B)/.deps.stamp
+	@cd $(REPO) && nice $(PYTHON) scripts/mutants.py $(MUTANTS_SHIM_ARGS)
 
 # ---- cleaning ---------------------------------------------------------------------
 clean:
