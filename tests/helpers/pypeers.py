@@ -14,6 +14,7 @@ Steps (tuples):
   ("echo_eof",)         echo every chunk back until EOF
   ("shutdown",)         unwrap(): send close_notify (and await the peer's)
   ("close",)            close the TCP socket without close_notify
+  ("sleep", s)          wait s seconds (reading nothing: the client's socket fills)
 """
 from __future__ import annotations
 
@@ -115,6 +116,8 @@ def run_steps(conn: ssl.SSLSocket, rec: ConnRecord, steps) -> None:
         elif op == "close":
             conn.close()
             return
+        elif op == "sleep":
+            time.sleep(step[1])
         else:
             raise ValueError(f"unknown step {step!r}")
 
