@@ -368,6 +368,38 @@ mod tests {
     }
 
     #[test]
+    fn failures_say_which_certificate() {
+        let fail = |error, index, holds_key| Err(CertParseFailure { error, index, holds_key });
+        let mut bad = LEAF_DER.to_vec();
+        bad[4..8].copy_from_slice(&[0xff; 4]);
+        let three = [ROOT_DER, INTER_DER, &bad[..]].concat();
+        assert_eq!(parse_certificates_at(&three), fail(CertParseError::BadCertificate, 3, false));
+        let trailing = [ROOT_DER, b"xyz"].concat();
+        assert_eq!(parse_certificates_at(&trailing), fail(CertParseError::TrailingData, 2, false));
+        assert_eq!(parse_certificates_at(b"!"), fail(CertParseError::BadDer, 1, false));
+        assert_eq!(parse_certificates_at(b""), fail(CertParseError::NoCertificates, 0, false));
+        let pem = core::str::from_utf8(ROOT_PEM).unwrap();
+        let broken = pem.replacen("MII", "M!I", 1);
+        let two = [ROOT_PEM, broken.as_bytes()].concat();
+        assert_eq!(parse_certificates_at(&two), fail(CertParseError::BadPem, 2, false));
+        assert_eq!(parse_certificates_at(ROOT_DER).map(|c| c.len()), Ok(1));
+    }
+
+    #[test]
+    fn a_private_key_given_as_certificates_is_named() {
+        assert_eq!(
+            parse_certificates_at(KEY_PEM),
+            Err(CertParseFailure { error: CertParseError::NoCertificates, index: 0, holds_key: true })
+        );
+        let key_der = include_bytes!("../tests-data/keys/rsa2048.pkcs8.der");
+        let f = parse_certificates_at(key_der).unwrap_err();
+        assert!(f.holds_key, "{f:?}");
+        // A certificate that is refused is not a key, even next to one.
+        let both = [KEY_PEM, b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"].concat();
+        assert!(!parse_certificates_at(&both).unwrap_err().holds_key);
+    }
+
+    #[test]
     fn messages() {
         for e in [
             CertParseError::NoCertificates,

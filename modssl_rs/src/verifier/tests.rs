@@ -275,6 +275,25 @@ fn pinning_is_byte_equality() {
     assert!(check_chain(&v, &chain, "micropython.local").is_err());
 }
 
+#[test]
+fn pinning_by_fingerprint_of_certificate_or_key() {
+    use sha2::Digest as _;
+    let leaf = one(pem!("cn-only"));
+    let cert_pin: [u8; 32] = sha2::Sha256::digest(leaf.as_ref()).into();
+    let info = CertInfo::parse(leaf.as_ref()).unwrap();
+    let key_pin: [u8; 32] = sha2::Sha256::digest(info.spki).into();
+    let other = [0x5au8; 32];
+    for (pins, want) in [
+        (vec![cert_pin], Ok(())),
+        (vec![key_pin], Ok(())),
+        (vec![other, key_pin], Ok(())),
+        (vec![other], Err(Some(F::UnknownIssuer))),
+    ] {
+        let v = server(&[], VerifyMode::Required).with_pins(pins);
+        assert_eq!(check(&v, pem!("cn-only"), "micropython.local"), want);
+    }
+}
+
 // --- rule 3: hostname -----------------------------------------------------
 
 #[test]
