@@ -8,11 +8,30 @@
 #include "modssl_rs.h"
 #include "modssl_shim.h"
 
-static void set_socket_timeout(mp_obj_t sock, mp_obj_t timeout) {
-    mp_obj_t dest[3];
-    mp_load_method(sock, MP_QSTR_settimeout, dest);
-    dest[2] = timeout;
-    mp_call_method_n_kw(1, 0, dest);
+#include <string.h>
+
+void modssl_check_kwargs(qstr fn, mp_map_t *kw_args, const mp_arg_t *allowed, size_t n_allowed) {
+    if (kw_args == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < kw_args->alloc; i++) {
+        if (!mp_map_slot_is_filled(kw_args, i)) {
+            continue;
+        }
+        mp_obj_t key = kw_args->table[i].key;
+        size_t len;
+        const char *name = mp_obj_str_get_data(key, &len);
+        qstr q = mp_obj_is_qstr(key) ? MP_OBJ_QSTR_VALUE(key) : qstr_find_strn(name, len);
+        bool known = false;
+        for (size_t j = 0; j < n_allowed && !known; j++) {
+            known = q != MP_QSTRnull && allowed[j].qst == q;
+        }
+        if (!known) {
+            // CPython's wording.
+            mp_raise_msg_varg(&mp_type_TypeError,
+                MP_ERROR_TEXT("%q() got an unexpected keyword argument '%s'"), fn, name);
+        }
+    }
 }
 
 // wrap_socket(sock, server_side=False, key=None, cert=None,
@@ -21,7 +40,7 @@ static void set_socket_timeout(mp_obj_t sock, mp_obj_t timeout) {
 static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_sock, ARG_server_side, ARG_key, ARG_cert, ARG_cert_reqs, ARG_cadata,
            ARG_server_hostname, ARG_do_handshake, ARG_keyfile, ARG_certfile, ARG_timeout,
-           ARG_ca_certs, ARG_ssl_version, ARG_saved_session };
+           ARG_ca_certs, ARG_ssl_version, ARG_saved_session, ARG_do_handshake_on_connect };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_sock, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_server_side, MP_ARG_BOOL, {.u_bool = false} },
@@ -42,11 +61,27 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         { MP_QSTR_ssl_version, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 0} },
         // Pycom's: resume the session of an earlier connection (ssl.save_session).
         { MP_QSTR_saved_session, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        // CPython's (and the ESP32 seed's) name for do_handshake.
+        { MP_QSTR_do_handshake_on_connect, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = true} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    modssl_check_kwargs(MP_QSTR_wrap_socket, kw_args, allowed_args, MP_ARRAY_SIZE(allowed_args));
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
 
     bool server_side = args[ARG_server_side].u_bool;
+    // Either name set to False defers the handshake to connect()/read/write.
+    bool do_handshake = args[ARG_do_handshake].u_bool && args[ARG_do_handshake_on_connect].u_bool;
+    mp_obj_t timeout = args[ARG_timeout].u_obj;
+    if (timeout != mp_const_none) {
+        #if MICROPY_PY_BUILTINS_FLOAT
+        bool bad = mp_obj_get_float(timeout) < 0;
+        #else
+        bool bad = mp_obj_get_int(timeout) < 0;
+        #endif
+        if (bad) {
+            mp_raise_ValueError(MP_ERROR_TEXT("timeout must be >= 0 seconds, or None"));
+        }
+    }
     if (args[ARG_saved_session].u_obj != mp_const_none) {
         // The session lives in the context that made it: wrap with that one
         // (its keys, CAs and verify mode; the other arguments are ignored).
@@ -55,8 +90,8 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         if (args[ARG_server_hostname].u_obj != mp_const_none) {
             hostname = args[ARG_server_hostname].u_obj;
         }
-        return modssl_socket_wrap(MP_OBJ_TO_PTR(ctx_obj), args[ARG_sock].u_obj, false,
-            args[ARG_do_handshake].u_bool, hostname);
+        return modssl_socket_wrap_ex(MP_OBJ_TO_PTR(ctx_obj), args[ARG_sock].u_obj, false,
+            do_handshake, hostname, timeout, -1);
     }
     mp_obj_t ctx_obj = modssl_context_create(&modssl_ssl_context_type,
         server_side ? MODSSL_PROTOCOL_TLS_SERVER : MODSSL_PROTOCOL_TLS_CLIENT, MODSSL_CERT_NONE);
@@ -106,21 +141,12 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
             mp_store_attr(ctx_obj, MP_QSTR_check_hostname, mp_const_false);
         }
     }
-    mp_obj_t sock = args[ARG_sock].u_obj;
-    mp_obj_t timeout = args[ARG_timeout].u_obj;
-    if (timeout == mp_const_none) {
-        return modssl_socket_wrap(ctx, sock, server_side,
-            args[ARG_do_handshake].u_bool, args[ARG_server_hostname].u_obj);
-    }
-    // The socket's own timeout bounds every wait of the handshake; on expiry
-    // the socket raises OSError(ETIMEDOUT) and the connection is released.
-    // Afterwards the socket is blocking again (MicroPython cannot read back a
-    // timeout to restore).
-    set_socket_timeout(sock, timeout);
-    mp_obj_t ssl_sock = modssl_socket_wrap(ctx, sock, server_side,
-        args[ARG_do_handshake].u_bool, args[ARG_server_hostname].u_obj);
-    set_socket_timeout(sock, mp_const_none);
-    return ssl_sock;
+    // Pycom's timeout= bounds the handshake wherever it runs (here, in
+    // connect(), or in the first read/write), then the socket's own timeout
+    // is back (socket.c, "Timeouts").  A server without a certificate is
+    // refused before any wait (the context here is ours: we know).
+    return modssl_socket_wrap_ex(ctx, args[ARG_sock].u_obj, server_side, do_handshake,
+        args[ARG_server_hostname].u_obj, timeout, server_side ? (cert != mp_const_none) : -1);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_wrap_socket_obj, 1, ssl_wrap_socket);
 
@@ -136,9 +162,30 @@ static mp_obj_t ssl_create_default_context(size_t n_args, const mp_obj_t *pos_ar
         { MP_QSTR_cadata, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    modssl_check_kwargs(MP_QSTR_create_default_context, kw_args, allowed_args, MP_ARRAY_SIZE(allowed_args));
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     if (args[ARG_capath].u_obj != mp_const_none) {
         mp_raise_NotImplementedError(MP_ERROR_TEXT("capath: use cafile or cadata"));
+    }
+    mp_obj_t purpose = args[ARG_purpose].u_obj;
+    if (purpose != mp_const_none && !mp_obj_is_qstr(purpose)) {
+        purpose = MP_OBJ_NULL; // not one of ours
+    }
+    if (purpose == MP_OBJ_NEW_QSTR(MP_QSTR_clientAuth)) {
+        // CPython's: a server context (to authenticate clients), CERT_NONE
+        // unless set; cafile/cadata are the CAs for client certificates.
+        mp_obj_t ctx_obj = modssl_context_create(&modssl_ssl_context_type, MODSSL_PROTOCOL_TLS_SERVER, MODSSL_CERT_NONE);
+        modssl_context_obj_t *ctx = MP_OBJ_TO_PTR(ctx_obj);
+        if (args[ARG_cafile].u_obj != mp_const_none) {
+            modssl_context_load_trust(ctx, modssl_read_file(args[ARG_cafile].u_obj));
+        }
+        if (args[ARG_cadata].u_obj != mp_const_none) {
+            modssl_context_load_trust(ctx, args[ARG_cadata].u_obj);
+        }
+        return ctx_obj;
+    }
+    if (purpose != mp_const_none && purpose != MP_OBJ_NEW_QSTR(MP_QSTR_serverAuth)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("purpose must be ssl.Purpose.SERVER_AUTH or ssl.Purpose.CLIENT_AUTH"));
     }
     mp_obj_t ctx_obj = modssl_context_create(&modssl_ssl_context_type, MODSSL_PROTOCOL_TLS_CLIENT, MODSSL_CERT_REQUIRED);
     modssl_context_obj_t *ctx = MP_OBJ_TO_PTR(ctx_obj);
@@ -194,6 +241,22 @@ static MP_DEFINE_CONST_OBJ_TYPE(
     locals_dict, &tls_version_locals
     );
 
+// Purpose.SERVER_AUTH / CLIENT_AUTH, for create_default_context(purpose=):
+// CPython's names; the values are the short names CPython's carry
+// (Purpose.SERVER_AUTH.shortname == 'serverAuth').
+static const mp_rom_map_elem_t purpose_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_SERVER_AUTH), MP_ROM_QSTR(MP_QSTR_serverAuth) },
+    { MP_ROM_QSTR(MP_QSTR_CLIENT_AUTH), MP_ROM_QSTR(MP_QSTR_clientAuth) },
+};
+static MP_DEFINE_CONST_DICT(purpose_locals, purpose_locals_table);
+
+static MP_DEFINE_CONST_OBJ_TYPE(
+    purpose_type,
+    MP_QSTR_Purpose,
+    MP_TYPE_FLAG_NONE,
+    locals_dict, &purpose_locals
+    );
+
 static const mp_rom_map_elem_t ssl_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_ssl) },
     { MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&modssl_ssl_context_type) },
@@ -204,6 +267,7 @@ static const mp_rom_map_elem_t ssl_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_save_session), MP_ROM_PTR(&ssl_save_session_obj) },
     { MP_ROM_QSTR(MP_QSTR_SSLSession), MP_ROM_PTR(&modssl_session_type) },
     { MP_ROM_QSTR(MP_QSTR_TLSVersion), MP_ROM_PTR(&tls_version_type) },
+    { MP_ROM_QSTR(MP_QSTR_Purpose), MP_ROM_PTR(&purpose_type) },
     // CPython has ssl.OPENSSL_VERSION; ours is MODSSL_VERSION.
     MODSSL_MODULE_CONSTANTS,
 };
@@ -214,4 +278,10 @@ const mp_obj_module_t modssl_ssl_module = {
     .globals = (mp_obj_dict_t *)&ssl_module_globals,
 };
 
-MP_REGISTER_EXTENSIBLE_MODULE(MP_QSTR_ssl, modssl_ssl_module);
+// Not extensible: an `ssl.py` on sys.path or frozen into the firmware (the rp2
+// and esp32 manifests freeze micropython-lib's via bundle-networking) cannot
+// shadow ours, so `import ssl` always gives this module (docs/api.md, "Which
+// ssl").  `ussl` is registered too: MicroPython's u-prefix alias only exists
+// for extensible modules.
+MP_REGISTER_MODULE(MP_QSTR_ssl, modssl_ssl_module);
+MP_REGISTER_MODULE(MP_QSTR_ussl, modssl_ssl_module);

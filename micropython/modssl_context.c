@@ -347,16 +347,24 @@ void modssl_context_load_trust(modssl_context_obj_t *self, mp_obj_t cadata) {
     }
 }
 
-// load_cert_chain(cert, key=None): bytes (PEM or DER) or file paths; with
-// no key, the key is looked for in the certificate file.
-static mp_obj_t context_load_cert_chain(size_t n_args, const mp_obj_t *args) {
-    modssl_context_obj_t *self = MP_OBJ_TO_PTR(args[0]);
-    mp_obj_t cert = bytes_or_file(args[1]);
-    mp_obj_t key = (n_args > 2 && args[2] != mp_const_none) ? bytes_or_file(args[2]) : cert;
+// load_cert_chain(certfile, keyfile=None), positional or by keyword (as
+// micropython-lib's ssl.py and CPython): bytes (PEM or DER) or file paths;
+// with no key, the key is looked for in the certificate file.
+static mp_obj_t context_load_cert_chain(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_certfile, ARG_keyfile };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_certfile, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_keyfile, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    };
+    modssl_context_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    mp_obj_t cert = bytes_or_file(args[ARG_certfile].u_obj);
+    mp_obj_t key = args[ARG_keyfile].u_obj != mp_const_none ? bytes_or_file(args[ARG_keyfile].u_obj) : cert;
     modssl_context_load_identity(self, cert, key);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(context_load_cert_chain_obj, 2, 3, context_load_cert_chain);
+static MP_DEFINE_CONST_FUN_OBJ_KW(context_load_cert_chain_obj, 1, context_load_cert_chain);
 
 // load_verify_locations(cadata) as MicroPython's tls, or
 // load_verify_locations(cafile=None, cadata=None) as CPython/ssl.  A positional
@@ -516,14 +524,18 @@ static mp_obj_t context_set_ciphers(mp_obj_t self_in, mp_obj_t names) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(context_set_ciphers_obj, context_set_ciphers);
 
+// wrap_socket(sock, server_side=False, do_handshake_on_connect=True,
+// server_hostname=None): positional too, as micropython-lib's ssl.py accepts
+// them (MicroPython's tls takes keywords only; this is a superset).
 static mp_obj_t context_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_server_side, ARG_do_handshake_on_connect, ARG_server_hostname };
     static const mp_arg_t allowed_args[] = {
-        { MP_QSTR_server_side, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = false} },
-        { MP_QSTR_do_handshake_on_connect, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = true} },
-        { MP_QSTR_server_hostname, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_server_side, MP_ARG_BOOL, {.u_bool = false} },
+        { MP_QSTR_do_handshake_on_connect, MP_ARG_BOOL, {.u_bool = true} },
+        { MP_QSTR_server_hostname, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
     };
     modssl_context_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
+    modssl_check_kwargs(MP_QSTR_wrap_socket, kw_args, allowed_args, MP_ARRAY_SIZE(allowed_args));
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all(n_args - 2, pos_args + 2, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     return modssl_socket_wrap(self, pos_args[1], args[ARG_server_side].u_bool,

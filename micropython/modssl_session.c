@@ -40,6 +40,9 @@ mp_obj_t modssl_session_of(mp_obj_t sock) {
     if (!mp_obj_is_type(sock, &modssl_socket_type)) {
         mp_raise_TypeError(MP_ERROR_TEXT("expected an SSLSocket"));
     }
+    // A TLS 1.3 ticket comes after the handshake: take it in first (bounded
+    // wait, docs/api.md "Sessions"), so that the handle resumes.
+    modssl_socket_take_session(sock);
     modssl_session_obj_t *s = mp_obj_malloc(modssl_session_obj_t, &modssl_session_type);
     s->context = modssl_socket_context(sock);
     s->server_hostname = modssl_socket_server_hostname(sock);

@@ -103,5 +103,16 @@ mp_obj_t modssl_session_of(mp_obj_t ssl_sock);
 void modssl_session_unpack(mp_obj_t session, mp_obj_t *context, mp_obj_t *server_hostname);
 mp_obj_t modssl_socket_context(mp_obj_t ssl_sock);
 mp_obj_t modssl_socket_server_hostname(mp_obj_t ssl_sock);
+// save_session(): takes in a TLS 1.3 ticket that follows the handshake.
+void modssl_socket_take_session(mp_obj_t ssl_sock);
+
+// As modssl_socket_wrap, with ssl.wrap_socket's timeout= (seconds, or None:
+// bounds the handshake wherever it runs) and whether a server context has a
+// certificate (1, 0, or -1 for unknown: then the handshake finds out).
+mp_obj_t modssl_socket_wrap_ex(modssl_context_obj_t *ctx, mp_obj_t sock, bool server_side,
+    bool do_handshake, mp_obj_t server_hostname, mp_obj_t timeout, int has_identity);
+// TypeError naming the first keyword of `kw_args` that `fn` does not take
+// (mp_arg_parse_all only says "extra keyword arguments given").
+void modssl_check_kwargs(qstr fn, mp_map_t *kw_args, const mp_arg_t *allowed, size_t n_allowed);
 
 #endif // MODSSL_SHIM_H

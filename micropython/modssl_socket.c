@@ -13,6 +13,7 @@
 #include "py/stream.h"
 #include "py/mperrno.h"
 #include "py/gc.h"
+#include "py/mphal.h"
 
 #include "modssl_guard.h"
 #include "modssl_shim.h"
@@ -31,6 +32,25 @@ typedef struct _modssl_socket_obj_t {
     bool server_side;
     bool verify_callback_done; // the context's verify_callback has seen the peer
     mp_uint_t unsent_len;   // bytes a write took whose record is not all sent yet
+    // Timeouts (docs/api.md, "Timeouts").  `hs_timeout`: ssl.wrap_socket's
+    // timeout= (seconds), bounding the handshake wherever it runs, None once
+    // it is done or when not given.  `timeout`: what was set through
+    // settimeout()/setblocking() (MicroPython sockets cannot be asked),
+    // MP_OBJ_NULL if nothing was: restored after a bounded handshake.
+    mp_obj_t hs_timeout;
+    mp_obj_t timeout;
+    mp_uint_t deadline;     // mp_hal_ticks_ms() by which the handshake must be done
+    bool deadline_armed;
+    bool handshake_done;
+    // A server context without a certificate (known to ssl.wrap_socket):
+    // the handshake cannot succeed, so it is not attempted (docs/api.md).
+    bool no_identity;
+    // A socket error (positive errno) that poll() took from the socket
+    // (Linux hands a failed connect's error to the first call that asks):
+    // raised by every later call instead of the EPIPE the socket gives then.
+    int sock_error;
+    // Bytes received after the handshake (TLS 1.3 tickets come there).
+    mp_uint_t post_handshake_bytes;
 } modssl_socket_obj_t;
 
 // Results of moving bytes, besides counts.
@@ -80,14 +100,40 @@ static MP_NORETURN void fail(modssl_socket_obj_t *o, int32_t code) {
         }
     }
     if (o->conn != NULL && o->sock != MP_OBJ_NULL) {
-        // The alert telling the peer why (and what went before it), best effort.
+        // The alert telling the peer why (and what went before it), best
+        // effort (within what is left of a bounded handshake's time, which
+        // the socket has already).
+        bool armed = o->deadline_armed;
+        o->deadline_armed = false;
         (void)flush_out(o);
+        o->deadline_armed = armed;
     }
     free_conn(o);
     modssl_raise_message(code, code == o->last_error ? last_message(o) : NULL);
 }
 
+// OSError(code, text) for a core status that is a ValueError elsewhere
+// (MODSSL_NO_CERTIFICATE at a deferred handshake: read/write callers, such as
+// asyncio and MicroPython's own tests, expect OSError there).
+static MP_NORETURN void raise_os_error_text(int32_t code) {
+    if (gc_is_locked()) {
+        nlr_raise(mp_obj_new_exception_arg1(&mpssl_type_SSLError, MP_OBJ_NEW_SMALL_INT(code)));
+    }
+    const char *text = modssl_status_text(code);
+    mp_obj_t args[2] = { MP_OBJ_NEW_SMALL_INT(code), mp_obj_new_str(text, strlen(text)) };
+    nlr_raise(mp_obj_exception_make_new(&mpssl_type_SSLError, 2, 0, args));
+}
+
 static void check_open(modssl_socket_obj_t *o) {
+    if (o->sock_error != 0) {
+        // The socket's own error (a failed connect), taken by poll().
+        free_conn(o);
+        mp_raise_OSError(o->sock_error);
+    }
+    if (o->no_identity && o->last_error == 0) {
+        free_conn(o);
+        raise_os_error_text(MODSSL_NO_CERTIFICATE);
+    }
     if (o->last_error != 0) {
         modssl_raise_message(o->last_error, last_message(o));
     }
@@ -110,6 +156,9 @@ static void run_verify_callback(modssl_socket_obj_t *o);
 static int32_t core_process(modssl_socket_obj_t *o) {
     int32_t ret = MODSSL_INTERNAL;
     CONN_CALL(ret, modssl_conn_process(o->conn));
+    if (ret >= 0 && !(ret & MODSSL_FLAG_HANDSHAKING)) {
+        o->handshake_done = true;
+    }
     if (ret >= 0 && !o->verify_callback_done) {
         run_verify_callback(o);
     }
@@ -173,6 +222,69 @@ static void run_verify_callback(modssl_socket_obj_t *o) {
     }
 }
 
+// ---- timeouts -------------------------------------------------------------
+
+static void call_settimeout(mp_obj_t sock, mp_obj_t timeout) {
+    mp_obj_t dest[3];
+    mp_load_method(sock, MP_QSTR_settimeout, dest);
+    dest[2] = timeout;
+    mp_call_method_n_kw(1, 0, dest);
+}
+
+static mp_obj_t seconds_obj(mp_uint_t ms) {
+    #if MICROPY_PY_BUILTINS_FLOAT
+    return mp_obj_new_float((mp_float_t)ms / 1000);
+    #else
+    return MP_OBJ_NEW_SMALL_INT((ms + 999) / 1000);
+    #endif
+}
+
+// Starts the handshake's deadline (timeout= seconds from now), unless one
+// runs already or no timeout was given.
+static void arm_deadline(modssl_socket_obj_t *o) {
+    if (o->hs_timeout == mp_const_none || o->deadline_armed || o->handshake_done) {
+        return;
+    }
+    #if MICROPY_PY_BUILTINS_FLOAT
+    mp_float_t t = mp_obj_get_float(o->hs_timeout);
+    mp_uint_t ms = t <= 0 ? 0 : (mp_uint_t)(t * 1000);
+    #else
+    mp_int_t t = mp_obj_get_int(o->hs_timeout);
+    mp_uint_t ms = t <= 0 ? 0 : (mp_uint_t)t * 1000;
+    #endif
+    o->deadline = mp_hal_ticks_ms() + ms;
+    o->deadline_armed = true;
+}
+
+// Before each wait of a bounded handshake: the socket waits at most the time
+// left.  MP_ETIMEDOUT once it is up, else 0.
+static int apply_deadline(modssl_socket_obj_t *o) {
+    mp_int_t left = (mp_int_t)(o->deadline - mp_hal_ticks_ms());
+    if (left <= 0) {
+        return MP_ETIMEDOUT;
+    }
+    call_settimeout(o->sock, seconds_obj((mp_uint_t)left));
+    return 0;
+}
+
+// Ends a bounded handshake: the socket's own timeout is back (what was set
+// through the SSLSocket, else none: blocking, a new socket's default).
+static void disarm_deadline(modssl_socket_obj_t *o) {
+    if (!o->deadline_armed) {
+        return;
+    }
+    o->deadline_armed = false;
+    if (o->sock == MP_OBJ_NULL) {
+        return;
+    }
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        call_settimeout(o->sock, o->timeout == MP_OBJ_NULL ? mp_const_none : o->timeout);
+        nlr_pop();
+    }
+    // (A socket that cannot take its timeout back reports it at its next use.)
+}
+
 // ---- moving ciphertext ----------------------------------------------------
 
 // Sends what the core has queued.  IO_OK when all is out, IO_WOULD_BLOCK,
@@ -185,6 +297,12 @@ static int flush_out(modssl_socket_obj_t *o) {
         MODSSL_GUARDED(len = modssl_conn_send_pending(o->conn, &buf), { poison(o, escape_code); return MP_EIO; });
         if (len == 0) {
             return IO_OK;
+        }
+        if (o->deadline_armed) {
+            int e = apply_deadline(o);
+            if (e != 0) {
+                return e;
+            }
         }
         int err = 0;
         mp_uint_t n = stream->write(o->sock, buf, len, &err);
@@ -205,10 +323,19 @@ static int fill_in(modssl_socket_obj_t *o) {
     if (room == 0 || buf == NULL) {
         return IO_OK;
     }
+    if (o->deadline_armed) {
+        int e = apply_deadline(o);
+        if (e != 0) {
+            return e;
+        }
+    }
     int err = 0;
     mp_uint_t n = stream->read(o->sock, buf, room, &err);
     if (n == MP_STREAM_ERROR) {
         return mp_is_nonblocking_error(err) ? IO_WOULD_BLOCK : err;
+    }
+    if (o->handshake_done) {
+        o->post_handshake_bytes += n;
     }
     MODSSL_GUARDED(modssl_conn_recv_commit(o->conn, n), { poison(o, escape_code); return MP_EIO; });
     return n == 0 ? IO_EOF : IO_OK;
@@ -240,6 +367,7 @@ static bool advance_handshake(modssl_socket_obj_t *o) {
         }
         if (!(flags & MODSSL_FLAG_HANDSHAKING)) {
             o->poll_mask = 0;
+            o->handshake_done = true;
             return true;
         }
         r = fill_in(o);
@@ -260,20 +388,39 @@ static bool is_unconnected_errno(mp_int_t err) {
     return err == MP_ENOTCONN || err == MP_EPIPE;
 }
 
-// Runs the handshake to completion (waiting on a non-blocking socket).  A
-// failure releases the connection's memory at once rather than when the GC
-// finds the socket object.  With `defer_unconnected`, a socket that is not
-// connected yet (Pycom and CPython wrap before connect()) leaves the
-// handshake, ClientHello queued, for connect().
-static void run_handshake(modssl_socket_obj_t *o, bool defer_unconnected) {
+// Runs the handshake to completion (waiting on a non-blocking socket),
+// within wrap_socket's timeout= if one was given (from the first call that
+// runs it; the socket's own timeout is back afterwards).  A failure releases
+// the connection's memory at once rather than when the GC finds the socket
+// object.  With `defer_unconnected`, a socket that is not connected yet
+// (Pycom and CPython wrap before connect()) leaves the handshake, ClientHello
+// queued, for connect().  `in_wrap`: the SSLSocket is not returned on
+// failure, so it lets go of the user's socket.
+static void run_handshake(modssl_socket_obj_t *o, bool defer_unconnected, bool in_wrap) {
+    if (o->no_identity) {
+        // Nothing to offer a ClientHello: say so now rather than after
+        // waiting for one (docs/api.md, "Errors raised").
+        free_conn(o);
+        if (in_wrap) {
+            o->sock = MP_OBJ_NULL;
+        }
+        modssl_raise(MODSSL_NO_CERTIFICATE);
+    }
+    arm_deadline(o);
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
         while (!advance_handshake(o)) {
             // A non-blocking socket under a blocking handshake: wait a bit.
+            if (o->deadline_armed && (mp_int_t)(o->deadline - mp_hal_ticks_ms()) <= 0) {
+                mp_raise_OSError(MP_ETIMEDOUT);
+            }
             mp_event_wait_ms(1);
         }
         nlr_pop();
+        o->hs_timeout = mp_const_none; // done: it bounds nothing more
+        disarm_deadline(o);
     } else {
+        disarm_deadline(o);
         mp_obj_t exc = MP_OBJ_FROM_PTR(nlr.ret_val);
         if (defer_unconnected && o->last_error == 0
             && mp_obj_is_subclass_fast(MP_OBJ_FROM_PTR(mp_obj_get_type(exc)), MP_OBJ_FROM_PTR(&mp_type_OSError))
@@ -281,13 +428,21 @@ static void run_handshake(modssl_socket_obj_t *o, bool defer_unconnected) {
             return;
         }
         free_conn(o);
-        o->sock = MP_OBJ_NULL;
+        if (in_wrap) {
+            o->sock = MP_OBJ_NULL;
+        }
         nlr_jump(nlr.ret_val);
     }
 }
 
 mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool server_side,
     bool do_handshake, mp_obj_t server_hostname) {
+    return modssl_socket_wrap_ex(ctx, sock, server_side, do_handshake, server_hostname, mp_const_none,
+        ctx->server && ctx->ctx != NULL ? modssl_context_has_identity(ctx->ctx) : -1);
+}
+
+mp_obj_t modssl_socket_wrap_ex(modssl_context_obj_t *ctx, mp_obj_t sock, bool server_side,
+    bool do_handshake, mp_obj_t server_hostname, mp_obj_t timeout, int has_identity) {
     mp_get_stream_raise(sock, MP_STREAM_OP_READ | MP_STREAM_OP_WRITE | MP_STREAM_OP_IOCTL);
     if (ctx->ctx == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("SSLContext is not usable"));
@@ -316,6 +471,14 @@ mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool serve
     o->server_hostname = server_side ? mp_const_none : server_hostname;
     o->verify_callback_done = false;
     o->unsent_len = 0;
+    o->hs_timeout = timeout;
+    o->timeout = MP_OBJ_NULL;
+    o->deadline = 0;
+    o->deadline_armed = false;
+    o->handshake_done = false;
+    o->no_identity = server_side && has_identity == 0;
+    o->sock_error = 0;
+    o->post_handshake_bytes = 0;
 
     modssl_arena_config arena = {
         .first_chunk = MODSSL_ARENA_FIRST_CHUNK,
@@ -338,7 +501,7 @@ mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool serve
     o->conn = conn;
 
     if (do_handshake) {
-        run_handshake(o, true);
+        run_handshake(o, true, true);
     }
     return MP_OBJ_FROM_PTR(o);
 }
@@ -351,6 +514,9 @@ static mp_uint_t socket_read(mp_obj_t self_in, void *buf, mp_uint_t size, int *e
     o->poll_mask = 0;
     if (size == 0) {
         return 0;
+    }
+    if (o->hs_timeout != mp_const_none && !o->handshake_done) {
+        run_handshake(o, false, false); // deferred, bounded by timeout=
     }
     for (;;) {
         ptrdiff_t n = 0;
@@ -401,6 +567,9 @@ static mp_uint_t socket_write(mp_obj_t self_in, const void *buf, mp_uint_t size,
     modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     check_open(o);
     o->poll_mask = 0;
+    if (o->hs_timeout != mp_const_none && !o->handshake_done) {
+        run_handshake(o, false, false); // deferred, bounded by timeout=
+    }
     // Ciphertext from an earlier write goes first.
     int r = flush_out(o);
     if (r == IO_WOULD_BLOCK) {
@@ -466,6 +635,40 @@ static void release(modssl_socket_obj_t *o, bool notify) {
     free_conn(o);
 }
 
+// poll() after the handshake, the socket readable: records that carry no
+// application data (TLS 1.3 session tickets, key updates) make the socket
+// readable but would leave a blocking read waiting.  Take them in now, and
+// keep POLLIN in `sret` only if data or the end of the stream (or an error
+// for the next read to raise) follows; else ask the socket again.
+static mp_uint_t poll_take_records(modssl_socket_obj_t *o, mp_uint_t sret) {
+    for (int i = 0; i < 8 && (sret & MP_STREAM_POLL_RD); i++) {
+        int r = fill_in(o);
+        if (r == IO_WOULD_BLOCK) {
+            return sret & ~MP_STREAM_POLL_RD;
+        } else if (r > 0) {
+            o->sock_error = r; // raised by the next read/write
+            return sret | MP_STREAM_POLL_ERR;
+        }
+        int32_t flags = core_process(o);
+        if (flags < 0 || o->conn == NULL) {
+            return sret; // the next read raises
+        }
+        (void)flush_out(o); // an answer to a key update, best effort
+        if (r == IO_EOF || (flags & (MODSSL_FLAG_READABLE | MODSSL_FLAG_PEER_CLOSED))) {
+            return sret;
+        }
+        int err = 0;
+        mp_uint_t again = mp_get_stream(o->sock)->ioctl(o->sock, MP_STREAM_POLL, MP_STREAM_POLL_RD, &err);
+        if (again == MP_STREAM_ERROR) {
+            return sret;
+        }
+        if (!(again & MP_STREAM_POLL_RD)) {
+            sret &= ~MP_STREAM_POLL_RD;
+        }
+    }
+    return sret;
+}
+
 static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
     modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     mp_obj_t sock = o->sock;
@@ -484,6 +687,10 @@ static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg
     if (sock == MP_OBJ_NULL || o->conn == NULL || o->last_error != 0) {
         return MP_STREAM_POLL_NVAL;
     }
+    if (o->sock_error != 0) {
+        // Wake the caller: its next call raises the socket's error.
+        return (arg & MP_STREAM_POLL_RDWR) | MP_STREAM_POLL_ERR;
+    }
     mp_uint_t ret = 0;
     uintptr_t asked = arg;
     // Decrypt what is already buffered, so data inside the TLS layer counts.
@@ -496,11 +703,20 @@ static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg
     // peer waiting for them cannot make the socket readable.  (A handshake
     // record is small; errors are left for the next read/write to raise.)
     if ((flags & MODSSL_FLAG_HANDSHAKING) && (flags & MODSSL_FLAG_WANT_WRITE) && !o->poll_mask) {
-        if (flush_out(o) == IO_OK) {
+        int r = flush_out(o);
+        if (r == IO_OK) {
             flags &= ~MODSSL_FLAG_WANT_WRITE;
         }
         if (o->conn == NULL) {
             return MP_STREAM_POLL_NVAL;
+        }
+        if (r > 0) {
+            // The socket's own error, e.g. the ECONNREFUSED of a
+            // non-blocking connect, which the socket gives to the first call
+            // that asks (a write after it gets EPIPE): kept for the next
+            // read/write to raise (asyncio's open_connection polls here).
+            o->sock_error = r;
+            return (asked & MP_STREAM_POLL_RDWR) | MP_STREAM_POLL_ERR;
         }
     }
     if ((arg & MP_STREAM_POLL_RD) && (flags & (MODSSL_FLAG_READABLE | MODSSL_FLAG_PEER_CLOSED))) {
@@ -533,6 +749,13 @@ static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg
     if (flush_in_read && (sret & MP_STREAM_POLL_WR)) {
         sret |= MP_STREAM_POLL_RD;
     }
+    if ((asked & MP_STREAM_POLL_RD) && !(ret & MP_STREAM_POLL_RD) && (sret & MP_STREAM_POLL_RD)
+        && !(flags & MODSSL_FLAG_HANDSHAKING) && !o->poll_mask) {
+        sret = poll_take_records(o, sret);
+        if (o->conn == NULL) {
+            return MP_STREAM_POLL_NVAL;
+        }
+    }
     ret |= sret & (asked | MP_STREAM_POLL_HUP | MP_STREAM_POLL_ERR | MP_STREAM_POLL_NVAL);
     return ret;
 }
@@ -562,14 +785,39 @@ static mp_obj_t socket_setblocking(mp_obj_t self_in, mp_obj_t flag) {
     mp_obj_t dest[3];
     mp_load_method(o->sock, MP_QSTR_setblocking, dest);
     dest[2] = flag;
-    return mp_call_method_n_kw(1, 0, dest);
+    mp_obj_t ret = mp_call_method_n_kw(1, 0, dest);
+    // Remembered, as a timeout, for after a bounded handshake.
+    o->timeout = mp_obj_is_true(flag) ? mp_const_none : MP_OBJ_NEW_SMALL_INT(0);
+    return ret;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(socket_setblocking_obj, socket_setblocking);
 
-static mp_obj_t socket_getpeercert(size_t n_args, const mp_obj_t *args) {
-    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(args[0]);
+// settimeout(seconds): the underlying socket's timeout (None: blocking, 0:
+// non-blocking), so it bounds each wait of TLS reads, writes and a handshake
+// that runs inside them; ETIMEDOUT on expiry, as the socket raises it.
+// Remembered: a handshake bounded by wrap_socket's timeout= gives it back.
+static mp_obj_t socket_settimeout(mp_obj_t self_in, mp_obj_t timeout) {
+    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    if (o->sock == MP_OBJ_NULL) {
+        mp_raise_OSError(MP_EBADF);
+    }
+    call_settimeout(o->sock, timeout);
+    o->timeout = timeout;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(socket_settimeout_obj, socket_settimeout);
+
+// getpeercert(binary_form=False), positional or keyword as CPython.
+static mp_obj_t socket_getpeercert(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_binary_form, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
+    };
+    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(pos_args[0]);
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    modssl_check_kwargs(MP_QSTR_getpeercert, kw_args, allowed_args, MP_ARRAY_SIZE(allowed_args));
+    mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     check_open(o);
-    bool binary = n_args > 1 && mp_obj_is_true(args[1]);
+    bool binary = mp_obj_is_true(args[0].u_obj);
     if (!binary) {
         // MicroPython has no certificate decoder: only the DER form exists.
         mp_raise_NotImplementedError(MP_ERROR_TEXT("getpeercert(binary_form=True) only"));
@@ -583,7 +831,7 @@ static mp_obj_t socket_getpeercert(size_t n_args, const mp_obj_t *args) {
     }
     return mp_obj_new_bytes(der, len);
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(socket_getpeercert_obj, 1, 2, socket_getpeercert);
+static MP_DEFINE_CONST_FUN_OBJ_KW(socket_getpeercert_obj, 1, socket_getpeercert);
 
 static bool conn_info(modssl_socket_obj_t *o, modssl_conninfo *info) {
     check_open(o);
@@ -629,15 +877,32 @@ static mp_obj_t socket_version(mp_obj_t self_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(socket_version_obj, socket_version);
 
 // connect(address): connects the underlying socket, then does the
-// handshake (for sockets wrapped before they were connected).
+// handshake (for sockets wrapped before they were connected).  With
+// wrap_socket's timeout=, the TCP connect and the handshake together get
+// that long (OSError(ETIMEDOUT) after it), then the socket's own timeout is
+// back.
 static mp_obj_t socket_connect(mp_obj_t self_in, mp_obj_t address) {
     modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     check_open(o);
-    mp_obj_t dest[3];
-    mp_load_method(o->sock, MP_QSTR_connect, dest);
-    dest[2] = address;
-    mp_call_method_n_kw(1, 0, dest);
-    run_handshake(o, false);
+    arm_deadline(o);
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        if (o->deadline_armed) {
+            int e = apply_deadline(o);
+            if (e != 0) {
+                mp_raise_OSError(e);
+            }
+        }
+        mp_obj_t dest[3];
+        mp_load_method(o->sock, MP_QSTR_connect, dest);
+        dest[2] = address;
+        mp_call_method_n_kw(1, 0, dest);
+        nlr_pop();
+    } else {
+        disarm_deadline(o);
+        nlr_jump(nlr.ret_val);
+    }
+    run_handshake(o, false, false);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(socket_connect_obj, socket_connect);
@@ -667,6 +932,7 @@ static const mp_rom_map_elem_t socket_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_send), MP_ROM_PTR(&mp_stream_write1_obj) },
     { MP_ROM_QSTR(MP_QSTR_sendall), MP_ROM_PTR(&mp_stream_write_obj) },
     { MP_ROM_QSTR(MP_QSTR_setblocking), MP_ROM_PTR(&socket_setblocking_obj) },
+    { MP_ROM_QSTR(MP_QSTR_settimeout), MP_ROM_PTR(&socket_settimeout_obj) },
     { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&mp_stream_close_obj) },
     #if MICROPY_ENABLE_FINALISER
     { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&socket_del_obj) },
@@ -703,6 +969,72 @@ static void socket_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         dest[0] = modssl_session_of(self_in);
     } else {
         dest[1] = MP_OBJ_SENTINEL; // methods
+    }
+}
+
+// How long save_session() waits for a TLS 1.3 server's session ticket.
+#ifndef MODSSL_SESSION_WAIT_MS
+#define MODSSL_SESSION_WAIT_MS (2000)
+#endif
+
+// save_session() / sock.session right after a TLS 1.3 handshake: the
+// server's tickets come after it (once the server has our Finished), so
+// unless something arrived since, wait for the server's first records (at
+// most MODSSL_SESSION_WAIT_MS) and take them in: the tickets go to the
+// context's session store, application data stays buffered for read().
+// Without this, a close() right after save_session() (Pycom's documented
+// order) leaves the tickets unread and the next connection resumes nothing.
+// Best effort: an error is left for the next read/write to raise.
+void modssl_socket_take_session(mp_obj_t self_in) {
+    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    if (o->server_side || o->conn == NULL || o->sock == MP_OBJ_NULL || o->last_error != 0
+        || o->sock_error != 0 || !o->handshake_done || o->post_handshake_bytes > 0) {
+        return;
+    }
+    modssl_context_obj_t *ctx = MP_OBJ_TO_PTR(o->context);
+    modssl_conninfo info;
+    int32_t ret = MODSSL_INTERNAL;
+    CONN_CALL(ret, modssl_conn_info(o->conn, &info));
+    if (ret != MODSSL_OK || info.protocol_version != MODSSL_TLS13 || ctx->ctx == NULL
+        || modssl_context_session_cache(ctx->ctx) <= 0) {
+        return; // TLS 1.2 keeps its session at the handshake; no cache: nothing to keep
+    }
+    const mp_stream_p_t *stream = mp_get_stream(o->sock);
+    mp_uint_t start = mp_hal_ticks_ms();
+    bool received = false;
+    for (;;) {
+        int err = 0;
+        mp_uint_t ready = stream->ioctl(o->sock, MP_STREAM_POLL, MP_STREAM_POLL_RD, &err);
+        if (ready == MP_STREAM_ERROR) {
+            return;
+        }
+        if (ready & MP_STREAM_POLL_RD) {
+            mp_uint_t before = o->post_handshake_bytes;
+            int r = fill_in(o);
+            if (r > 0) {
+                o->sock_error = r;
+                return;
+            }
+            if (r != IO_WOULD_BLOCK) {
+                int32_t flags = core_process(o);
+                if (flags < 0 || o->conn == NULL) {
+                    return;
+                }
+                (void)flush_out(o);
+                if (r == IO_EOF || (flags & (MODSSL_FLAG_READABLE | MODSSL_FLAG_PEER_CLOSED))) {
+                    return;
+                }
+                if (o->post_handshake_bytes == before) {
+                    return; // no room taken: nothing more to do here
+                }
+                received = true;
+                continue; // more already there?
+            }
+        }
+        if (received || mp_hal_ticks_ms() - start >= MODSSL_SESSION_WAIT_MS) {
+            return;
+        }
+        mp_event_wait_ms(1);
     }
 }
 

@@ -104,7 +104,9 @@ buf = bytearray(4)
 print("FIRST_READINTO", s.readinto(buf))
 # Finish the handshake inside read(), then ask for the data.
 while s.version() is None:
-    if s.read(1) is None:
+    # read() may finish the handshake and still return None: then there is
+    # nothing to wait for (poll reports POLLIN only for application data).
+    if s.read(1) is None and s.version() is None:
         wait(s, select.POLLIN)
 print("NO_DATA_YET", s.read(4), s.readinto(buf))
 write_all(s, b"go")

@@ -74,6 +74,10 @@ impl Context {
         self.server
     }
 
+    pub fn has_identity(&self) -> bool {
+        self.identity.is_some()
+    }
+
     pub fn key_mismatch(&self) -> bool {
         self.key_mismatch
     }

@@ -195,6 +195,16 @@ pub extern "C" fn modssl_context_load_cert_chain(
     code_of(OwnerGuard::shared(|| ctx.set_identity(cert, key)))
 }
 
+/// 1 if `ctx` has a certificate and key (`load_cert_chain`), else 0: a
+/// server without one refuses at `wrap_socket` rather than at a ClientHello.
+#[no_mangle]
+pub extern "C" fn modssl_context_has_identity(ctx: *const Context) -> i32 {
+    match unsafe { ctx.as_ref() } {
+        Some(c) => c.has_identity() as i32,
+        None => status::BAD_ARGUMENT,
+    }
+}
+
 /// Restricts the cipher suites to `ids` (IANA numbers), in that order.
 #[no_mangle]
 pub extern "C" fn modssl_context_set_ciphers(ctx: *mut Context, ids: *const u16, n: usize) -> i32 {
