@@ -20,6 +20,10 @@ import pytest
 
 from helpers.snippets import b
 
+# Loopback sockets of the host (refused ports, CPython peers): the boards'
+# lwIP sockets are not emulated here (docs/api.md, "Socket errors").
+pytestmark = pytest.mark.host_only
+
 
 @pytest.fixture
 def closed_port():

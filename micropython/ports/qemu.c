@@ -11,6 +11,7 @@
 //
 // What this file adds to the firmware:
 //   * modssl_port_random / modssl_port_time (docs/porting.md);
+//   * mp_hal_ticks_ms() for the shim (weak: the port has none);
 //   * a microsecond tick from the board's timer (MPS2: the CMSDK APB timer 0
 //     at 25 MHz; virt: the CLINT's mtime at 10 MHz).  Under
 //     `qemu -icount shift=0` one instruction is one nanosecond of virtual
@@ -104,6 +105,17 @@ static uint64_t modssl_qemu_us(void) {
 // in 32 bits (good for 2^38 us, 76 hours of virtual time).
 static uint32_t modssl_qemu_secs(uint64_t us) {
     return (uint32_t)(us >> 6) / 15625u;
+}
+
+// The shim's handshake deadlines and the session wait (modssl_socket.c) count
+// milliseconds with mp_hal_ticks_ms(), which the qemu port does not provide.
+// Weak, so that a port version that has one keeps its own.
+__attribute__((weak)) mp_uint_t mp_hal_ticks_ms(void) {
+    // us / 1000 as (us / 8) / 125 in 32 bits: a 64-bit division would link
+    // libgcc's __aeabi_uldivmod and its unwind tables (.ARM.exidx), which
+    // the port's linker script does not place.  Wraps every 2^35 us (9.5 h),
+    // as the deadlines' unsigned differences expect.
+    return (mp_uint_t)((uint32_t)(modssl_qemu_us() >> 3) / 125u);
 }
 
 // ---- time hook: a clock the test sets -----------------------------------------------
