@@ -57,25 +57,33 @@ MP_NORETURN void modssl_raise_message(int32_t code, const char *message) {
     if (kind == 4) {
         mp_raise_type(&mp_type_MemoryError);
     }
-    const mp_obj_type_t *type = kind == 1 ? &mp_type_ValueError
-        : kind == 2 ? &mpssl_type_SSLCertVerificationError : &mpssl_type_SSLError;
-    const char *text = modssl_status_text(code);
+    if (kind != 1 && kind != 2) {
+        mpssl_raise_ssl_error(code, message);
+    }
+    const mp_obj_type_t *type = kind == 1 ? &mp_type_ValueError : &mpssl_type_SSLCertVerificationError;
     if (gc_is_locked()) {
-        // No heap for a message: the text in ROM, or the number alone.
-        if (kind == 1 || kind == 2) {
-            mp_raise_msg_varg(type, MP_ERROR_TEXT("%s"), text);
-        }
-        nlr_raise(mp_obj_new_exception_arg1(type, MP_OBJ_NEW_SMALL_INT(code)));
+        // No heap for a message: the text in ROM.
+        mp_raise_msg_varg(type, MP_ERROR_TEXT("%s"), modssl_status_text(code));
     }
     if (message == NULL) {
-        message = text;
+        message = modssl_status_text(code);
     }
     mp_obj_t msg = mp_obj_new_str(message, strlen(message));
-    if (kind == 1 || kind == 2) {
-        nlr_raise(mp_obj_exception_make_new(type, 1, 0, &msg));
+    nlr_raise(mp_obj_exception_make_new(type, 1, 0, &msg));
+}
+
+// SSLError(code, message), whatever kind the code has elsewhere (the socket
+// raises MODSSL_NO_CERTIFICATE so at a deferred handshake); the bare code
+// while the heap is locked, as MicroPython does.
+MP_NORETURN void mpssl_raise_ssl_error(int32_t code, const char *message) {
+    if (gc_is_locked()) {
+        nlr_raise(mp_obj_new_exception_arg1(&mpssl_type_SSLError, MP_OBJ_NEW_SMALL_INT(code)));
     }
-    mp_obj_t args[2] = { MP_OBJ_NEW_SMALL_INT(code), msg };
-    nlr_raise(mp_obj_exception_make_new(type, 2, 0, args));
+    if (message == NULL) {
+        message = modssl_status_text(code);
+    }
+    mp_obj_t args[2] = { MP_OBJ_NEW_SMALL_INT(code), mp_obj_new_str(message, strlen(message)) };
+    nlr_raise(mp_obj_exception_make_new(&mpssl_type_SSLError, 2, 0, args));
 }
 
 MP_NORETURN void modssl_raise(int32_t code) {

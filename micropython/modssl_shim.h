@@ -94,6 +94,7 @@ MP_NORETURN void modssl_raise(int32_t code);
 // The room for a message with its detail (docs/api.md, "Errors").
 #define MPSSL_MESSAGE_MAX (192)
 MP_NORETURN void modssl_raise_message(int32_t code, const char *message);
+MP_NORETURN void mpssl_raise_ssl_error(int32_t code, const char *message);
 const char *mpssl_message_ctx(modssl_context *ctx, int32_t code, char *buf, size_t len);
 const char *mpssl_message_conn(modssl_conn *conn, int32_t code, char *buf, size_t len);
 

@@ -112,18 +112,6 @@ static MP_NORETURN void fail(modssl_socket_obj_t *o, int32_t code) {
     modssl_raise_message(code, code == o->last_error ? last_message(o) : NULL);
 }
 
-// OSError(code, text) for a core status that is a ValueError elsewhere
-// (MODSSL_NO_CERTIFICATE at a deferred handshake: read/write callers, such as
-// asyncio and MicroPython's own tests, expect OSError there).
-static MP_NORETURN void raise_os_error_text(int32_t code) {
-    if (gc_is_locked()) {
-        nlr_raise(mp_obj_new_exception_arg1(&mpssl_type_SSLError, MP_OBJ_NEW_SMALL_INT(code)));
-    }
-    const char *text = modssl_status_text(code);
-    mp_obj_t args[2] = { MP_OBJ_NEW_SMALL_INT(code), mp_obj_new_str(text, strlen(text)) };
-    nlr_raise(mp_obj_exception_make_new(&mpssl_type_SSLError, 2, 0, args));
-}
-
 static void check_open(modssl_socket_obj_t *o) {
     if (o->sock_error != 0) {
         // The socket's own error (a failed connect), taken by poll().
@@ -132,7 +120,9 @@ static void check_open(modssl_socket_obj_t *o) {
     }
     if (o->no_identity && o->last_error == 0) {
         free_conn(o);
-        raise_os_error_text(MODSSL_NO_CERTIFICATE);
+        // OSError-based (read/write callers, asyncio and MicroPython's own
+        // tests, expect one there), though a ValueError at wrap.
+        mpssl_raise_ssl_error(MODSSL_NO_CERTIFICATE, NULL);
     }
     if (o->last_error != 0) {
         modssl_raise_message(o->last_error, last_message(o));

@@ -106,7 +106,9 @@ impl Policy {
     }
 
     pub fn apply_to_verifier(&self, v: ServerVerifier) -> Result<ServerVerifier, i32> {
-        let v = v.with_hostname_check(self.check_hostname != Some(false)).with_pins(self.pins.clone());
+        // The name check is the context's decision (Context::client_config:
+        // whether a name was given, and `checks_hostname`).
+        let v = v.with_pins(self.pins.clone());
         if !self.ca_bundle {
             return Ok(v);
         }
