@@ -9,6 +9,7 @@
 #include "py/misc.h"
 #include "py/runtime.h"
 #include "py/mphal.h"
+#include "py/gc.h"
 
 #include "modssl_guard.h"
 #include "modssl_rs.h"
@@ -39,14 +40,120 @@ void modssl_port_tracked_free(void *ptr) {
     free(ptr);
 }
 #else
+// Every block the core takes is also on a list of our own, so that none
+// outlives the VM that made it.  MicroPython keeps its tracked blocks on one
+// list (MP_STATE_VM(m_tracked_head)) that a soft reset never resets: the
+// reset frees the whole heap after running finalisers, and a tracked block
+// that no finaliser freed leaves m_tracked_head pointing into freed memory,
+// which the next VM's first tracked allocation writes through (found on the
+// emulated Pico W: a soft reset after an out-of-memory episode corrupted a
+// bytes object of the next program).  The core's blocks are normally freed
+// by the finalisers of the contexts and sockets that own them, but not all
+// of them: state abandoned by a panic escape on the shared heap, for one.
+//
+// So each VM that uses the core gets a sentinel object with a finaliser,
+// held by a root pointer: when the VM ends (gc_sweep_all at soft reset or
+// exit; a sentinel is never unreachable before that) its finaliser frees
+// every block still on our list, properly unlinked from MicroPython's, and
+// from then until the next VM's first allocation, frees are no-ops (a
+// finaliser that runs after the sentinel's may still drop Rust state whose
+// blocks were just freed: during the sweep nothing can be allocated, so
+// they are read intact) and allocations fail.
+typedef struct _modssl_block_t {
+    struct _modssl_block_t *prev;
+    struct _modssl_block_t *next;
+} modssl_block_t;
+
+static modssl_block_t *live_blocks;
+static bool vm_ended;
+
+MP_REGISTER_ROOT_POINTER(mp_obj_t modssl_vm_sentinel);
+
+static mp_obj_t vm_sentinel_del(mp_obj_t self_in) {
+    (void)self_in;
+    mp_uint_t st = MICROPY_BEGIN_ATOMIC_SECTION();
+    modssl_block_t *b = live_blocks;
+    live_blocks = NULL;
+    vm_ended = true;
+    MP_STATE_VM(modssl_vm_sentinel) = MP_OBJ_NULL;
+    MICROPY_END_ATOMIC_SECTION(st);
+    while (b != NULL) {
+        modssl_block_t *next = b->next;
+        m_tracked_free(b);
+        b = next;
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(vm_sentinel_del_obj, vm_sentinel_del);
+
+static const mp_rom_map_elem_t vm_sentinel_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&vm_sentinel_del_obj) },
+};
+static MP_DEFINE_CONST_DICT(vm_sentinel_locals, vm_sentinel_locals_table);
+
+static MP_DEFINE_CONST_OBJ_TYPE(modssl_vm_sentinel_type, MP_QSTR__modssl_vm, MP_TYPE_FLAG_NONE,
+    locals_dict, &vm_sentinel_locals);
+
+// The first allocation of a VM makes its sentinel (never raising: this runs
+// under the core).  False when that is impossible: the heap is full, or the
+// VM is ending (the GC is locked then).
+static bool vm_sentinel_ready(void) {
+    if (MP_STATE_VM(modssl_vm_sentinel) != MP_OBJ_NULL) {
+        return true;
+    }
+    mp_obj_base_t *o = gc_alloc(sizeof(mp_obj_base_t), GC_ALLOC_FLAG_HAS_FINALISER);
+    if (o == NULL) {
+        return false;
+    }
+    o->type = &modssl_vm_sentinel_type;
+    MP_STATE_VM(modssl_vm_sentinel) = MP_OBJ_FROM_PTR(o);
+    vm_ended = false;
+    return true;
+}
+
 void *modssl_port_tracked_alloc(size_t size) {
     // m_tracked_calloc returns NULL (never raises) when the heap is
-    // exhausted or locked; the core turns that into MemoryError.
-    return m_tracked_calloc(1, size);
+    // exhausted or locked; the core turns that into MemoryError.  Its
+    // blocks are 8-byte aligned, and so are ours after our two-pointer link.
+    if (!vm_sentinel_ready()) {
+        return NULL;
+    }
+    modssl_block_t *b = m_tracked_calloc(1, sizeof(modssl_block_t) + size);
+    if (b == NULL) {
+        return NULL;
+    }
+    mp_uint_t st = MICROPY_BEGIN_ATOMIC_SECTION();
+    b->prev = NULL;
+    b->next = live_blocks;
+    if (live_blocks != NULL) {
+        live_blocks->prev = b;
+    }
+    live_blocks = b;
+    MICROPY_END_ATOMIC_SECTION(st);
+    return b + 1;
 }
 
 void modssl_port_tracked_free(void *ptr) {
-    m_tracked_free(ptr);
+    if (ptr == NULL) {
+        return;
+    }
+    modssl_block_t *b = (modssl_block_t *)ptr - 1;
+    mp_uint_t st = MICROPY_BEGIN_ATOMIC_SECTION();
+    if (vm_ended) {
+        // Freed with the rest by the VM's sentinel.
+        MICROPY_END_ATOMIC_SECTION(st);
+        return;
+    }
+    if (b->next != NULL) {
+        b->next->prev = b->prev;
+    }
+    if (b->prev != NULL) {
+        b->prev->next = b->next;
+    } else {
+        live_blocks = b->next;
+    }
+    MICROPY_END_ATOMIC_SECTION(st);
+    m_tracked_free(b);
 }
 #endif
 
