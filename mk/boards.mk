@@ -13,9 +13,12 @@
 #   make size        flash and static RAM the module adds, by component
 #   make rp2 BOARD=RPI_PICO_W MICROPY_DIR=...        firmware (pico-sdk)
 #   make esp32 BOARD=ESP32_GENERIC_C3 MICROPY_DIR=... firmware (ESP-IDF)
+#   make rp2-emu BOARD="RPI_PICO_W ..." MICROPY_DIR=... RP2040JS_DIR=...
+#                    that firmware booted on an emulated RP2040 (rp2040js) and
+#                    tested over its USB CDC (not part of make test)
 # docs/building.md has the details per board.
 
-.PHONY: cross-deps cross cross-xtensa qemu qemu-test profiles feature-costs size rp2 esp32
+.PHONY: cross-deps cross cross-xtensa qemu qemu-test profiles feature-costs size rp2 esp32 rp2-emu
 
 CROSS_DEPS := $(B)/.cross-deps.stamp
 $(CROSS_DEPS): $(REPO)/scripts/cross-deps.sh
@@ -136,7 +139,7 @@ qemu-test: $(QEMU_FIRMWARE)
 	@cat $(B)/qemu-report.txt
 	@echo "== pytest --device on the emulated MPS2_AN385 (mpremote over the qemu UART pty)"
 	cd $(REPO)/tests && $(PYTHON) -m helpers.qemu MPS2_AN385 -- \
-	    $(PYTHON) -m pytest $(REPO)/tests --device {pty} $(QEMU_PYTEST_ARGS) -p no:cacheprovider -p qemu_device_plugin
+	    $(PYTHON) -m pytest $(REPO)/tests --device {pty} $(QEMU_PYTEST_ARGS) -p no:cacheprovider -p emulated_device_plugin
 
 # ---- size ----------------------------------------------------------------------------------
 size: $(QEMU_FIRMWARE) $(B)/qemu-base-MPS2_AN385/firmware.elf $(B)/qemu-base-VIRT_RV32/firmware.elf
@@ -153,3 +156,10 @@ size: $(QEMU_FIRMWARE) $(B)/qemu-base-MPS2_AN385/firmware.elf $(B)/qemu-base-VIR
 # exactly what is missing.
 rp2 esp32:
 	@$(REPO)/scripts/board-firmware.sh $@ "$(BOARD)" "$(MICROPY_DIR)" $(B)
+
+# ---- the rp2 firmware on an emulated RP2040 ------------------------------------------------
+# Builds each board's firmware with `make rp2`, boots that UF2 on rp2040js
+# and runs tests/test_rp2emu.py and pytest --device over its USB CDC
+# (scripts/rp2-emu.sh).  Needs MICROPY_DIR and RP2040JS_DIR.
+rp2-emu: $(B)/.deps.stamp
+	@$(REPO)/scripts/rp2-emu.sh "$(or $(BOARD),RPI_PICO_W)" "$(MICROPY_DIR)" "$(RP2040JS_DIR)" $(B) $(PYTHON)

@@ -41,10 +41,15 @@ fi
 $getit"
 [ -d "$mpy/ports/$port/boards/$board" ] || die "no board '$board' in $mpy/ports/$port/boards (ls that directory for the names)"
 mpy=$(cd "$mpy" && pwd)
-build=$broot/$port-$board
+# One build directory per board and MicroPython version: a cmake build
+# directory remembers the tree it was configured from.
+ver=$(awk '/#define MICROPY_VERSION_(MAJOR|MINOR|MICRO) / {printf "%s%s", sep, $3; sep="."}' "$mpy/py/mpconfig.h")
+[ -n "$ver" ] || die "cannot read the MicroPython version from $mpy/py/mpconfig.h"
+build=$broot/$port-$board-v$ver
+jobs=${JOBS:-$(nproc)}
 
-# ---- Rust for the chip ----------------------------------------------------------------
-"$root/scripts/cross-deps.sh"
+# ---- Rust for the chip (and, for rp2, the Arm toolchain; no emulators) -------------------
+"$root/scripts/cross-deps.sh" "$port"
 
 if [ "$port" = rp2 ]; then
     # ---- pico-sdk (a submodule of MicroPython) and the Arm toolchain ----------------------
@@ -66,13 +71,13 @@ if [ "$port" = rp2 ]; then
         echo "apt-get install:$need" >&2
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need
     fi
-    [ -x "$mpy/mpy-cross/build/mpy-cross" ] || make -C "$mpy/mpy-cross" -j"$(nproc)"
+    [ -x "$mpy/mpy-cross/build/mpy-cross" ] || make -C "$mpy/mpy-cross" -j"$jobs"
     # The SDK fetches picotool from GitHub at configure time unless
     # picotool_DIR names an installed picotool 2.1 (its picotoolConfig.cmake).
     [ -n "${picotool_DIR:-}" ] || command -v picotool >/dev/null || \
         echo "note: no picotool: the pico-sdk will try to download it (offline, build picotool 2.1 and set picotool_DIR)" >&2
     echo "== rp2 $board firmware with modssl-rs -> $build"
-    make -C "$mpy/ports/rp2" -j"$(nproc)" BOARD="$board" BUILD="$build" \
+    make -C "$mpy/ports/rp2" -j"$jobs" BOARD="$board" BUILD="$build" \
         USER_C_MODULES="$root/micropython/micropython.cmake" ${MODSSL_FW_ARGS:-}
     ls -l "$build/firmware.uf2"
     arm-none-eabi-size "$build/firmware.elf"

@@ -12,9 +12,17 @@
 # Some machine images carry qemu-utils from bookworm-backports (10.x), whose
 # package "Breaks" bookworm's qemu-system-common 7.2: it is then replaced by
 # bookworm's own qemu-utils (qemu-img stays available, at 7.2).
+#
+# `cross-deps.sh rp2` installs only what rp2 firmware needs (Rust and the
+# Arm toolchain; the SDK's own needs are checked by board-firmware.sh);
+# `cross-deps.sh esp32` only Rust.
 set -euo pipefail
 
-pkgs="gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf"
+case ${1:-all} in
+    rp2) pkgs="gcc-arm-none-eabi libnewlib-arm-none-eabi";;
+    esp32) pkgs=;;
+    *) pkgs="gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf";;
+esac
 rustpkgs="rustc-web cargo-web rust-web-src"
 
 installed() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q "install ok installed"; }

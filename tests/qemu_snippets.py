@@ -136,3 +136,56 @@ def handshake_and_exchange(tag, version, cert, key, ca, nbytes, paint):
     s.close()
     gc.collect()
 '''
+
+
+def clock_case_globals(certs) -> str:
+    """The certificates CLOCK_CASE uses, as MicroPython globals."""
+    leaf, client = certs["p256"], certs["client"]
+    return (f"LEAF_CHAIN = {leaf.chain.data!r}\nLEAF_KEY = {leaf.key.pem.data!r}\n"
+            f"CLIENT_CHAIN = {client.chain.data!r}\nCLIENT_KEY = {client.key.pem.data!r}\n"
+            f"ROOT = {certs.root.cert.pem.data!r}\n")
+
+
+# case(name, verify, host, mtls): a client (verify: CERT_REQUIRED if true,
+# CERT_NONE if false, None for `ssl.wrap_socket(sock)` as the seeds call it)
+# and a server (verifying its client if `mtls`) try to move 5 bytes; prints
+# "<name> GOT <n>", "<name> CLIENT <exception or none>", "<name> SERVER ...".
+CLOCK_CASE = r'''
+def case(name, verify, host, mtls):
+    sctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(LEAF_CHAIN, LEAF_KEY)
+    ce, se = pair()
+    if verify is None:
+        import ssl
+        c = ssl.wrap_socket(ce, do_handshake_on_connect=False)
+    else:
+        cctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+        cctx.load_verify_locations(cadata=ROOT)
+        cctx.verify_mode = tls.CERT_REQUIRED if verify else tls.CERT_NONE
+        if mtls:
+            cctx.load_cert_chain(CLIENT_CHAIN, CLIENT_KEY)
+        c = cctx.wrap_socket(ce, server_hostname=host, do_handshake_on_connect=False)
+    if mtls:
+        sctx.load_verify_locations(cadata=ROOT)
+        sctx.verify_mode = tls.CERT_REQUIRED
+    s = sctx.wrap_socket(se, server_side=True, do_handshake_on_connect=False)
+    got = bytearray()
+    err = {}
+    for i in range(100):
+        for side, f in (("CLIENT", lambda: c.write(b"x")), ("SERVER", lambda: s.read(10))):
+            if side in err:
+                continue
+            try:
+                r = f()
+                if side == "SERVER" and r:
+                    got.extend(r)
+            except Exception as e:
+                err[side] = type(e).__name__ + " " + repr(e.args)
+        if len(err) == 2 or len(got) >= 5:
+            break
+    print(name, "GOT", len(got))
+    for side in ("CLIENT", "SERVER"):
+        print(name, side, err.get(side, "none"))
+    c.close()
+    s.close()
+'''

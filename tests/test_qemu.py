@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from helpers.qemu import BOARDS, QemuBoard, firmware_path
-from qemu_snippets import PIPE, RUN
+from qemu_snippets import CLOCK_CASE, PIPE, RUN, clock_case_globals
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO / "build" / "qemu-report.txt"
@@ -138,46 +138,15 @@ def test_clock_and_verification_failures(board, certs, tmp_path):
     connect; a verifying client and a server verifying its client refuse with
     the clock error; then, with the clock set, a wrong host name is refused
     with its own error (docs/security.md, rule 4)."""
-    leaf, client = certs["p256"], certs["client"]
-    body = f'''
-def case(name, when, verify, host, mtls):
-    modssl_qemu.set_time(when)
-    cctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
-    cctx.load_verify_locations(cadata={certs.root.cert.pem.data!r})
-    cctx.verify_mode = tls.CERT_REQUIRED if verify else tls.CERT_NONE
-    sctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
-    sctx.load_cert_chain({leaf.chain.data!r}, {leaf.key.pem.data!r})
-    if mtls:
-        cctx.load_cert_chain({client.chain.data!r}, {client.key.pem.data!r})
-        sctx.load_verify_locations(cadata={certs.root.cert.pem.data!r})
-        sctx.verify_mode = tls.CERT_REQUIRED
-    ce, se = pair()
-    c = cctx.wrap_socket(ce, server_hostname=host, do_handshake_on_connect=False)
-    s = sctx.wrap_socket(se, server_side=True, do_handshake_on_connect=False)
-    got = bytearray()
-    err = {{}}
-    for i in range(100):
-        for side, f in (("CLIENT", lambda: c.write(b"x")), ("SERVER", lambda: s.read(10))):
-            if side in err:
-                continue
-            try:
-                r = f()
-                if side == "SERVER" and r:
-                    got.extend(r)
-            except Exception as e:
-                err[side] = type(e).__name__ + " " + repr(e.args)
-        if len(err) == 2 or len(got) >= 5:
-            break
-    print(name, "GOT", len(got))
-    for side in ("CLIENT", "SERVER"):
-        print(name, side, err.get(side, "none"))
-
+    body = clock_case_globals(certs) + CLOCK_CASE + f'''
 NOW = {int(time.time())}
-case("NOCLOCK_NONE", -1, False, "localhost", False)
-case("NOCLOCK_VERIFY", -1, True, "localhost", False)
-case("NOCLOCK_MTLS", -1, False, "localhost", True)
-case("CLOCK_MTLS", NOW, False, "localhost", True)
-case("WRONGHOST", NOW, True, "example.com", False)
+modssl_qemu.set_time(-1)
+case("NOCLOCK_NONE", False, "localhost", False)
+case("NOCLOCK_VERIFY", True, "localhost", False)
+case("NOCLOCK_MTLS", False, "localhost", True)
+modssl_qemu.set_time(NOW)
+case("CLOCK_MTLS", False, "localhost", True)
+case("WRONGHOST", True, "example.com", False)
 '''
     script = tmp_path / "bad.py"
     script.write_text(_script(certs, body))
