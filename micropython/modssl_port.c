@@ -159,40 +159,57 @@ void modssl_port_tracked_free(void *ptr) {
 
 // ---- per-thread state -----------------------------------------------------
 // The current allocation owner and the innermost guard belong to the thread
-// making the call.  Unix threads run without a GIL, so they are thread-local
-// there; bare-metal ports without threads have one of each.
+// making the call, and two threads may be inside the core at once wherever
+// the port runs Python threads without a GIL:
+//  * unix (threads of its own; the GIL is released around blocking calls, and
+//    the coverage variant has none): thread-local;
+//  * rp2 (no GIL; a Python thread runs on each core, at most one per core, so
+//    per core is per thread): one slot per core, indexed by the calling core;
+//  * the others run one Python thread at a time inside a core call (the
+//    esp32 port's GIL is held throughout it; qemu has no threads): one slot.
 #if MICROPY_PY_THREAD && defined(__unix__)
-#define MODSSL_THREAD_LOCAL __thread
+static __thread void *owner_slot;
+static __thread modssl_guard_t *guard_slot;
+#define CURRENT_OWNER owner_slot
+#define CURRENT_GUARD guard_slot
+#elif MICROPY_PY_THREAD && !MICROPY_PY_THREAD_GIL && defined(PICO_BUILD)
+#include "pico/platform.h"
+static void *owner_slot[NUM_CORES];
+static modssl_guard_t *guard_slot[NUM_CORES];
+#define CURRENT_OWNER owner_slot[get_core_num()]
+#define CURRENT_GUARD guard_slot[get_core_num()]
+#elif MICROPY_PY_THREAD && !MICROPY_PY_THREAD_GIL
+#error "modssl-rs: this port runs Python threads without a GIL: give each thread its own owner and guard slot here"
 #else
-#define MODSSL_THREAD_LOCAL
+static void *owner_slot;
+static modssl_guard_t *guard_slot;
+#define CURRENT_OWNER owner_slot
+#define CURRENT_GUARD guard_slot
 #endif
 
-static MODSSL_THREAD_LOCAL void *current_owner;
-static MODSSL_THREAD_LOCAL modssl_guard_t *current_guard;
-
 void **modssl_port_owner_slot(void) {
-    return &current_owner;
+    return &CURRENT_OWNER;
 }
 
 void modssl_guard_push(modssl_guard_t *g) {
     g->code = 0;
-    g->prev = current_guard;
-    current_guard = g;
+    g->prev = CURRENT_GUARD;
+    CURRENT_GUARD = g;
 }
 
 void modssl_guard_pop(modssl_guard_t *g) {
-    current_guard = g->prev;
+    CURRENT_GUARD = g->prev;
 }
 
 MP_NORETURN void modssl_port_panic_escape(int32_t code) {
-    modssl_guard_t *g = current_guard;
-    current_owner = NULL;
+    modssl_guard_t *g = CURRENT_GUARD;
+    CURRENT_OWNER = NULL;
     if (g == NULL) {
         // A core call without a guard is a bug in this shim.
         mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("TLS core panicked outside a guard"));
     }
     g->code = code;
-    current_guard = g->prev;
+    CURRENT_GUARD = g->prev;
     longjmp(g->jb, 1);
 }
 

@@ -1,17 +1,16 @@
 // Port hooks for MicroPython's rp2 port (RP2040: Pico, Pico W; RP2350: Pico 2).
 //
-// *** NOT COMPILED ON OUR MACHINES: there is no pico-sdk here.  Written
-// *** against MicroPython 1.26.1's ports/rp2 and pico-sdk 2.1 (pico_rand,
-// *** aon_timer); expect to check it on the first real build.
+// Built with MicroPython 1.26.1 (pico-sdk 2.1.1) and 1.28.0 (pico-sdk 2.2.0)
+// and run on the emulated RP2040 (make rp2-emu); not yet on a real board.
 //
 // Randomness: a ChaCha20 DRBG (modssl_drbg.h).  Neither source on this chip
 // is a cryptographic generator by itself, so both only feed the DRBG:
 //  * the SDK's get_rand_64() (pico_rand): a 128-bit xoroshiro PRNG into which
 //    ring-oscillator bits, the microsecond timer and a bus performance
 //    counter are hashed on every call;
-//  * the ring oscillator's random bit sampled directly through the port's
-//    rosc_random_u8() (ports/rp2/main.c), the source MicroPython's own
-//    mbedTLS entropy hook and os.urandom() use.
+//  * the ring oscillator's random bit, sampled here directly (MicroPython
+//    1.26's port had a sampler of its own, rosc_random_u8(), for its mbedTLS
+//    entropy hook and os.urandom(); 1.28 dropped it for get_rand_64()).
 // The first request seeds with 4 x get_rand_64() and 32 ROSC bytes (about
 // 260 us); every request mixes in one more get_rand_64() and 8 ROSC bytes
 // (about 70 us; rustls asks a few times per handshake).
@@ -28,6 +27,8 @@
 #include "py/mpconfig.h"
 #include "py/mphal.h"
 #include "pico/rand.h"
+#include "hardware/structs/rosc.h"
+#include "hardware/timer.h"
 
 #include "modssl_rs.h"
 #include "modssl_drbg.h"
@@ -38,8 +39,17 @@
 
 static modssl_drbg_t drbg;
 
-// The port's ROSC sampler (ports/rp2/main.c).
-extern uint8_t rosc_random_u8(size_t cycles);
+// One byte from the ring oscillator's random bit, `cycles` samples folded in
+// with a CRC-8 step (as 1.26's port did), 1 us apart so that successive
+// samples are not correlated by the bus clock.
+static uint8_t rosc_random_u8(size_t cycles) {
+    static uint8_t r;
+    for (size_t i = 0; i < cycles; ++i) {
+        r = (uint8_t)(((r << 1) | (rosc_hw->randombit & 1)) ^ (r & 0x80 ? 0xD5 : 0));
+        busy_wait_us_32(1);
+    }
+    return r;
+}
 
 int32_t modssl_port_random(uint8_t *buf, size_t len) {
     // Entropy is gathered outside the atomic section (get_rand_64 takes the

@@ -14,7 +14,8 @@ extern "C" {
     pub fn modssl_port_tracked_free(ptr: *mut c_void);
     /// The calling thread's "current allocation owner" slot: the arena that
     /// allocations made now are charged to (NULL: the shared tracked heap).
-    /// Per thread on unix, per core on bare-metal ports.
+    /// Per thread on unix, per core on rp2 (a Python thread on each core, no
+    /// GIL), one slot on ports that run one Python thread at a time.
     pub fn modssl_port_owner_slot() -> *mut *mut c_void;
     /// Fill `buf` with `len` bytes from a cryptographically secure source.
     /// Returns 0 on success.
