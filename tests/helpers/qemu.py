@@ -17,8 +17,9 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
+
+from .procs import SerialBoard, stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,7 +37,7 @@ def firmware_path(board: str) -> Path:
     return Path(env) if env else REPO / "build" / f"qemu-{board}" / "firmware.elf"
 
 
-class QemuBoard:
+class QemuBoard(SerialBoard):
     def __init__(self, board: str, firmware: Path | None = None, icount: bool = True):
         self.board = board
         self.firmware = firmware or firmware_path(board)
@@ -71,20 +72,7 @@ class QemuBoard:
         return self.pty
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+        stop_process(self.proc)
 
 
 def main(argv: list[str]) -> int:
@@ -92,13 +80,7 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     board = QemuBoard(argv[0])
-    pty = board.start()
-    print(f"qemu {board.board}: {board.description}; UART on {pty}", flush=True)
-    try:
-        time.sleep(0.5)
-        return subprocess.call([a.replace("{pty}", pty) for a in argv[2:]])
-    finally:
-        board.stop()
+    return board.run_command(argv[2:], f"qemu {board.board}: {board.description}; UART on {{pty}}")
 
 
 if __name__ == "__main__":

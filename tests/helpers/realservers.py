@@ -16,6 +16,8 @@ from pathlib import Path
 
 from .net import free_port
 
+from .procs import stop_process
+
 START_TIMEOUT = 20
 
 
@@ -67,13 +69,7 @@ class _Proc:
         return False
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)
         self._t.join(5)
 
 

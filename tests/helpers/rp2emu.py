@@ -23,9 +23,10 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 import tty
 from pathlib import Path
+
+from .procs import SerialBoard, stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 RUNNER_DIR = REPO / "tests" / "rp2emu"
@@ -61,7 +62,7 @@ def stack_top(elf: Path) -> int:
     raise RuntimeError(f"{elf}: no __StackTop symbol")
 
 
-class Rp2040jsBoard:
+class Rp2040jsBoard(SerialBoard):
     def __init__(self, uf2: Path, bootrom: Path | None = None, elf: Path | None = None):
         self.uf2 = Path(uf2)
         self.bootrom = bootrom or bootrom_path()
@@ -129,13 +130,7 @@ class Rp2040jsBoard:
                 self.log.append(line)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        stop_process(self.proc)
         for fd in (self._master, self._slave):
             if fd >= 0:
                 try:
@@ -144,26 +139,13 @@ class Rp2040jsBoard:
                     pass
         self._master = self._slave = -1
 
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
 
 def main(argv: list[str]) -> int:
     if len(argv) < 3 or argv[1] != "--":
         print(__doc__, file=sys.stderr)
         return 2
     board = Rp2040jsBoard(Path(argv[0]))
-    pty = board.start()
-    print(f"rp2040js: {board.uf2} booted; USB CDC on {pty}", flush=True)
-    try:
-        time.sleep(0.5)
-        return subprocess.call([a.replace("{pty}", pty) for a in argv[2:]])
-    finally:
-        board.stop()
+    return board.run_command(argv[2:], f"rp2040js: {board.uf2} booted; USB CDC on {{pty}}")
 
 
 if __name__ == "__main__":
