@@ -21,7 +21,7 @@
 # (bench/anchor-tree.sh) with lib/mbedtls pointing at the mbedTLS source and
 # Debian's "use system mbedtls" patch reversed in its copy of extmod/extmod.mk.
 
-.PHONY: anchor anchor-unix anchor-qemu bench clean-anchor
+.PHONY: bench-rp2 anchor anchor-unix anchor-qemu bench clean-anchor
 
 ANCHOR := $(B)/anchor
 MICROPYTHON_MBEDTLS := $(B)/micropython-mbedtls
@@ -110,6 +110,24 @@ bench: $(MICROPYTHON) $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS) $(MALLOCCOUNT)
 	cd $(REPO) && $(PYTHON) bench/bench.py --ours $(MICROPYTHON) --anchor $(MICROPYTHON_MBEDTLS) \
 	    --notls $(MICROPYTHON_NOTLS) --malloccount $(MALLOCCOUNT) --build $(B) \
 	    --pkops-ours $(PKOPS_OURS) --pkops-mbedtls $(PKOPS_MBEDTLS) $(BENCH_ARGS)
+
+# The rp2 rows: our Pico W firmware and the stock one (the port's mbedTLS
+# `tls`, `make -C ports/rp2` with no user module) from the same MICROPY_DIR,
+# both on the emulated RP2040 (bench/rp2emu_bench.py).  Needs MICROPY_DIR and
+# RP2040JS_DIR, as make rp2-emu; not part of make test.
+BENCH_RP2_BOARD ?= RPI_PICO_W
+bench-rp2: $(B)/.deps.stamp
+	@[ -n "$(MICROPY_DIR)" ] && [ -n "$(RP2040JS_DIR)" ] || { \
+	    echo "make bench-rp2: needs MICROPY_DIR and RP2040JS_DIR (see make rp2-emu, docs/building.md)"; exit 2; }
+	@$(REPO)/scripts/board-firmware.sh rp2 $(BENCH_RP2_BOARD) "$(MICROPY_DIR)" $(B)
+	@set -e; mpy=$$(cd "$(MICROPY_DIR)" && pwd); \
+	ver=$$(awk '/#define MICROPY_VERSION_(MAJOR|MINOR|MICRO) / {printf "%s%s", sep, $$3; sep="."}' "$$mpy/py/mpconfig.h"); \
+	stock=$(B)/rp2-stock-$(BENCH_RP2_BOARD)-v$$ver; \
+	echo "== stock $(BENCH_RP2_BOARD) firmware (MicroPython $$ver, mbedTLS) -> $$stock"; \
+	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/rp2" BOARD=$(BENCH_RP2_BOARD) BUILD=$$stock; \
+	cd $(REPO) && RP2040JS_DIR="$(RP2040JS_DIR)" $(PYTHON) bench/rp2emu_bench.py \
+	    --ours $(B)/rp2-$(BENCH_RP2_BOARD)-v$$ver/firmware.uf2 --stock $$stock/firmware.uf2 \
+	    --results $(REPO)/bench/results/$$(date -u +%Y-%m-%d).md $(BENCH_RP2_ARGS)
 
 clean-anchor:
 	rm -rf $(ANCHOR)/micropython $(ANCHOR)/unix-mbedtls $(ANCHOR)/unix-notls $(ANCHOR)/qemu-mbedtls-* \
