@@ -39,6 +39,8 @@ pytestmark = [
                        reason="emulated boards: run `make qemu-test` (sets MODSSL_QEMU_TESTS=1)"),
 ]
 
+# micropython.cmake's MODSSL_MIN_STACK default.
+MIN_STACK = 24576
 CASES = [("p256", 0x0304), ("p256", 0x0303), ("rsa", 0x0304), ("rsa", 0x0303)]
 NBYTES = 3000
 
@@ -114,6 +116,12 @@ def test_handshakes_and_data(board, certs, tmp_path):
         c_us, s_us = (int(x) for x in r["HS_US"])
         c_st, s_st = (int(x) for x in rs["STACK"])
         assert 0 < c_st < 65536 and 0 < s_st < 65536, rs
+        # The boards' builds promise a handshake fits the stack they check
+        # for at link time (micropython.cmake: MODSSL_MIN_STACK, 24 KiB):
+        # what the module's calls take must stay 1 KiB clear of that.
+        assert max(c_st, s_st) <= MIN_STACK - 1024, (
+            f"{tag}: a handshake's stack ({max(c_st, s_st)} B) comes within 1 KiB of the"
+            f" {MIN_STACK} B the board builds guarantee (MODSSL_MIN_STACK)")
         # 1 us of virtual time = 1000 instructions (icount shift=0).
         lines.append(f"   {kind:<9} {want:<8} {r['CIPHER'][0]:<40} {c_us / 1000:>13.1f} {s_us / 1000:>13.1f}"
                      f" {c_st:>12,} {s_st:>12,}")
