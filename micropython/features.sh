@@ -6,7 +6,7 @@
 # usage: features.sh PROFILE [NAME=0|1 ...]
 #   PROFILE  full | general | client | small-client | minimal
 #   NAME     TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519
-#            CA_BUNDLE: 1 adds the feature to the profile's, 0 removes it,
+#            CA_BUNDLE CA_COMPACT: 1 adds the feature to the profile's, 0 removes it,
 #            empty leaves the profile's choice.
 # prints the features, comma-separated, for `cargo --no-default-features
 # --features ...`.  Unknown names and profiles are errors (exit 2).
@@ -44,7 +44,7 @@ for setting in "$@"; do
     name=${setting%%=*}
     value=${setting#*=}
     case "$name" in
-        TLS12|SERVER|P384|RSA|ED25519|SIGN_ECDSA|SIGN_RSA|SIGN_ED25519|CA_BUNDLE) ;;
+        TLS12|SERVER|P384|RSA|ED25519|SIGN_ECDSA|SIGN_RSA|SIGN_ED25519|CA_BUNDLE|CA_COMPACT) ;;
         *) echo "features.sh: unknown setting '$name'" >&2; exit 2;;
     esac
     feature=$(echo "$name" | tr 'A-Z_' 'a-z-')

@@ -36,7 +36,7 @@
 #                         everything but the CA bundle), full, client,
 #                         small-client, minimal
 #   MODSSL_TLS12 MODSSL_SERVER MODSSL_P384 MODSSL_RSA MODSSL_ED25519
-#   MODSSL_SIGN_ECDSA MODSSL_SIGN_RSA MODSSL_SIGN_ED25519 MODSSL_CA_BUNDLE
+#   MODSSL_SIGN_ECDSA MODSSL_SIGN_RSA MODSSL_SIGN_ED25519 MODSSL_CA_BUNDLE MODSSL_CA_COMPACT
 #                         ON/1 or OFF/0: add one feature to the profile or
 #                         take it away (MODSSL_CA_BUNDLE=ON: Mozilla's roots)
 #   MODSSL_CARGO_FEATURES more --features for modssl_rs
@@ -156,7 +156,7 @@ if(NOT MODSSL_PROFILE)
     set(MODSSL_PROFILE general)
 endif()
 set(MODSSL_FEATURE_SETTINGS)
-foreach(name TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE)
+foreach(name TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT)
     list(APPEND MODSSL_FEATURE_SETTINGS "${name}=${MODSSL_${name}}")
 endforeach()
 execute_process(

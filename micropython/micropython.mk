@@ -25,6 +25,7 @@
 #                      small-client, minimal
 #   MODSSL_TLS12 MODSSL_SERVER MODSSL_P384 MODSSL_RSA MODSSL_ED25519
 #   MODSSL_SIGN_ECDSA MODSSL_SIGN_RSA MODSSL_SIGN_ED25519 MODSSL_CA_BUNDLE
+#   MODSSL_CA_COMPACT
 #                      1 or 0: add one feature to the profile, or take it away
 #   MODSSL_CARGO_FEATURES  more --features for modssl_rs (test-only ones)
 #   MODSSL_CARGO_TARGET_DIR  where cargo builds (default: <repo>/target/mpy-<triple|host>)
@@ -116,7 +117,8 @@ MODSSL_PROFILE ?= full
 MODSSL_FEATURES := $(shell '$(MODSSL_ROOT)/micropython/features.sh' '$(MODSSL_PROFILE)' \
     TLS12=$(MODSSL_TLS12) SERVER=$(MODSSL_SERVER) P384=$(MODSSL_P384) RSA=$(MODSSL_RSA) \
     ED25519=$(MODSSL_ED25519) SIGN_ECDSA=$(MODSSL_SIGN_ECDSA) SIGN_RSA=$(MODSSL_SIGN_RSA) \
-    SIGN_ED25519=$(MODSSL_SIGN_ED25519) CA_BUNDLE=$(MODSSL_CA_BUNDLE) || echo FAILED)
+    SIGN_ED25519=$(MODSSL_SIGN_ED25519) CA_BUNDLE=$(MODSSL_CA_BUNDLE) CA_COMPACT=$(MODSSL_CA_COMPACT) \
+    || echo FAILED)
 ifeq ($(MODSSL_FEATURES),FAILED)
 $(error modssl-rs: bad MODSSL_PROFILE or MODSSL_<FEATURE> setting (see micropython/features.sh))
 endif

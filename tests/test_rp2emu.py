@@ -138,11 +138,6 @@ import ssl, ussl, tls, time
 print("CLOCK YEAR", time.gmtime()[0])
 print("SSL FILE", getattr(ssl, "__file__", "builtin"))
 print("SSL OURS", hasattr(ssl, "mem_info") and hasattr(ssl, "save_session") and ssl is ussl)
-try:
-    ctx = ssl.create_default_context()
-    print("DEFAULT VERIFY", ctx.verify_mode == ssl.CERT_REQUIRED, ctx.check_hostname)
-except ValueError as e:
-    print("DEFAULT ERROR", e)
 case("NOCLOCK_NONE", False, "localhost", False)
 case("NOCLOCK_VERIFY", True, "localhost", False)
 case("NOCLOCK_MTLS", False, "localhost", True)
@@ -158,10 +153,6 @@ case("WRONGHOST", True, "example.com", False)
     assert r["CLOCK", "YEAR"] == "2021", out
     assert r["SSL", "FILE"] == "builtin", out
     assert r["SSL", "OURS"] == "True", out
-    # The rp2 default profile (`general`) has no built-in roots yet: the
-    # documented refusal, until a compact trust store fits the board.
-    assert value(out, "DEFAULT") in ("VERIFY True True", "ERROR this build has no CA bundle (MODSSL_CA_BUNDLE=0):"
-                                     " load a CA with load_verify_locations()"), out
     # Nothing verifies: no clock needed.
     assert r["NOCLOCK_NONE", "GOT"] == "5", out
     assert r["NOCLOCK_NONE", "CLIENT"] == r["NOCLOCK_NONE", "SERVER"] == "none", out
@@ -177,6 +168,55 @@ case("WRONGHOST", True, "example.com", False)
     assert r["CLOCK_MTLS", "CLIENT"] == r["CLOCK_MTLS", "SERVER"] == "none", out
     assert r["WRONGHOST", "CLIENT"] == ("SSLCertVerificationError ('certificate verification failed:"
                                         " hostname mismatch',)"), out
+
+
+def test_default_context(board, certs, tmp_path):
+    """`ssl.create_default_context()` as a user calls it on the board.  With
+    built-in roots (MODSSL_CA_COMPACT=1 or the full bundle) it verifies: our
+    local test server is refused (its root is not a public one), and trusted
+    once its root is loaded.  Without, it raises the named ValueError."""
+    leaf = certs["p256"]
+    body = f'''
+import ssl
+set_clock({now_tuple()!r})
+sctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
+sctx.load_cert_chain({leaf.chain.data!r}, {leaf.key.pem.data!r})
+
+def attempt(name, ctx):
+    ce, se = pair()
+    c = ctx.wrap_socket(ce, server_hostname="localhost", do_handshake_on_connect=False)
+    s = sctx.wrap_socket(se, server_side=True, do_handshake_on_connect=False)
+    try:
+        for i in range(60):
+            c.write(b"x")
+            if s.read(1) == b"x":
+                print(name, "OK")
+                return
+        print(name, "STUCK")
+    except Exception as e:
+        print(name, type(e).__name__, e)
+    finally:
+        c.close()
+        s.close()
+
+try:
+    ctx = ssl.create_default_context()
+except ValueError as e:
+    print("DEFAULT ValueError", e)
+else:
+    print("DEFAULT", ctx.verify_mode == ssl.CERT_REQUIRED, ctx.check_hostname)
+    attempt("PUBLIC_ONLY", ctx)
+    ctx.load_verify_locations(cadata={certs.root.cert.pem.data!r})
+    attempt("WITH_ROOT", ctx)
+'''
+    out = run_ok(board, tmp_path, "default.py", body)
+    if value(out, "DEFAULT").startswith("ValueError"):
+        assert value(out, "DEFAULT") == ("ValueError this build has no built-in CA roots (MODSSL_CA_BUNDLE=0,"
+                                         " MODSSL_CA_COMPACT=0): load a CA with load_verify_locations()"), out
+        return
+    assert value(out, "DEFAULT") == "True True", out
+    assert value(out, "PUBLIC_ONLY").startswith("SSLCertVerificationError certificate verification failed:"), out
+    assert value(out, "WITH_ROOT") == "OK", out
 
 
 def test_handshakes_data_and_stack(board, certs, tmp_path):

@@ -17,6 +17,8 @@ pub mod heap;
 pub mod pem;
 pub mod policy;
 pub mod port;
+#[cfg(feature = "ca-compact")]
+pub mod roots_compact;
 pub mod session;
 pub mod suites;
 pub mod verifier;

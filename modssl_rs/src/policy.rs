@@ -14,7 +14,8 @@ pub const TLS12: u16 = 0x0303;
 pub const TLS13: u16 = 0x0304;
 
 pub struct Policy {
-    /// Trust webpki-roots' Mozilla bundle too (`load_default_certs`).
+    /// Trust the built-in roots too (`load_default_certs`): webpki-roots'
+    /// Mozilla bundle, or the compact trust store.
     pub ca_bundle: bool,
     /// CPython's `check_hostname`; only meaningful with verification on.
     /// The user's `check_hostname`; `None` until set (then on whenever the
@@ -114,7 +115,9 @@ impl Policy {
         }
         #[cfg(feature = "ca-bundle")]
         return Ok(v.with_ca_bundle());
-        #[cfg(not(feature = "ca-bundle"))]
+        #[cfg(all(feature = "ca-compact", not(feature = "ca-bundle")))]
+        return Ok(v.with_compact_roots());
+        #[cfg(not(any(feature = "ca-bundle", feature = "ca-compact")))]
         Err(status::NO_CA_BUNDLE)
     }
 }

@@ -19,12 +19,12 @@ fn with_ctx(ctx: *mut Context, f: impl FnOnce(&mut Context) -> Result<(), i32>) 
     }
 }
 
-/// Also trust the built-in CA bundle (webpki-roots); `NO_CA_BUNDLE` when this
-/// build has none.
+/// Also trust the built-in roots (webpki-roots' bundle, or the compact trust
+/// store); `NO_CA_BUNDLE` when this build has neither.
 #[no_mangle]
 pub extern "C" fn modssl_context_load_default_certs(ctx: *mut Context) -> i32 {
     with_ctx(ctx, |c| {
-        if cfg!(feature = "ca-bundle") {
+        if cfg!(any(feature = "ca-bundle", feature = "ca-compact")) {
             c.policy_mut().ca_bundle = true;
             Ok(())
         } else {
@@ -181,7 +181,8 @@ mod tests {
     fn default_certs_follow_the_ca_bundle_feature() {
         let mut ctx = core::ptr::null_mut();
         assert_eq!(modssl_context_new(false, &mut ctx), status::OK);
-        let expect = if cfg!(feature = "ca-bundle") { status::OK } else { status::NO_CA_BUNDLE };
+        let expect =
+            if cfg!(any(feature = "ca-bundle", feature = "ca-compact")) { status::OK } else { status::NO_CA_BUNDLE };
         assert_eq!(modssl_context_load_default_certs(ctx), expect);
         crate::ffi::modssl_context_free(ctx);
     }

@@ -280,7 +280,7 @@ impl Status {
             Status::NoCertificate => "server context needs load_cert_chain()\0",
             Status::DtlsUnsupported => "DTLS is not supported\0",
             Status::NoCaBundle => {
-                "this build has no CA bundle (MODSSL_CA_BUNDLE=0): load a CA with load_verify_locations()\0"
+                "this build has no built-in CA roots (MODSSL_CA_BUNDLE=0, MODSSL_CA_COMPACT=0): load a CA with load_verify_locations()\0"
             }
             Status::ServerNotInBuild => "this build has no TLS server (built without the `server` feature)\0",
             Status::KeyNotInBuild => "this build cannot sign with this key type (built without it)\0",

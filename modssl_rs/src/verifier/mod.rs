@@ -307,6 +307,12 @@ impl ServerVerifier {
         self.with_static_anchors(webpki_roots::TLS_SERVER_ROOTS)
     }
 
+    /// Also trust the compact trust store (`roots_compact.rs`).
+    #[cfg(feature = "ca-compact")]
+    pub fn with_compact_roots(self) -> Self {
+        self.with_static_anchors(crate::roots_compact::COMPACT_ROOTS)
+    }
+
     /// Skip rule 3 (CPython's `check_hostname = False`).  On by default.
     pub fn with_hostname_check(mut self, check: bool) -> Self {
         self.check_hostname = check;

@@ -154,6 +154,70 @@ fn static_anchors() {
     assert_eq!(check(&v, pem!("untrusted"), "localhost"), Ok(()));
 }
 
+/// Every anchor of the compact trust store is, byte for byte, one of
+/// webpki-roots' Mozilla roots (the script that generates it copies them).
+#[cfg(feature = "ca-compact")]
+#[test]
+fn compact_roots_come_from_the_bundle() {
+    use crate::roots_compact::COMPACT_ROOTS;
+    assert!(COMPACT_ROOTS.len() >= 30, "{} roots", COMPACT_ROOTS.len());
+    for a in COMPACT_ROOTS {
+        assert!(
+            webpki_roots::TLS_SERVER_ROOTS.iter().any(|b| b.subject == a.subject
+                && b.subject_public_key_info == a.subject_public_key_info
+                && b.name_constraints == a.name_constraints),
+            "not a webpki-roots anchor: {:?}",
+            a.subject
+        );
+    }
+}
+
+/// The roots behind the most-used public CAs are there, by name (the UTF-8
+/// or printable common name inside the DER subject) and with the key the
+/// bundle has for that name.
+#[cfg(feature = "ca-compact")]
+#[test]
+fn compact_roots_hold_the_common_cas() {
+    use crate::roots_compact::COMPACT_ROOTS;
+    fn named<'a>(set: &'a [TrustAnchor<'static>], cn: &str) -> Vec<&'a TrustAnchor<'static>> {
+        set.iter().filter(|a| a.subject.as_ref().windows(cn.len()).any(|w| w == cn.as_bytes())).collect()
+    }
+    for cn in [
+        "ISRG Root X1",
+        "ISRG Root X2",
+        "GTS Root R1",
+        "GTS Root R4",
+        "DigiCert Global Root G2",
+        "Amazon Root CA 1",
+        "USERTrust RSA Certification Authority",
+        "GlobalSign Root CA - R3",
+        "Go Daddy Root Certificate Authority - G2",
+        "Starfield Root Certificate Authority - G2",
+        "Microsoft RSA Root Certificate Authority 2017",
+    ] {
+        let ours = named(COMPACT_ROOTS, cn);
+        let bundle = named(webpki_roots::TLS_SERVER_ROOTS, cn);
+        assert_eq!(ours.len(), 1, "{cn}");
+        assert_eq!(bundle.len(), 1, "{cn}");
+        assert_eq!(ours[0].subject_public_key_info, bundle[0].subject_public_key_info, "{cn}");
+    }
+    // And not the whole bundle: a root of another CA is not trusted.
+    assert!(named(COMPACT_ROOTS, "D-TRUST BR Root CA 2 2023").is_empty());
+    assert!(!named(webpki_roots::TLS_SERVER_ROOTS, "D-TRUST BR Root CA 2 2023").is_empty());
+}
+
+/// The compact store trusts none of the test certificates; a locally made
+/// root given as well verifies its chain (and `static_anchors` above shows
+/// a local root added in the compact store's own form does).
+#[cfg(feature = "ca-compact")]
+#[test]
+fn compact_roots_do_not_trust_test_certs() {
+    let v = server(&[], VerifyMode::Required).with_compact_roots();
+    assert_eq!(check(&v, pem!("leaf-p384"), "localhost"), Err(Some(F::UnknownIssuer)));
+    let v = server(&[ROOT], VerifyMode::Required).with_compact_roots();
+    assert_eq!(check(&v, pem!("leaf-p384"), "localhost"), Ok(()));
+}
+
 #[cfg(feature = "ca-bundle")]
 #[test]
 fn ca_bundle_does_not_trust_test_certs() {
