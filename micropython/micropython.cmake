@@ -316,18 +316,34 @@ endif()
 if(PICO_PLATFORM)
     if(NOT DEFINED MODSSL_IMAGE_LIMIT)
         # flash size - MICROPY_HW_FLASH_STORAGE_BYTES (boards/*/mpconfigboard.h, 1.26)
-        if(MICROPY_BOARD STREQUAL "RPI_PICO")
+        if(MICROPY_BOARD MATCHES "^(RPI_PICO|W5100S_EVB_PICO|W5500_EVB_PICO)$")
             set(MODSSL_IMAGE_LIMIT 655360)      # 2048K - 1408K
-        elseif(MICROPY_BOARD STREQUAL "RPI_PICO_W")
-            set(MODSSL_IMAGE_LIMIT 1228800)     # 2048K - 848K
+        elseif(MICROPY_BOARD MATCHES "^(RPI_PICO_W|CYTRON_NANOXRP_CONTROLLER|SPARKFUN_XRP_CONTROLLER_BETA)$")
+            set(MODSSL_IMAGE_LIMIT 1228800)     # 2048K - 848K (the Pico W layout)
         elseif(MICROPY_BOARD STREQUAL "RPI_PICO2")
             set(MODSSL_IMAGE_LIMIT 1048576)     # storage = flash - 1024K: image gets 1024K
-        elseif(MICROPY_BOARD STREQUAL "RPI_PICO2_W")
+        elseif(MICROPY_BOARD MATCHES "^(RPI_PICO2_W|SPARKFUN_IOTREDBOARD_RP2350|SPARKFUN_XRP_CONTROLLER)$")
             set(MODSSL_IMAGE_LIMIT 1572864)     # storage = flash - 1536K: image gets 1536K
         else()
             set(MODSSL_IMAGE_LIMIT 0)
             message(WARNING "modssl-rs: no flash budget known for board ${MICROPY_BOARD}; "
                 "set MODSSL_IMAGE_LIMIT (bytes) to check that the image fits before the filesystem")
+        endif()
+        # Boards where no profile fits, measured (docs/building.md, "Which
+        # rp2 boards fit"): refused now rather than after the whole build.
+        # The WIZnet Ethernet boards keep the Pico's 1408K filesystem: the
+        # stock image (mbedTLS) is 544,912 B of the 655,360 B before it,
+        # ours 829,176 B with `general` and about 700,000 B with `minimal`
+        # (MicroPython 1.28.0).  MODSSL_IMAGE_LIMIT set by the user (their
+        # own board definition with a smaller filesystem) skips this.
+        if(MICROPY_BOARD MATCHES "^(W5100S_EVB_PICO|W5500_EVB_PICO)$")
+            message(FATAL_ERROR "modssl-rs: ${MICROPY_BOARD} cannot hold this module: its firmware area "
+                "is 655,360 B (2048K flash, 1408K filesystem); with modssl-rs the image is 829,176 B with the "
+                "`general` profile and about 700,000 B with `minimal` (measured, MicroPython 1.28.0; the "
+                "stock image is 544,912 B). Changing the board's filesystem layout would erase users' files "
+                "on upgrade, so it is not done for you: to use it anyway, make a board definition of your "
+                "own with MICROPY_HW_FLASH_STORAGE_BYTES at most 1168K and pass "
+                "-DMODSSL_IMAGE_LIMIT=<2048K minus that, in bytes> (docs/building.md).")
         endif()
     endif()
     # And the main stack must hold a handshake (about 21 KB measured, see
