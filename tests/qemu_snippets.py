@@ -189,3 +189,35 @@ def case(name, verify, host, mtls):
     c.close()
     s.close()
 '''
+
+
+CLOCK_ERROR = ("SSLCertVerificationError ('certificate verification failed: the clock is not set"
+               " (set the time, e.g. ntptime.settime())',)")
+
+
+def check_clock_cases(out: str) -> dict[tuple[str, str], str]:
+    """Asserts what the CLOCK_CASE runs NOCLOCK_NONE, NOCLOCK_VERIFY,
+    NOCLOCK_MTLS (clock unset), then CLOCK_MTLS and WRONGHOST (clock set)
+    printed; returns every "NAME KEY value" line for further checks."""
+    res: dict[tuple[str, str], str] = {}
+    for ln in out.splitlines():
+        parts = ln.strip().split(" ", 2)
+        if len(parts) == 3:
+            res[parts[0], parts[1]] = parts[2]
+    # Nothing verifies: the clock is not needed.
+    assert res["NOCLOCK_NONE", "GOT"] == "5", out
+    assert res["NOCLOCK_NONE", "CLIENT"] == res["NOCLOCK_NONE", "SERVER"] == "none", out
+    # The client verifies its server: refused, naming the clock.
+    assert res["NOCLOCK_VERIFY", "CLIENT"] == CLOCK_ERROR, out
+    assert res["NOCLOCK_VERIFY", "GOT"] == "0", out
+    # The server verifies its client: refused, naming the clock; the same
+    # exchange passes once the clock is set.
+    assert res["NOCLOCK_MTLS", "SERVER"] == CLOCK_ERROR, out
+    assert res["NOCLOCK_MTLS", "GOT"] == "0", out
+    assert res["CLOCK_MTLS", "GOT"] == "5", out
+    assert res["CLOCK_MTLS", "CLIENT"] == res["CLOCK_MTLS", "SERVER"] == "none", out
+    # With the clock set, a wrong host name has its own error.
+    assert res["WRONGHOST", "CLIENT"] == ("SSLCertVerificationError ('certificate verification failed:"
+                                          " hostname mismatch',)"), out
+    assert res["WRONGHOST", "GOT"] == "0", out
+    return res
