@@ -121,7 +121,7 @@ bench-rp2: $(B)/.deps.stamp
 	    echo "make bench-rp2: needs MICROPY_DIR and RP2040JS_DIR (see make rp2-emu, docs/building.md)"; exit 2; }
 	@$(REPO)/scripts/board-firmware.sh rp2 $(BENCH_RP2_BOARD) "$(MICROPY_DIR)" $(B)
 	@set -e; mpy=$$(cd "$(MICROPY_DIR)" && pwd); \
-	ver=$$(awk '/#define MICROPY_VERSION_(MAJOR|MINOR|MICRO) / {printf "%s%s", sep, $$3; sep="."}' "$$mpy/py/mpconfig.h"); \
+	ver=$$($(REPO)/scripts/mpy-version.sh "$$mpy"); \
 	stock=$(B)/rp2-stock-$(BENCH_RP2_BOARD)-v$$ver; \
 	echo "== stock $(BENCH_RP2_BOARD) firmware (MicroPython $$ver, mbedTLS) -> $$stock"; \
 	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/rp2" BOARD=$(BENCH_RP2_BOARD) BUILD=$$stock; \

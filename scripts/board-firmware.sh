@@ -43,8 +43,7 @@ $getit"
 mpy=$(cd "$mpy" && pwd)
 # One build directory per board and MicroPython version: a cmake build
 # directory remembers the tree it was configured from.
-ver=$(awk '/#define MICROPY_VERSION_(MAJOR|MINOR|MICRO) / {printf "%s%s", sep, $3; sep="."}' "$mpy/py/mpconfig.h")
-[ -n "$ver" ] || die "cannot read the MicroPython version from $mpy/py/mpconfig.h"
+ver=$("$root/scripts/mpy-version.sh" "$mpy") || die "not a MicroPython tree: $mpy"
 build=$broot/$port-$board-v$ver
 jobs=${JOBS:-$(nproc)}
 

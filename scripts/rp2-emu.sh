@@ -42,7 +42,7 @@ command -v node >/dev/null && command -v npm >/dev/null || {
 (cd "$root/tests/rp2emu" && [ -f node_modules/rp2040js/package.json ] || npm ci --no-audit --no-fund --silent)
 
 export RP2040JS_DIR=$(cd "$rp2040js" && pwd)
-ver=$(awk '/#define MICROPY_VERSION_(MAJOR|MINOR|MICRO) / {printf "%s%s", sep, $3; sep="."}' "$mpy/py/mpconfig.h")
+ver=$("$root/scripts/mpy-version.sh" "$mpy")
 report=$broot/rp2emu-report.txt
 rc=0
 for board in $boards; do
