@@ -195,15 +195,32 @@ CLOCK_ERROR = ("SSLCertVerificationError ('certificate verification failed: the 
                " (set the time, e.g. ntptime.settime())',)")
 
 
-def check_clock_cases(out: str) -> dict[tuple[str, str], str]:
-    """Asserts what the CLOCK_CASE runs NOCLOCK_NONE, NOCLOCK_VERIFY,
-    NOCLOCK_MTLS (clock unset), then CLOCK_MTLS and WRONGHOST (clock set)
-    printed; returns every "NAME KEY value" line for further checks."""
+def parse_results(out: str) -> dict[str, dict[str, list[str]]]:
+    """The "TAG KEY value..." lines handshake_and_exchange prints, as
+    {tag: {key: [values]}}."""
+    res: dict[str, dict[str, list[str]]] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 3:
+            res.setdefault(parts[0], {})[parts[1]] = parts[2:]
+    return res
+
+
+def parse_fields(out: str) -> dict[tuple[str, str], str]:
+    """Lines "NAME KEY rest of the line" as {(NAME, KEY): rest}."""
     res: dict[tuple[str, str], str] = {}
     for ln in out.splitlines():
         parts = ln.strip().split(" ", 2)
         if len(parts) == 3:
             res[parts[0], parts[1]] = parts[2]
+    return res
+
+
+def check_clock_cases(out: str) -> dict[tuple[str, str], str]:
+    """Asserts what the CLOCK_CASE runs NOCLOCK_NONE, NOCLOCK_VERIFY,
+    NOCLOCK_MTLS (clock unset), then CLOCK_MTLS and WRONGHOST (clock set)
+    printed; returns every "NAME KEY value" line for further checks."""
+    res = parse_fields(out)
     # Nothing verifies: the clock is not needed.
     assert res["NOCLOCK_NONE", "GOT"] == "5", out
     assert res["NOCLOCK_NONE", "CLIENT"] == res["NOCLOCK_NONE", "SERVER"] == "none", out

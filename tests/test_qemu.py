@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from helpers.qemu import BOARDS, QemuBoard, firmware_path
-from qemu_snippets import CLOCK_CASE, PIPE, RUN, check_clock_cases, clock_case_globals
+from qemu_snippets import CLOCK_CASE, PIPE, RUN, check_clock_cases, clock_case_globals, parse_results
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO / "build" / "qemu-report.txt"
@@ -74,15 +74,6 @@ def _case_code(certs, tag, kind, version, paint, when=None):
             f"{certs.root.cert.pem.data!r}, {NBYTES}, {paint})\n")
 
 
-def _parse(out: str) -> dict[str, dict[str, list[str]]]:
-    res: dict[str, dict[str, list[str]]] = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) >= 3:
-            res.setdefault(parts[0], {})[parts[1]] = parts[2:]
-    return res
-
-
 def test_handshakes_and_data(board, certs, tmp_path):
     """TLS 1.3 and 1.2, ECDSA P-256 and RSA-2048, verified, 3000 bytes each way."""
     body = ""
@@ -96,7 +87,7 @@ def test_handshakes_and_data(board, certs, tmp_path):
     p = mpremote_run(board.pty, script)
     wall = time.monotonic() - t0
     assert p.returncode == 0 and "Traceback" not in p.stdout, p.stdout + p.stderr
-    res = _parse(p.stdout)
+    res = parse_results(p.stdout)
 
     lines = [f"== {board.board}: {board.description} (qemu -icount shift=0; {wall:.0f} s wall)",
              f"   {'case':<9} {'version':<8} {'cipher suite':<40} {'client Minstr':>13} {'server Minstr':>13}"

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.rp2emu import Rp2040jsBoard
-from qemu_snippets import CLOCK_CASE, PIPE, RUN, check_clock_cases, clock_case_globals
+from helpers.rp2emu import Rp2040jsBoard, stack_extent
+from qemu_snippets import CLOCK_CASE, PIPE, RUN, check_clock_cases, clock_case_globals, parse_results
 
 REPO = Path(__file__).resolve().parents[1]
 UF2 = os.environ.get("MODSSL_RP2EMU_UF2", "")
@@ -90,15 +90,6 @@ def run_ok(board, tmp_path, name, body, timeout=900, soft_reset=False):
     return p.stdout
 
 
-def fields(out: str) -> dict[tuple[str, str], str]:
-    res = {}
-    for ln in out.splitlines():
-        parts = ln.strip().split(" ", 2)
-        if len(parts) == 3:
-            res[parts[0], parts[1]] = parts[2]
-    return res
-
-
 def value(out: str, key: str) -> str:
     """The rest of the first line that starts with KEY."""
     for ln in out.splitlines():
@@ -108,15 +99,8 @@ def value(out: str, key: str) -> str:
 
 
 def stack_size(uf2: str) -> int:
-    elf = Path(uf2).with_suffix(".elf")
-    syms = {}
-    for line in subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True,
-                               check=True).stdout.splitlines():
-        p = line.split()
-        if len(p) == 3 and p[2] in ("__StackTop", "__StackBottom", "__StackLimit"):
-            syms[p[2]] = int(p[0], 16)
-    # pico-sdk: the core0 stack runs from __StackTop down to __StackBottom.
-    return syms["__StackTop"] - syms["__StackBottom"]
+    top, bottom = stack_extent(Path(uf2).with_suffix(".elf"))
+    return top - bottom
 
 
 def test_as_booted(certs, tmp_path):
@@ -146,11 +130,10 @@ case("WRONGHOST", True, "example.com", False)
         out = run_ok(b, tmp_path, "boot.py", clock_case_globals(certs) + body)
     finally:
         b.stop()
-    r = fields(out)
+    r = check_clock_cases(out)
     assert r["CLOCK", "YEAR"] == "2021", out
     assert r["SSL", "FILE"] == "builtin", out
     assert r["SSL", "OURS"] == "True", out
-    check_clock_cases(out)
     # ssl.wrap_socket(sock) as the seeds and micropython-lib's ssl.py call it.
     assert r["NOCLOCK_WRAP", "GOT"] == "5", out
     assert r["NOCLOCK_WRAP", "CLIENT"] == "none", out
@@ -222,11 +205,7 @@ def test_handshakes_data_and_stack(board, certs, tmp_path):
     out = run_ok(board, tmp_path, "hs.py", body)
     wall = time.monotonic() - t0
     time.sleep(0.5)  # the last mark's report
-    res: dict[str, dict[str, list[str]]] = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) >= 3:
-            res.setdefault(parts[0], {})[parts[1]] = parts[2:]
+    res = parse_results(out)
     marks = board.marks[first_mark:]
     limit = stack_size(UF2)
     lines = [f"== {Path(UF2).parent.name}: rp2040js, Cortex-M0+ at 125 MHz ({wall:.0f} s wall);"

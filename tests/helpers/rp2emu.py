@@ -52,14 +52,18 @@ def ensure_runner() -> None:
     subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=RUNNER_DIR, check=True)
 
 
-def stack_top(elf: Path) -> int:
-    """__StackTop of the core0 stack, from the firmware's symbol table."""
+def stack_extent(elf: Path) -> tuple[int, int]:
+    """(__StackTop, __StackBottom) of the core0 stack, from the firmware's
+    symbol table (pico-sdk: the stack runs from the top down to the bottom)."""
     out = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout
+    syms = {}
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[2] == "__StackTop":
-            return int(parts[0], 16)
-    raise RuntimeError(f"{elf}: no __StackTop symbol")
+        if len(parts) == 3 and parts[2] in ("__StackTop", "__StackBottom"):
+            syms[parts[2]] = int(parts[0], 16)
+    if len(syms) != 2:
+        raise RuntimeError(f"{elf}: no __StackTop/__StackBottom symbols")
+    return syms["__StackTop"], syms["__StackBottom"]
 
 
 class Rp2040jsBoard(SerialBoard):
@@ -79,7 +83,7 @@ class Rp2040jsBoard(SerialBoard):
         ensure_runner()
         argv = ["node", str(RUNNER_DIR / "board.mjs"), str(self.uf2), "--bootrom", str(self.bootrom)]
         if self.elf.exists():
-            argv += ["--stack-top", hex(stack_top(self.elf))]
+            argv += ["--stack-top", hex(stack_extent(self.elf)[0])]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, bufsize=0)
         self._master, self._slave = os.openpty()
