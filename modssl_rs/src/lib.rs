@@ -8,6 +8,7 @@
 
 extern crate alloc;
 
+mod asn1;
 pub mod conn;
 pub mod context;
 pub mod crypto;

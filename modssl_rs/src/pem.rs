@@ -142,46 +142,10 @@ fn is_filler(b: u8) -> bool {
 
 /// Split one DER `SEQUENCE` off the front of `data`: (the whole TLV, the rest).
 pub(crate) fn split_der(data: &[u8]) -> Option<(&[u8], &[u8])> {
-    match read_tlv(data)? {
+    match crate::asn1::read_tlv(data)? {
         (0x30, _, rest) => Some(data.split_at(data.len() - rest.len())),
         _ => None,
     }
-}
-
-/// Read one DER TLV off the front of `data`: (tag, contents, rest).  Only
-/// low-number tags (one byte) and definite, minimal lengths of at most four
-/// length bytes; `None` for anything else or if `data` is too short.
-pub(crate) fn read_tlv(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, after_tag) = data.split_first()?;
-    if tag & 0x1f == 0x1f {
-        return None; // high tag number form
-    }
-    let (&first, after_first) = after_tag.split_first()?;
-    let (len, body) = if first < 0x80 {
-        (first as usize, after_first)
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 {
-            return None; // indefinite length, or absurdly long
-        }
-        let bytes = after_first.get(..n)?;
-        if bytes.first() == Some(&0) {
-            return None; // not minimal
-        }
-        let mut len = 0usize;
-        for &b in bytes {
-            len = (len << 8) | b as usize;
-        }
-        if len < 0x80 {
-            return None; // not minimal
-        }
-        (len, after_first.get(n..)?)
-    };
-    if len > body.len() {
-        return None;
-    }
-    let (contents, rest) = body.split_at(len);
-    Some((tag, contents, rest))
 }
 
 /// Whether rustls-webpki can read `cert` as an X.509 certificate.  We ask the

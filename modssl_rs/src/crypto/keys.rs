@@ -16,13 +16,12 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use der::asn1::OctetStringRef;
-use der::Decode;
-use pkcs8::ObjectIdentifier;
 use rustls::crypto::KeyProvider;
 use rustls::pki_types::pem::{PemObject, SectionKind};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
 use rustls::sign::SigningKey;
+
+use crate::asn1::{self, Reader};
 
 #[cfg(feature = "sign-ed25519")]
 use super::sign::Ed25519SigningKey;
@@ -85,12 +84,12 @@ impl From<KeyError> for rustls::Error {
 const MIN_RSA_BITS: usize = super::verify::MIN_RSA_BITS;
 const MAX_RSA_BITS: usize = 4096;
 
-// `new_unwrap` runs at compile time here (const items): no runtime panic.
-const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+// Object identifiers, as the contents of their DER encoding.
+const OID_RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]; // 1.2.840.113549.1.1.1
+const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]; // 1.2.840.10045.2.1
+const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70]; // 1.3.101.112
+const OID_P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]; // 1.2.840.10045.3.1.7
+const OID_P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22]; // 1.3.132.0.34
 
 /// Decode a private key given as PEM (if `data` contains "-----BEGIN") or
 /// DER, and check that it is a key we can use.
@@ -134,13 +133,13 @@ fn from_pem(data: &[u8]) -> Result<PrivateKeyDer<'static>, KeyError> {
 /// plaintext structures cannot be confused: after the version INTEGER,
 /// PKCS#8 has a SEQUENCE, PKCS#1 an INTEGER, SEC1 an OCTET STRING.
 fn from_der(data: &[u8]) -> Result<PrivateKeyDer<'static>, KeyError> {
-    if pkcs8::PrivateKeyInfo::from_der(data).is_ok() {
+    if decode_pkcs8(data).is_some() {
         Ok(PrivatePkcs8KeyDer::from(data.to_vec()).into())
     } else if is_encrypted_pkcs8(data) {
         Err(KeyError::Encrypted)
-    } else if pkcs1::RsaPrivateKey::from_der(data).is_ok() {
+    } else if decode_pkcs1(data).is_some() {
         Ok(PrivatePkcs1KeyDer::from(data.to_vec()).into())
-    } else if sec1::EcPrivateKey::from_der(data).is_ok() {
+    } else if decode_sec1(data).is_some() {
         Ok(PrivateSec1KeyDer::from(data.to_vec()).into())
     } else if webpki::anchor_from_trusted_cert(&CertificateDer::from(data)).is_ok() {
         Err(KeyError::Certificate)
@@ -149,17 +148,112 @@ fn from_der(data: &[u8]) -> Result<PrivateKeyDer<'static>, KeyError> {
     }
 }
 
+/// RFC 8017 RSAPrivateKey, its components borrowed (magnitudes, no sign
+/// byte).  The CRT values are read for the shape only: [`signing_key`]
+/// computes its own.
+#[cfg_attr(not(all_algorithms), allow(dead_code))]
+struct Pkcs1<'a> {
+    /// 0: two primes; 1: more (otherPrimeInfos follows).
+    version: u32,
+    n: &'a [u8],
+    e: &'a [u8],
+    d: &'a [u8],
+    p: &'a [u8],
+    q: &'a [u8],
+}
+
+fn decode_pkcs1(der: &[u8]) -> Option<Pkcs1<'_>> {
+    let mut r = Reader::new(asn1::whole(der, asn1::SEQUENCE)?);
+    let version = r.small_uint()?;
+    if version > 1 {
+        return None;
+    }
+    let (n, e, d, p, q) = (r.uint()?, r.uint()?, r.uint()?, r.uint()?, r.uint()?);
+    let (_dp, _dq, _qinv) = (r.uint()?, r.uint()?, r.uint()?);
+    if version == 1 {
+        r.take(asn1::SEQUENCE)?; // otherPrimeInfos
+    }
+    r.finished().then_some(Pkcs1 { version, n, e, d, p, q })
+}
+
+/// RFC 5915 ECPrivateKey.  Named curves only: explicit parameters are not
+/// an OID and fail here.
+struct Sec1<'a> {
+    private_key: &'a [u8],
+    curve: Option<&'a [u8]>,
+    public_key: Option<&'a [u8]>,
+}
+
+fn decode_sec1(der: &[u8]) -> Option<Sec1<'_>> {
+    let mut r = Reader::new(asn1::whole(der, asn1::SEQUENCE)?);
+    if r.small_uint()? != 1 {
+        return None;
+    }
+    let private_key = r.take(asn1::OCTET_STRING)?;
+    let curve = match r.optional(asn1::explicit(0)) {
+        Some(params) => Some(asn1::whole(params, asn1::OID)?),
+        None => None,
+    };
+    let public_key = match r.optional(asn1::explicit(1)) {
+        Some(bits) => Some(asn1::octet_aligned_bits(asn1::whole(bits, asn1::BIT_STRING)?)?),
+        None => None,
+    };
+    r.finished().then_some(Sec1 { private_key, curve, public_key })
+}
+
+/// RFC 5958 OneAsymmetricKey (PKCS#8 v1 and v2).
+struct Pkcs8<'a> {
+    algorithm: &'a [u8],
+    /// The AlgorithmIdentifier's parameters: (tag, contents).
+    parameters: Option<asn1::Element<'a>>,
+    private_key: &'a [u8],
+    public_key: Option<&'a [u8]>,
+}
+
+fn decode_pkcs8(der: &[u8]) -> Option<Pkcs8<'_>> {
+    let mut r = Reader::new(asn1::whole(der, asn1::SEQUENCE)?);
+    let version = r.small_uint()?;
+    if version > 1 {
+        return None;
+    }
+    let (algorithm, parameters) = algorithm_identifier(r.take(asn1::SEQUENCE)?)?;
+    let private_key = r.take(asn1::OCTET_STRING)?;
+    let mut public_key = None;
+    while !r.finished() {
+        match r.any()? {
+            (tag, bits) if tag == asn1::implicit(1) && public_key.is_none() => {
+                public_key = Some(asn1::octet_aligned_bits(bits)?);
+            }
+            // attributes [0], and context-specific fields of later versions
+            (tag, _) if tag & 0xc0 == 0x80 => {}
+            _ => return None,
+        }
+    }
+    // v2 exactly when the public key is there (as the pkcs8 crate decides).
+    if (version == 1) != public_key.is_some() {
+        return None;
+    }
+    Some(Pkcs8 { algorithm, parameters, private_key, public_key })
+}
+
+/// AlgorithmIdentifier: (the OID, its parameters if any).
+fn algorithm_identifier(contents: &[u8]) -> Option<(&[u8], Option<asn1::Element<'_>>)> {
+    let mut r = Reader::new(contents);
+    let oid = r.take(asn1::OID)?;
+    let parameters = if r.finished() { None } else { Some(r.any()?) };
+    r.finished().then_some((oid, parameters))
+}
+
 /// EncryptedPrivateKeyInfo (RFC 5958): SEQUENCE { AlgorithmIdentifier,
-/// OCTET STRING }.  Recognised by shape, without linking the PKCS#5 parser.
+/// OCTET STRING }.  Recognised by shape, without a PKCS#5 parser.
 fn is_encrypted_pkcs8(data: &[u8]) -> bool {
-    use der::Reader;
-    let Ok(mut reader) = der::SliceReader::new(data) else { return false };
-    let shape = reader.sequence(|r| {
-        let _algorithm = pkcs8::spki::AlgorithmIdentifierRef::decode(r)?;
-        let _data = OctetStringRef::decode(r)?;
-        Ok(())
-    });
-    shape.is_ok() && reader.is_finished()
+    let shape = || {
+        let mut r = Reader::new(asn1::whole(data, asn1::SEQUENCE)?);
+        algorithm_identifier(r.take(asn1::SEQUENCE)?)?;
+        r.take(asn1::OCTET_STRING)?;
+        r.finished().then_some(())
+    };
+    shape().is_some()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,7 +263,7 @@ enum Curve {
 }
 
 impl Curve {
-    fn from_oid(oid: ObjectIdentifier) -> Result<Self, KeyError> {
+    fn from_oid(oid: &[u8]) -> Result<Self, KeyError> {
         if oid == OID_P256 {
             Ok(Curve::P256)
         } else if oid == OID_P384 {
@@ -191,7 +285,7 @@ impl Curve {
 /// type's signer parses it only to say so: its fields go unread.)
 #[cfg_attr(not(all_algorithms), allow(dead_code))]
 enum Parsed<'a> {
-    Rsa(pkcs1::RsaPrivateKey<'a>),
+    Rsa(Pkcs1<'a>),
     Ec { curve: Curve, secret: &'a [u8], public: Option<&'a [u8]> },
     Ed25519 { secret: &'a [u8], public: Option<&'a [u8]> },
 }
@@ -206,23 +300,23 @@ fn parse<'a>(key: &'a PrivateKeyDer<'_>) -> Result<Parsed<'a>, KeyError> {
 }
 
 fn parse_pkcs8(der: &[u8]) -> Result<Parsed<'_>, KeyError> {
-    let info = match pkcs8::PrivateKeyInfo::from_der(der) {
-        Ok(info) => info,
-        Err(_) if is_encrypted_pkcs8(der) => return Err(KeyError::Encrypted),
-        Err(_) => return Err(KeyError::Malformed),
+    let info = match decode_pkcs8(der) {
+        Some(info) => info,
+        None if is_encrypted_pkcs8(der) => return Err(KeyError::Encrypted),
+        None => return Err(KeyError::Malformed),
     };
-    let alg = info.algorithm;
-    if alg.oid == OID_RSA_ENCRYPTION {
+    if info.algorithm == OID_RSA_ENCRYPTION {
         // Parameters must be NULL (RFC 8017) or, leniently, absent.
-        match alg.parameters {
-            None => {}
-            Some(p) if p.is_null() => {}
+        match info.parameters {
+            None | Some((asn1::NULL, [])) => {}
             Some(_) => return Err(KeyError::Malformed),
         }
         parse_rsa(info.private_key)
-    } else if alg.oid == OID_EC_PUBLIC_KEY {
-        let curve_oid = alg.parameters_oid().map_err(|_| KeyError::UnsupportedCurve)?;
-        let curve = Curve::from_oid(curve_oid)?;
+    } else if info.algorithm == OID_EC_PUBLIC_KEY {
+        let curve = match info.parameters {
+            Some((asn1::OID, oid)) => Curve::from_oid(oid)?,
+            _ => return Err(KeyError::UnsupportedCurve),
+        };
         match parse_sec1(info.private_key, Some(curve))? {
             // PKCS#8 v2 may carry the public key outside the ECPrivateKey.
             Parsed::Ec { curve, secret, public } => {
@@ -230,13 +324,13 @@ fn parse_pkcs8(der: &[u8]) -> Result<Parsed<'_>, KeyError> {
             }
             _ => Err(KeyError::Malformed),
         }
-    } else if alg.oid == OID_ED25519 {
+    } else if info.algorithm == OID_ED25519 {
         // RFC 8410: no parameters; privateKey is an OCTET STRING holding the
         // 32-byte CurvePrivateKey OCTET STRING.
-        if alg.parameters.is_some() {
+        if info.parameters.is_some() {
             return Err(KeyError::Malformed);
         }
-        let secret = OctetStringRef::from_der(info.private_key).map_err(|_| KeyError::Malformed)?.as_bytes();
+        let secret = asn1::whole(info.private_key, asn1::OCTET_STRING).ok_or(KeyError::Malformed)?;
         if secret.len() != 32 || info.public_key.is_some_and(|p| p.len() != 32) {
             return Err(KeyError::Malformed);
         }
@@ -250,9 +344,8 @@ fn parse_pkcs8(der: &[u8]) -> Result<Parsed<'_>, KeyError> {
 /// AlgorithmIdentifier (`outer`), or for bare SEC1 without parameters from the
 /// scalar length.
 fn parse_sec1(der: &[u8], outer: Option<Curve>) -> Result<Parsed<'_>, KeyError> {
-    // Explicit curve parameters fail here (sec1 accepts named curves only).
-    let key = sec1::EcPrivateKey::from_der(der).map_err(|_| KeyError::Malformed)?;
-    let inner = match key.parameters.and_then(|p| p.named_curve()) {
+    let key = decode_sec1(der).ok_or(KeyError::Malformed)?;
+    let inner = match key.curve {
         Some(oid) => Some(Curve::from_oid(oid)?),
         None => None,
     };
@@ -274,15 +367,14 @@ fn parse_sec1(der: &[u8], outer: Option<Curve>) -> Result<Parsed<'_>, KeyError> 
 }
 
 fn parse_rsa(der: &[u8]) -> Result<Parsed<'_>, KeyError> {
-    let key = pkcs1::RsaPrivateKey::from_der(der).map_err(|_| KeyError::Malformed)?;
-    if key.version() != pkcs1::Version::TwoPrime {
-        return Err(KeyError::UnsupportedAlgorithm);
+    let key = decode_pkcs1(der).ok_or(KeyError::Malformed)?;
+    if key.version != 0 {
+        return Err(KeyError::UnsupportedAlgorithm); // multi-prime
     }
-    // `as_bytes` has no leading zeros: bits = 8 * len - leading zeros of byte 0
-    // (at most 8, so no underflow).
-    let n = key.modulus.as_bytes();
-    let bits = match n.first() {
-        Some(&b) => n.len() * 8 - b.leading_zeros() as usize,
+    // The magnitude has no leading zeros: bits = 8 * len - leading zeros of
+    // byte 0 (at most 8, so no underflow).
+    let bits = match key.n.first() {
+        Some(&b) => key.n.len() * 8 - b.leading_zeros() as usize,
         None => 0,
     };
     if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
@@ -300,16 +392,12 @@ pub fn signing_key(key: &PrivateKeyDer<'_>) -> Result<Arc<dyn SigningKey>, KeyEr
         #[cfg(feature = "sign-rsa")]
         Parsed::Rsa(k) => {
             use rsa::BigUint;
-            let int = |u: pkcs1::UintRef<'_>| BigUint::from_bytes_be(u.as_bytes());
+            let int = BigUint::from_bytes_be;
             // Checks p*q = n, d*e = 1 mod (p-1) and (q-1), and e; then
             // precomputes the CRT values (the file's own are not trusted).
-            let key = rsa::RsaPrivateKey::from_components(
-                int(k.modulus),
-                int(k.public_exponent),
-                int(k.private_exponent),
-                alloc::vec![int(k.prime1), int(k.prime2)],
-            )
-            .map_err(|_| KeyError::Inconsistent)?;
+            let key =
+                rsa::RsaPrivateKey::from_components(int(k.n), int(k.e), int(k.d), alloc::vec![int(k.p), int(k.q)])
+                    .map_err(|_| KeyError::Inconsistent)?;
             Ok(Arc::new(RsaSigningKey::new(key)))
         }
         #[cfg(feature = "sign-ecdsa")]
@@ -502,15 +590,14 @@ mod tests {
         // RSA: change a byte of the private exponent d.  The DER stays valid;
         // d*e = 1 mod (p-1) no longer holds.
         let mut der = data("rsa2048.pkcs1.der");
-        let k = pkcs1::RsaPrivateKey::from_der(&der).unwrap();
-        let d = k.private_exponent.as_bytes();
+        let d = decode_pkcs1(&der).unwrap().d;
         let off = d.as_ptr() as usize - der.as_ptr() as usize + d.len() / 2;
         der[off] ^= 0x55;
         let key = load_private_key(&der).unwrap();
         assert_eq!(signing_key(&key).err(), Some(KeyError::Inconsistent));
         // EC: the embedded public key of another key.
         let p256a = data("p256.sec1.der");
-        let a = sec1::EcPrivateKey::from_der(&p256a).unwrap();
+        let a = decode_sec1(&p256a).unwrap();
         let mut swapped = p256a.clone();
         let pk = a.public_key.unwrap();
         let off = pk.as_ptr() as usize - p256a.as_ptr() as usize;
@@ -527,6 +614,103 @@ mod tests {
         let mut big = p256a.clone();
         big[off..off + 32].fill(0xff);
         assert_eq!(load_signing_key(&big).err(), Some(KeyError::Inconsistent));
+    }
+
+    /// Our three decoders against the RustCrypto ones they replaced
+    /// (dev-dependencies now), on every fixture, each of its prefixes and
+    /// each byte flipped three ways: whatever theirs accepts, ours accepts
+    /// with the same fields (but for fields out of order, below).  Ours may
+    /// accept a shape theirs refuses (an OID that is not a valid encoding, a
+    /// parameter with a tag der does not know), but never a key: such inputs
+    /// must still fail `load_signing_key`.
+    #[test]
+    fn decoders_agree_with_rustcrypto() {
+        use der::Decode;
+        let refused = |der: &[u8]| load_signing_key(der).is_err();
+        // der 0.7 skips a context-specific field whose number is below the
+        // one it looks for, so it takes `[0] .. [0] ..` and drops the second
+        // field; ours refuses fields out of order.
+        let out_of_order = |der: &[u8]| {
+            let Some(mut r) = asn1::whole(der, asn1::SEQUENCE).map(Reader::new) else { return false };
+            let mut last = None;
+            while let Some((tag, _)) = r.any() {
+                if tag & 0xc0 == 0x80 {
+                    if last.is_some_and(|l| tag & 0x1f <= l) {
+                        return true;
+                    }
+                    last = Some(tag & 0x1f);
+                }
+            }
+            false
+        };
+        let check = |der: &[u8]| {
+            match (pkcs1::RsaPrivateKey::from_der(der), decode_pkcs1(der)) {
+                (Ok(t), Some(o)) => {
+                    assert_eq!(t.version() == pkcs1::Version::Multi, o.version == 1);
+                    assert_eq!((t.modulus.as_bytes(), t.public_exponent.as_bytes()), (o.n, o.e));
+                    assert_eq!(t.private_exponent.as_bytes(), o.d);
+                    assert_eq!((t.prime1.as_bytes(), t.prime2.as_bytes()), (o.p, o.q));
+                }
+                (Err(_), None) => {}
+                (t, o) => panic!("pkcs1 differs: theirs {:?}, ours {}: {der:02x?}", t.err(), o.is_some()),
+            }
+            match (sec1::EcPrivateKey::from_der(der), decode_sec1(der)) {
+                (Ok(t), Some(o)) => {
+                    assert_eq!(t.private_key, o.private_key);
+                    let curve = t.parameters.and_then(|p| p.named_curve());
+                    assert_eq!(curve.as_ref().map(|c| c.as_bytes()), o.curve);
+                    assert_eq!(t.public_key, o.public_key);
+                }
+                (Err(_), None) => {}
+                (Err(_), Some(_)) if refused(der) => {}
+                (Ok(_), None) if out_of_order(der) => {}
+                (t, o) => panic!("sec1 differs: theirs {:?}, ours {}: {der:02x?}", t.err(), o.is_some()),
+            }
+            match (pkcs8::PrivateKeyInfo::from_der(der), decode_pkcs8(der)) {
+                (Ok(t), Some(o)) => {
+                    assert_eq!(t.algorithm.oid.as_bytes(), o.algorithm);
+                    let params = t.algorithm.parameters.map(|a| (u8::from(der::Tagged::tag(&a)), a.value()));
+                    assert_eq!(params, o.parameters);
+                    assert_eq!((t.private_key, t.public_key), (o.private_key, o.public_key));
+                }
+                (Err(_), None) => {}
+                (Err(_), Some(_)) if refused(der) => {}
+                (Ok(_), None) if out_of_order(der) => {}
+                (t, o) => panic!("pkcs8 differs: theirs {:?}, ours {}: {der:02x?}", t.err(), o.is_some()),
+            }
+        };
+        let mut accepted = 0;
+        for file in [
+            "rsa2048.pkcs1.der",
+            "rsa2048.pkcs8.der",
+            "p256.sec1.der",
+            "p256.pkcs8.der",
+            "p384.sec1.der",
+            "p384.pkcs8.der",
+            "ed25519.pkcs8.der",
+            "p256.pkcs8.enc.der",
+        ] {
+            let good = data(file);
+            for n in 0..=good.len() {
+                check(&good[..n]);
+            }
+            for i in 0..good.len() {
+                for x in [0x01u8, 0x80, 0xff] {
+                    let mut bad = good.clone();
+                    bad[i] ^= x;
+                    check(&bad);
+                    accepted += usize::from(decode_pkcs8(&bad).is_some() || decode_sec1(&bad).is_some());
+                }
+            }
+        }
+        let v2 = match load_private_key(&data("ed25519-v2.pkcs8.pem")).unwrap() {
+            PrivateKeyDer::Pkcs8(k) => k.secret_pkcs8_der().to_vec(),
+            _ => unreachable!(),
+        };
+        check(&v2);
+        assert!(decode_pkcs8(&v2).is_some_and(|k| k.public_key.is_some()));
+        // The sweep reached accepting inputs, not only refusals.
+        assert!(accepted > 100, "{accepted}");
     }
 
     fn hex(s: &str) -> Vec<u8> {

@@ -27,6 +27,8 @@ use zeroize::Zeroize;
 
 use super::hash::HashAlg;
 use super::random::{self, PortRng};
+#[cfg(any(feature = "sign-rsa", feature = "sign-ecdsa"))]
+use crate::asn1;
 
 fn signing_failed() -> Error {
     Error::General(String::from("signing failed"))
@@ -68,9 +70,10 @@ impl SigningKey for RsaSigningKey {
     }
 
     fn public_key(&self) -> Option<SubjectPublicKeyInfoDer<'_>> {
-        use rsa::pkcs1::EncodeRsaPublicKey;
-        let pkcs1 = self.key.to_public_key().to_pkcs1_der().ok()?;
-        Some(public_key_to_spki(&alg_id::RSA_ENCRYPTION, pkcs1.as_bytes()))
+        use rsa::traits::PublicKeyParts;
+        // RSAPublicKey (RFC 8017): SEQUENCE { n INTEGER, e INTEGER }.
+        let pkcs1 = asn1::uint_pair(&self.key.n().to_bytes_be(), &self.key.e().to_bytes_be());
+        Some(public_key_to_spki(&alg_id::RSA_ENCRYPTION, &pkcs1))
     }
 
     fn algorithm(&self) -> SignatureAlgorithm {
@@ -223,11 +226,12 @@ fn sign_p256(key: &p256::ecdsa::SigningKey, message: &[u8]) -> Result<Vec<u8>, E
     use p256::ecdsa::signature::hazmat::RandomizedPrehashSigner;
     let digest = HashAlg::Sha256.digest(message);
     let mut rng = PortRng::new()?;
-    let sig: Result<p256::ecdsa::DerSignature, _> = key.sign_prehash_with_rng(&mut rng, digest.as_slice());
+    let sig: Result<p256::ecdsa::Signature, _> = key.sign_prehash_with_rng(&mut rng, digest.as_slice());
     if rng.failed() {
         return Err(Error::FailedToGetRandomBytes);
     }
-    sig.map(|s| s.as_bytes().to_vec()).map_err(|_| signing_failed())
+    let (r, s) = sig.map_err(|_| signing_failed())?.split_bytes();
+    Ok(asn1::uint_pair(&r, &s))
 }
 
 #[cfg(all(feature = "sign-ecdsa", feature = "p384"))]
@@ -276,7 +280,8 @@ fn sign_p384(key: &p384::SecretKey, message: &[u8]) -> Result<Vec<u8>, Error> {
         entropy.zeroize();
         let Some(k) = k else { continue };
         if let Ok((sig, _)) = ecdsa17::hazmat::sign_prehashed::<p384::NistP384>(&d, &k, digest.as_slice()) {
-            result = Ok(sig.to_der().as_bytes().to_vec());
+            let (r, s) = sig.split_bytes();
+            result = Ok(asn1::uint_pair(&r, &s));
             break;
         }
     }

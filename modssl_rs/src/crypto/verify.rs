@@ -16,6 +16,7 @@ use rustls::pki_types::alg_id;
 use rustls::pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
 
 use super::hash::HashAlg;
+use crate::asn1;
 
 /// RSA moduli below 2048 bits are refused, as ring/aws-lc do for TLS.  The
 /// upper limit is rsa 0.9's 4096 bits: an MCU would take seconds per
@@ -52,7 +53,8 @@ impl SignatureVerificationAlgorithm for EcdsaVerify {
             Curve::P256 => {
                 use p256::ecdsa::signature::hazmat::PrehashVerifier;
                 let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(public_key).map_err(|_| InvalidSignature)?;
-                let sig = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| InvalidSignature)?;
+                let sig = asn1::ecdsa_signature_to_fixed(signature, 32).ok_or(InvalidSignature)?;
+                let sig = p256::ecdsa::Signature::from_slice(&sig).map_err(|_| InvalidSignature)?;
                 key.verify_prehash(digest.as_slice(), &sig).is_ok()
             }
             #[cfg(feature = "p384")]
@@ -60,7 +62,8 @@ impl SignatureVerificationAlgorithm for EcdsaVerify {
                 // p384 0.14 (signature 3 traits) fed with the sha2 0.10 digest.
                 use p384::ecdsa::signature::hazmat::PrehashVerifier;
                 let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(public_key).map_err(|_| InvalidSignature)?;
-                let sig = p384::ecdsa::DerSignature::from_bytes(signature).map_err(|_| InvalidSignature)?;
+                let sig = asn1::ecdsa_signature_to_fixed(signature, 48).ok_or(InvalidSignature)?;
+                let sig = p384::ecdsa::Signature::from_slice(&sig).map_err(|_| InvalidSignature)?;
                 key.verify_prehash(digest.as_slice(), &sig).is_ok()
             }
         };
@@ -93,9 +96,15 @@ impl SignatureVerificationAlgorithm for RsaVerify {
     }
 
     fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
-        use rsa::pkcs1::DecodeRsaPublicKey;
+        // RSAPublicKey (RFC 8017): SEQUENCE { n INTEGER, e INTEGER }.
+        let mut seq = asn1::Reader::new(asn1::whole(public_key, asn1::SEQUENCE).ok_or(InvalidSignature)?);
+        let (n, e) = (seq.uint().ok_or(InvalidSignature)?, seq.uint().ok_or(InvalidSignature)?);
+        if !seq.finished() {
+            return Err(InvalidSignature);
+        }
         // Refuses moduli above 4096 bits and bad exponents.
-        let key = rsa::RsaPublicKey::from_pkcs1_der(public_key).map_err(|_| InvalidSignature)?;
+        let key = rsa::RsaPublicKey::new(rsa::BigUint::from_bytes_be(n), rsa::BigUint::from_bytes_be(e))
+            .map_err(|_| InvalidSignature)?;
         if key.n().bits() < MIN_RSA_BITS || signature.len() != key.size() {
             return Err(InvalidSignature);
         }

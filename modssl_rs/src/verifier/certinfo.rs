@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use crate::pem::read_tlv;
+use crate::asn1::{self, read_tlv};
 
 /// The parts of a certificate we read ourselves.
 pub(super) struct CertInfo<'a> {
@@ -20,18 +20,6 @@ pub(super) struct CertInfo<'a> {
     pub(super) has_san: bool,
 }
 
-pub(super) const TAG_INTEGER: u8 = 0x02;
-pub(super) const TAG_BIT_STRING: u8 = 0x03;
-pub(super) const TAG_OCTET_STRING: u8 = 0x04;
-pub(super) const TAG_OID: u8 = 0x06;
-pub(super) const TAG_BOOLEAN: u8 = 0x01;
-pub(super) const TAG_UTC_TIME: u8 = 0x17;
-pub(super) const TAG_GENERALIZED_TIME: u8 = 0x18;
-pub(super) const TAG_SEQUENCE: u8 = 0x30;
-pub(super) const TAG_SET: u8 = 0x31;
-pub(super) const TAG_VERSION: u8 = 0xA0;
-pub(super) const TAG_EXTENSIONS: u8 = 0xA3;
-
 pub(super) const OID_COMMON_NAME: &[u8] = &[0x55, 0x04, 0x03];
 pub(super) const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1D, 0x11];
 
@@ -45,22 +33,22 @@ pub(super) fn expect(data: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
 
 impl<'a> CertInfo<'a> {
     pub(super) fn parse(der: &'a [u8]) -> Option<Self> {
-        let (cert, rest) = expect(der, TAG_SEQUENCE)?;
+        let (cert, rest) = expect(der, asn1::SEQUENCE)?;
         if !rest.is_empty() {
             return None;
         }
-        let (tbs, _sig_parts) = expect(cert, TAG_SEQUENCE)?;
+        let (tbs, _sig_parts) = expect(cert, asn1::SEQUENCE)?;
         let mut r = tbs;
-        if let Some((TAG_VERSION, _, rest)) = read_tlv(r) {
+        if let Some((asn1::VERSION, _, rest)) = read_tlv(r) {
             r = rest;
         }
-        let (_serial, r) = expect(r, TAG_INTEGER)?;
-        let (_sig_alg, r) = expect(r, TAG_SEQUENCE)?;
-        let (issuer, r) = expect(r, TAG_SEQUENCE)?;
-        let (validity, r) = expect(r, TAG_SEQUENCE)?;
-        let (subject, r) = expect(r, TAG_SEQUENCE)?;
+        let (_serial, r) = expect(r, asn1::INTEGER)?;
+        let (_sig_alg, r) = expect(r, asn1::SEQUENCE)?;
+        let (issuer, r) = expect(r, asn1::SEQUENCE)?;
+        let (validity, r) = expect(r, asn1::SEQUENCE)?;
+        let (subject, r) = expect(r, asn1::SEQUENCE)?;
         let before_spki = r;
-        let (spki, mut r) = expect(r, TAG_SEQUENCE)?;
+        let (spki, mut r) = expect(r, asn1::SEQUENCE)?;
         let spki_whole = before_spki.get(..before_spki.len() - r.len())?;
 
         let (t1, v1, rest) = read_tlv(validity)?;
@@ -71,8 +59,8 @@ impl<'a> CertInfo<'a> {
         let not_before = parse_time(t1, v1)?;
         let not_after = parse_time(t2, v2)?;
 
-        let (spki_alg, rest) = expect(spki, TAG_SEQUENCE)?;
-        let (bits, rest) = expect(rest, TAG_BIT_STRING)?;
+        let (spki_alg, rest) = expect(spki, asn1::SEQUENCE)?;
+        let (bits, rest) = expect(rest, asn1::BIT_STRING)?;
         if !rest.is_empty() {
             return None;
         }
@@ -86,7 +74,7 @@ impl<'a> CertInfo<'a> {
         while !r.is_empty() {
             let (tag, contents, rest) = read_tlv(r)?;
             r = rest;
-            if tag == TAG_EXTENSIONS {
+            if tag == asn1::EXTENSIONS {
                 has_san = has_extension(contents, OID_SUBJECT_ALT_NAME)?;
             }
         }
@@ -98,19 +86,19 @@ impl<'a> CertInfo<'a> {
 /// Whether the `[3]` extensions contents hold an extension with `oid`;
 /// `None` if malformed.
 pub(super) fn has_extension(explicit: &[u8], oid: &[u8]) -> Option<bool> {
-    let (mut exts, rest) = expect(explicit, TAG_SEQUENCE)?;
+    let (mut exts, rest) = expect(explicit, asn1::SEQUENCE)?;
     if !rest.is_empty() {
         return None;
     }
     let mut found = false;
     while !exts.is_empty() {
-        let (ext, rest) = expect(exts, TAG_SEQUENCE)?;
+        let (ext, rest) = expect(exts, asn1::SEQUENCE)?;
         exts = rest;
-        let (id, mut body) = expect(ext, TAG_OID)?;
-        if let Some((TAG_BOOLEAN, _, rest)) = read_tlv(body) {
+        let (id, mut body) = expect(ext, asn1::OID)?;
+        if let Some((asn1::BOOLEAN, _, rest)) = read_tlv(body) {
             body = rest;
         }
-        let (_value, rest) = expect(body, TAG_OCTET_STRING)?;
+        let (_value, rest) = expect(body, asn1::OCTET_STRING)?;
         if !rest.is_empty() {
             return None;
         }
@@ -123,12 +111,12 @@ pub(super) fn has_extension(explicit: &[u8], oid: &[u8]) -> Option<bool> {
 pub(super) fn common_names(name: &[u8]) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rdns = name;
-    while let Some((contents, rest)) = expect(rdns, TAG_SET) {
+    while let Some((contents, rest)) = expect(rdns, asn1::SET) {
         rdns = rest;
         let mut atvs = contents;
-        while let Some((atv, rest)) = expect(atvs, TAG_SEQUENCE) {
+        while let Some((atv, rest)) = expect(atvs, asn1::SEQUENCE) {
             atvs = rest;
-            let Some((oid, value)) = expect(atv, TAG_OID) else {
+            let Some((oid, value)) = expect(atv, asn1::OID) else {
                 continue;
             };
             if oid != OID_COMMON_NAME {
@@ -149,11 +137,11 @@ pub(super) fn common_names(name: &[u8]) -> Vec<&str> {
 /// seconds (times before 1970 read as 0).
 pub(super) fn parse_time(tag: u8, v: &[u8]) -> Option<u64> {
     let (year, rest) = match tag {
-        TAG_UTC_TIME if v.len() == 13 => {
+        asn1::UTC_TIME if v.len() == 13 => {
             let yy = digits(v.get(0..2)?)?;
             (if yy < 50 { 2000 + yy } else { 1900 + yy }, v.get(2..)?)
         }
-        TAG_GENERALIZED_TIME if v.len() == 15 => (digits(v.get(0..4)?)?, v.get(4..)?),
+        asn1::GENERALIZED_TIME if v.len() == 15 => (digits(v.get(0..4)?)?, v.get(4..)?),
         _ => return None,
     };
     if rest.get(10) != Some(&b'Z') {

@@ -4,6 +4,7 @@
 extern crate std;
 
 use super::*;
+use crate::asn1;
 use crate::pem::parse_certificates;
 use alloc::vec;
 use core::time::Duration;
@@ -712,16 +713,16 @@ fn reads_dates_and_names() {
 
 #[test]
 fn time_parsing() {
-    assert_eq!(parse_time(TAG_UTC_TIME, b"700101000000Z"), Some(0));
-    assert_eq!(parse_time(TAG_UTC_TIME, b"691231235959Z"), Some(0)); // 1969 clamps
-    assert_eq!(parse_time(TAG_UTC_TIME, b"491231235959Z"), Some(2_524_607_999));
-    assert_eq!(parse_time(TAG_GENERALIZED_TIME, b"20000229120000Z"), Some(951_825_600));
-    assert_eq!(parse_time(TAG_GENERALIZED_TIME, b"21000229120000Z"), None); // not leap
-    assert_eq!(parse_time(TAG_GENERALIZED_TIME, b"20241301000000Z"), None);
-    assert_eq!(parse_time(TAG_GENERALIZED_TIME, b"20240101000000+"), None);
-    assert_eq!(parse_time(TAG_UTC_TIME, b"2401010000Z"), None);
-    assert_eq!(parse_time(TAG_UTC_TIME, b"24010100000aZ"), None);
-    assert_eq!(parse_time(TAG_UTC_TIME, b"240101246000Z"), None);
+    assert_eq!(parse_time(asn1::UTC_TIME, b"700101000000Z"), Some(0));
+    assert_eq!(parse_time(asn1::UTC_TIME, b"691231235959Z"), Some(0)); // 1969 clamps
+    assert_eq!(parse_time(asn1::UTC_TIME, b"491231235959Z"), Some(2_524_607_999));
+    assert_eq!(parse_time(asn1::GENERALIZED_TIME, b"20000229120000Z"), Some(951_825_600));
+    assert_eq!(parse_time(asn1::GENERALIZED_TIME, b"21000229120000Z"), None); // not leap
+    assert_eq!(parse_time(asn1::GENERALIZED_TIME, b"20241301000000Z"), None);
+    assert_eq!(parse_time(asn1::GENERALIZED_TIME, b"20240101000000+"), None);
+    assert_eq!(parse_time(asn1::UTC_TIME, b"2401010000Z"), None);
+    assert_eq!(parse_time(asn1::UTC_TIME, b"24010100000aZ"), None);
+    assert_eq!(parse_time(asn1::UTC_TIME, b"240101246000Z"), None);
     assert_eq!(parse_time(0x04, b"240101000000Z"), None);
 }
 
