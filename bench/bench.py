@@ -276,9 +276,9 @@ def qemu_flash(build):
 
 # micropython/features.sh; `full` is the firmware above (everything, CA bundle).
 PROFILES = {
-    "general": "client+server, TLS 1.2+1.3, verifies ECDSA P-256/P-384, RSA, Ed25519; no CA bundle",
+    "general": "client+server, TLS 1.2+1.3, verifies ECDSA P-256/P-384, RSA, Ed25519; compact trust store",
     "client": "general without server",
-    "small-client": "TLS 1.3 client, ECDSA P-256/P-384 + RSA chains",
+    "small-client": "TLS 1.3 client, ECDSA P-256/P-384 + RSA chains, compact trust store",
     "minimal": "TLS 1.3 client, ECDSA P-256 only",
 }
 

@@ -24,6 +24,7 @@ WHAT = {
     "SIGN_ECDSA": "signing with ECDSA keys (RFC 6979 nonces, scalar inversion)",
     "SIGN_RSA": "signing with RSA keys (CRT, blinding, key checks)",
     "SIGN_ED25519": "signing with Ed25519 keys",
+    "CA_COMPACT": "the compact trust store (37 roots behind create_default_context())",
 }
 
 

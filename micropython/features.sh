@@ -20,13 +20,16 @@ case "$profile" in
     # Everything, with Mozilla's CA bundle (create_default_context()).
     full) features="$all ca-bundle";;
     # Client and server, TLS 1.2 + 1.3, verifies ECDSA P-256/P-384, RSA and
-    # Ed25519, signs with any of them; no CA bundle (the board default).
-    general) features="$all";;
+    # Ed25519, signs with any of them; the compact trust store (the 37 roots
+    # of the CAs behind most public servers) instead of Mozilla's whole
+    # bundle (the board default).
+    general) features="$all ca-compact";;
     # general without server contexts.
-    client) features="tls12 p384 rsa ed25519 sign-ecdsa sign-rsa sign-ed25519";;
+    client) features="tls12 p384 rsa ed25519 sign-ecdsa sign-rsa sign-ed25519 ca-compact";;
     # A TLS 1.3-only client for public servers: ECDSA P-256/P-384 and RSA
-    # chains (Let's Encrypt, Google), ECDSA client certificates.
-    small-client) features="p384 rsa sign-ecdsa";;
+    # chains (Let's Encrypt, Google), ECDSA client certificates, the compact
+    # trust store.
+    small-client) features="p384 rsa sign-ecdsa ca-compact";;
     # A TLS 1.3-only client for your own server: ECDSA P-256 certificates only.
     minimal) features="sign-ecdsa";;
     *) echo "features.sh: unknown profile '$profile' (full, general, client, small-client, minimal)" >&2; exit 2;;

@@ -167,6 +167,8 @@ if(NOT MODSSL_FEATURES_RESULT EQUAL 0)
     message(FATAL_ERROR "modssl-rs: bad MODSSL_PROFILE or MODSSL_<FEATURE> setting (see micropython/features.sh)")
 endif()
 message(STATUS "modssl-rs: profile ${MODSSL_PROFILE}: features ${MODSSL_FEATURES}")
+# What this build holds, for tests and for people: build/.../modssl/features.txt.
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/modssl/features.txt "${MODSSL_FEATURES}\n")
 list(APPEND MODSSL_CARGO_ARGS --no-default-features)
 if(MODSSL_FEATURES)
     list(APPEND MODSSL_CARGO_ARGS --features ${MODSSL_FEATURES})

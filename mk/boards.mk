@@ -119,7 +119,7 @@ $(B)/qemu-profile-%/firmware.elf: $(QEMU_FIRMWARE) FORCE
 # What each feature of the general profile costs on thumbv6m: the general
 # firmware again without one feature at a time (make feature-costs; about 1
 # min per feature the first time).  bench/feature_costs.py prints the table.
-FEATURE_COST_NAMES := TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519
+FEATURE_COST_NAMES := TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_COMPACT
 FEATURE_COST_FIRMWARE := $(foreach f,$(FEATURE_COST_NAMES),$(B)/qemu-without-$(f)-MPS2_AN385/firmware.elf)
 feature-costs: $(FEATURE_COST_FIRMWARE)
 	@cd $(REPO) && $(PYTHON) bench/feature_costs.py --build $(B)
