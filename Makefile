@@ -167,8 +167,8 @@ lint: $(B)/.deps.stamp
 	    RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/clippy \
 	    cargo clippy -q -p modssl_rs --all-targets $$f -- -D warnings || exit 1; done
 
-pytest: $(MICROPYTHON)
-	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) $(PYTHON) -m pytest tests $(PYTEST_ARGS)
+pytest: $(MICROPYTHON) $(MICROPYTHON_COV)
+	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) MICROPYTHON_COVERAGE=$(MICROPYTHON_COV) $(PYTHON) -m pytest tests $(PYTEST_ARGS)
 
 # ---- demo -------------------------------------------------------------------------
 demo: $(MICROPYTHON)

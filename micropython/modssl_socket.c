@@ -659,6 +659,23 @@ static mp_uint_t poll_take_records(modssl_socket_obj_t *o, mp_uint_t sret) {
     return sret;
 }
 
+// MicroPython 1.28 (MICROPY_STREAMS_DELEGATE_ERROR) asks the stream for the
+// exception of an error its read or write returned, before it raises
+// OSError(code) itself.  Ours raise their TLS errors on the spot and return
+// only MP_EAGAIN (an errno, left to the core); a negative code is one of the
+// SSL error codes MicroPython's mbedTLS module answers this way, raised as
+// read/write raise it (with the connection's own message if it is its
+// error).  The request number is the core's own; older cores never send it.
+#ifndef MP_STREAM_RAISE_ERROR
+#define MP_STREAM_RAISE_ERROR (12)
+#endif
+static void raise_stream_error(modssl_socket_obj_t *o, int32_t code) {
+    if (code >= 0) {
+        return;
+    }
+    modssl_raise_message(code, code == o->last_error ? last_message(o) : NULL);
+}
+
 static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
     modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     mp_obj_t sock = o->sock;
@@ -669,6 +686,10 @@ static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg
         release(o, true);
         o->sock = MP_OBJ_NULL;
         return mp_get_stream(sock)->ioctl(sock, request, arg, errcode);
+    }
+    if (request == MP_STREAM_RAISE_ERROR) {
+        raise_stream_error(o, (int32_t)arg);
+        return 0;
     }
     if (request != MP_STREAM_POLL) {
         *errcode = MP_EINVAL;

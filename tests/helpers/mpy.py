@@ -37,6 +37,13 @@ class Result:
     timed_out: bool = False
 
     @property
+    def output(self) -> str:
+        """stdout and stderr together.  Where an uncaught exception's
+        traceback goes depends on the MicroPython version (the unix port:
+        stderr in 1.26, stdout in 1.28); a board's goes to its console."""
+        return self.stdout + self.stderr
+
+    @property
     def lines(self) -> list[str]:
         return self.stdout.splitlines()
 

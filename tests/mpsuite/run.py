@@ -127,7 +127,12 @@ EXPECTED_1_26 = {
     "multi_net/sslcontext_verify_time_error.py": "known-diff",
     "multi_net/tls_dtls_server_client.py": "not-supported",
 }
-EXPECTED = {(1, 26): EXPECTED_1_26}
+# Reviewed against v1.28.0 (2026-12-06): the same verdicts.  1.28 edited all
+# 15 multi_net TLS tests (they now skip without ssl.CERT_REQUIRED and no
+# longer skip when their certificate files are missing) and rewrote
+# run-multitests.py's instance options (multitest_instances below).
+EXPECTED_1_28 = dict(EXPECTED_1_26)
+EXPECTED = {(1, 26): EXPECTED_1_26, (1, 28): EXPECTED_1_28}
 
 
 def expected_verdicts(mp):
@@ -242,12 +247,23 @@ def netns_prefix():
     return ["unshare", "-rn", "sh", "-c", 'ip link set lo up && exec "$0" "$@"']
 
 
+def multitest_instances(mp):
+    """Two instances of the binary in MICROPY_MICROPYTHON, in the words of
+    the tree's run-multitests.py: `-i micropython` up to 1.26, `-t unix`
+    since 1.27 (which rewrote its instance options)."""
+    with open(os.path.join(mp, "tests", "run-multitests.py")) as f:
+        source = f.read()
+    if '"--test-instance"' in source:
+        return ["-t", "unix", "-t", "unix"]
+    return ["-i", "micropython", "-i", "micropython"]
+
+
 def run_multitests(mp, binary, files, result_dir):
     shutil.rmtree(result_dir, ignore_errors=True)
     os.makedirs(result_dir)
     cmd = [
         sys.executable, os.path.join(HERE, "multitests_loopback.py"), os.path.join(mp, "tests"),
-        "-i", "micropython", "-i", "micropython", "-r", result_dir,
+        *multitest_instances(mp), "-r", result_dir,
     ] + files
     prefix = netns_prefix()
     isolated = prefix is not None
