@@ -32,17 +32,19 @@
 #   MODSSL_RUSTFLAGS      default: --cfg modssl_integrated (temporary)
 #   MODSSL_CROSS_RUSTFLAGS default: -Zfmt-debug=none
 #   MODSSL_PROFILE        the feature profile (micropython/features.sh,
-#                         docs/building.md): general (default on boards:
-#                         everything but the CA bundle), full, client,
-#                         small-client, minimal
+#                         docs/building.md): full, general, client,
+#                         small-client, minimal.  Default: on rp2 the largest
+#                         the board holds (rp2-boards.cmake), else general
 #   MODSSL_TLS12 MODSSL_SERVER MODSSL_P384 MODSSL_RSA MODSSL_ED25519
 #   MODSSL_SIGN_ECDSA MODSSL_SIGN_RSA MODSSL_SIGN_ED25519 MODSSL_CA_BUNDLE MODSSL_CA_COMPACT
 #                         ON/1 or OFF/0: add one feature to the profile or
 #                         take it away (MODSSL_CA_BUNDLE=ON: Mozilla's roots)
 #   MODSSL_CARGO_FEATURES more --features for modssl_rs
 #   MODSSL_IMAGE_LIMIT    bytes of flash the firmware image may use on rp2
-#                         (flash size minus MICROPY_HW_FLASH_STORAGE_BYTES);
-#                         known for the RPI_PICO* boards, 0 = no check.
+#                         (default: flash size minus MICROPY_HW_FLASH_STORAGE_BYTES,
+#                         from the board's definition; rp2-boards.cmake), 0 = no check
+#   MODSSL_MIN_SPARE      rp2: the flash a board's default profile must leave
+#                         free before the filesystem (default 64000)
 
 set(MODSSL_MOD_DIR ${CMAKE_CURRENT_LIST_DIR})
 get_filename_component(MODSSL_ROOT ${MODSSL_MOD_DIR}/.. ABSOLUTE)
@@ -149,9 +151,13 @@ else()
         -Zbuild-std-features=${MODSSL_BUILD_STD_FEATURES})
     list(APPEND MODSSL_CARGO_ENV RUSTC_BOOTSTRAP=1)
 endif()
-# The feature profile.  The board default leaves out only the built-in CA
-# bundle (webpki-roots, ~58 KB of flash on thumbv6m): MODSSL_CA_BUNDLE=1 or
-# MODSSL_PROFILE=full builds it in.
+# The feature profile.  On rp2 the largest that the board's flash holds
+# (rp2-boards.cmake); otherwise `general`, which has the compact trust store
+# rather than Mozilla's whole bundle (webpki-roots, ~58 KB of flash on
+# thumbv6m): MODSSL_CA_BUNDLE=1 or MODSSL_PROFILE=full builds that in.
+if(MODSSL_PORT STREQUAL "rp2")
+    include(${MODSSL_MOD_DIR}/rp2-boards.cmake)
+endif()
 if(NOT MODSSL_PROFILE)
     set(MODSSL_PROFILE general)
 endif()
@@ -169,6 +175,7 @@ endif()
 message(STATUS "modssl-rs: profile ${MODSSL_PROFILE}: features ${MODSSL_FEATURES}")
 # What this build holds, for tests and for people: build/.../modssl/features.txt.
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/modssl/features.txt "${MODSSL_FEATURES}\n")
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/modssl/profile.txt "${MODSSL_PROFILE}\n")
 list(APPEND MODSSL_CARGO_ARGS --no-default-features)
 if(MODSSL_FEATURES)
     list(APPEND MODSSL_CARGO_ARGS --features ${MODSSL_FEATURES})
@@ -316,38 +323,7 @@ endif()
 # image that runs into the littlefs area.  An implicit linker script with
 # only an ASSERT, given as a link input, makes that a link error.
 if(PICO_PLATFORM)
-    if(NOT DEFINED MODSSL_IMAGE_LIMIT)
-        # flash size - MICROPY_HW_FLASH_STORAGE_BYTES (boards/*/mpconfigboard.h, 1.26)
-        if(MICROPY_BOARD MATCHES "^(RPI_PICO|W5100S_EVB_PICO|W5500_EVB_PICO)$")
-            set(MODSSL_IMAGE_LIMIT 655360)      # 2048K - 1408K
-        elseif(MICROPY_BOARD MATCHES "^(RPI_PICO_W|CYTRON_NANOXRP_CONTROLLER|SPARKFUN_XRP_CONTROLLER_BETA)$")
-            set(MODSSL_IMAGE_LIMIT 1228800)     # 2048K - 848K (the Pico W layout)
-        elseif(MICROPY_BOARD STREQUAL "RPI_PICO2")
-            set(MODSSL_IMAGE_LIMIT 1048576)     # storage = flash - 1024K: image gets 1024K
-        elseif(MICROPY_BOARD MATCHES "^(RPI_PICO2_W|SPARKFUN_IOTREDBOARD_RP2350|SPARKFUN_XRP_CONTROLLER)$")
-            set(MODSSL_IMAGE_LIMIT 1572864)     # storage = flash - 1536K: image gets 1536K
-        else()
-            set(MODSSL_IMAGE_LIMIT 0)
-            message(WARNING "modssl-rs: no flash budget known for board ${MICROPY_BOARD}; "
-                "set MODSSL_IMAGE_LIMIT (bytes) to check that the image fits before the filesystem")
-        endif()
-        # Boards where no profile fits, measured (docs/building.md, "Which
-        # rp2 boards fit"): refused now rather than after the whole build.
-        # The WIZnet Ethernet boards keep the Pico's 1408K filesystem: the
-        # stock image (mbedTLS) is 544,912 B of the 655,360 B before it,
-        # ours 829,176 B with `general` and about 700,000 B with `minimal`
-        # (MicroPython 1.28.0).  MODSSL_IMAGE_LIMIT set by the user (their
-        # own board definition with a smaller filesystem) skips this.
-        if(MICROPY_BOARD MATCHES "^(W5100S_EVB_PICO|W5500_EVB_PICO)$")
-            message(FATAL_ERROR "modssl-rs: ${MICROPY_BOARD} cannot hold this module: its firmware area "
-                "is 655,360 B (2048K flash, 1408K filesystem); with modssl-rs the image is 829,176 B with the "
-                "`general` profile and about 700,000 B with `minimal` (measured, MicroPython 1.28.0; the "
-                "stock image is 544,912 B). Changing the board's filesystem layout would erase users' files "
-                "on upgrade, so it is not done for you: to use it anyway, make a board definition of your "
-                "own with MICROPY_HW_FLASH_STORAGE_BYTES at most 1168K and pass "
-                "-DMODSSL_IMAGE_LIMIT=<2048K minus that, in bytes> (docs/building.md).")
-        endif()
-    endif()
+    # MODSSL_IMAGE_LIMIT: the board's firmware area (rp2-boards.cmake).
     # And the main stack must hold a handshake (about 21 KB measured, see
     # above), whichever linker script the board uses: MODSSL_MIN_STACK
     # (default 24 KiB; 0 = no check).

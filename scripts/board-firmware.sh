@@ -39,7 +39,18 @@ no pico-sdk/ESP-IDF glue submodules, so it cannot build board firmware.)"
 fi
 [ -d "$mpy/ports/$port" ] || die "MICROPY_DIR=$mpy has no ports/$port: not a MicroPython tree?
 $getit"
-[ -d "$mpy/ports/$port/boards/$board" ] || die "no board '$board' in $mpy/ports/$port/boards (ls that directory for the names)"
+# BOARD is a name from the port's boards/ or the directory of a board
+# definition of the user's own (scripts/rp2-board-copy.sh makes one).
+board_args=(BOARD="$board")
+case $board in
+    */*) [ -f "$board/mpconfigboard.h" ] || die "BOARD=$board: not a board definition directory (no mpconfigboard.h)"
+        board_dir=$(cd "$board" && pwd)
+        board=$(basename "$board_dir")
+        # BOARD too: a BOARD given to an outer make reaches this one through
+        # MAKEFLAGS and would win over the name the port derives.
+        board_args=(BOARD_DIR="$board_dir" BOARD="$board");;
+    *) [ -d "$mpy/ports/$port/boards/$board" ] || die "no board '$board' in $mpy/ports/$port/boards (ls that directory for the names)";;
+esac
 mpy=$(cd "$mpy" && pwd)
 # One build directory per board and MicroPython version: a cmake build
 # directory remembers the tree it was configured from.
@@ -76,10 +87,11 @@ if [ "$port" = rp2 ]; then
     [ -n "${picotool_DIR:-}" ] || command -v picotool >/dev/null || \
         echo "note: no picotool: the pico-sdk will try to download it (offline, build picotool 2.1 and set picotool_DIR)" >&2
     echo "== rp2 $board firmware with modssl-rs -> $build"
-    make -C "$mpy/ports/rp2" -j"$jobs" BOARD="$board" BUILD="$build" \
+    make -C "$mpy/ports/rp2" -j"$jobs" "${board_args[@]}" BUILD="$build" \
         USER_C_MODULES="$root/micropython/micropython.cmake" ${MODSSL_FW_ARGS:-}
     ls -l "$build/firmware.uf2"
     arm-none-eabi-size "$build/firmware.elf"
+    "$root/scripts/rp2-size-check.sh" "$board" "$ver" "$build"
     echo "flash it: hold BOOTSEL, plug in, copy $build/firmware.uf2 to the RPI-RP2 drive"
     echo "          (or: picotool load -x $build/firmware.uf2)"
     exit 0

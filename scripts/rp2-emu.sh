@@ -4,6 +4,12 @@
 #
 # usage: rp2-emu.sh "BOARD..." MICROPY_DIR RP2040JS_DIR BUILD_ROOT PYTHON
 #
+# A BOARD may be NAME:FS_KIB, that board with a filesystem of FS_KIB KiB (a
+# board definition of the user's own, scripts/rp2-board-copy.sh), e.g.
+# W5100S_EVB_PICO:1168 for the WIZnet board whose own 1408K filesystem leaves
+# too little flash.  Each build's size is checked against
+# micropython/rp2-sizes.txt (scripts/rp2-size-check.sh, strict here).
+#
 # For each board: `make rp2` builds its firmware from MICROPY_DIR (a
 # MicroPython checkout with the port's submodules), then
 #  1. tests/test_rp2emu.py boots that exact UF2 and runs the TLS suite over
@@ -45,8 +51,16 @@ export RP2040JS_DIR=$(cd "$rp2040js" && pwd)
 ver=$("$root/scripts/mpy-version.sh" "$mpy")
 report=$broot/rp2emu-report.txt
 rc=0
-for board in $boards; do
-    "$root/scripts/board-firmware.sh" rp2 "$board" "$mpy" "$broot"
+for spec in $boards; do
+    # BOARD:FS_KIB: the board with a filesystem of that size, as a user's own
+    # board definition (scripts/rp2-board-copy.sh): how a board whose own
+    # layout cannot hold the module is run (docs/building.md).
+    board=$spec
+    case $spec in
+        *:*) board=$("$root/scripts/rp2-board-copy.sh" "$mpy" "${spec%%:*}" "${spec#*:}" "$broot/boards");;
+    esac
+    MODSSL_SIZE_CHECK=strict "$root/scripts/board-firmware.sh" rp2 "$board" "$mpy" "$broot"
+    board=$(basename "$board")
     fw=$broot/rp2-$board-v$ver
     echo "== $board (MicroPython $ver) on rp2040js: the TLS suite"
     {

@@ -146,8 +146,8 @@ def expected_verdicts(mp):
         try:
             with open(os.path.join(mp, "py", "mpconfig.h")) as f:
                 text = f.read()
-            major = re.search(r"#define MICROPY_VERSION_MAJOR \((\d+)\)", text)
-            minor = re.search(r"#define MICROPY_VERSION_MINOR \((\d+)\)", text)
+            major = re.search(r"#define MICROPY_VERSION_MAJOR \(?(\d+)", text)
+            minor = re.search(r"#define MICROPY_VERSION_MINOR \(?(\d+)", text)
             version = (int(major.group(1)), int(minor.group(1)))
         except (OSError, AttributeError):
             pass
