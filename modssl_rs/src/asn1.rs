@@ -75,10 +75,18 @@ pub fn read_tlv(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     Some((tag, contents, rest))
 }
 
+/// Read one element with tag `tag` off the front of `data`: (contents, rest).
+pub fn expect(data: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    match read_tlv(data)? {
+        (t, contents, rest) if t == tag => Some((contents, rest)),
+        _ => None,
+    }
+}
+
 /// The contents of `data` if it is exactly one element with tag `tag`.
 pub fn whole(data: &[u8], tag: u8) -> Option<&[u8]> {
-    match read_tlv(data)? {
-        (t, contents, []) if t == tag => Some(contents),
+    match expect(data, tag)? {
+        (contents, []) => Some(contents),
         _ => None,
     }
 }
@@ -98,10 +106,7 @@ impl<'a> Reader<'a> {
 
     /// The contents of the next element, which must have tag `tag`.
     pub fn take(&mut self, tag: u8) -> Option<&'a [u8]> {
-        let (t, contents, rest) = read_tlv(self.rest)?;
-        if t != tag {
-            return None;
-        }
+        let (contents, rest) = expect(self.rest, tag)?;
         self.rest = rest;
         Some(contents)
     }

@@ -142,10 +142,8 @@ fn is_filler(b: u8) -> bool {
 
 /// Split one DER `SEQUENCE` off the front of `data`: (the whole TLV, the rest).
 pub(crate) fn split_der(data: &[u8]) -> Option<(&[u8], &[u8])> {
-    match crate::asn1::read_tlv(data)? {
-        (0x30, _, rest) => Some(data.split_at(data.len() - rest.len())),
-        _ => None,
-    }
+    let (_, rest) = crate::asn1::expect(data, crate::asn1::SEQUENCE)?;
+    Some(data.split_at(data.len() - rest.len()))
 }
 
 /// Whether rustls-webpki can read `cert` as an X.509 certificate.  We ask the

@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use crate::asn1::{self, read_tlv};
+use crate::asn1::{self, expect, read_tlv};
 
 /// The parts of a certificate we read ourselves.
 pub(super) struct CertInfo<'a> {
@@ -22,14 +22,6 @@ pub(super) struct CertInfo<'a> {
 
 pub(super) const OID_COMMON_NAME: &[u8] = &[0x55, 0x04, 0x03];
 pub(super) const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1D, 0x11];
-
-/// Read one TLV with tag `tag`: (contents, rest).
-pub(super) fn expect(data: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-    match read_tlv(data)? {
-        (t, contents, rest) if t == tag => Some((contents, rest)),
-        _ => None,
-    }
-}
 
 impl<'a> CertInfo<'a> {
     pub(super) fn parse(der: &'a [u8]) -> Option<Self> {
