@@ -61,13 +61,8 @@ endif()
 # ---- the profile ------------------------------------------------------------
 # rp2-sizes.txt rows: board micropython profile image date.  This tree's
 # version if it has rows for it, else the newest measured.
-file(READ "${MICROPY_DIR}/py/mpconfig.h" _mpconfig)
-string(REGEX MATCH "MICROPY_VERSION_MAJOR[ \t]+\\(?([0-9]+)" _m "${_mpconfig}")
-set(_major ${CMAKE_MATCH_1})
-string(REGEX MATCH "MICROPY_VERSION_MINOR[ \t]+\\(?([0-9]+)" _m "${_mpconfig}")
-set(_minor ${CMAKE_MATCH_1})
-string(REGEX MATCH "MICROPY_VERSION_MICRO[ \t]+\\(?([0-9]+)" _m "${_mpconfig}")
-set(MODSSL_MPY_VERSION "${_major}.${_minor}.${CMAKE_MATCH_1}")
+execute_process(COMMAND sh ${MODSSL_ROOT}/scripts/mpy-version.sh ${MICROPY_DIR}
+    OUTPUT_VARIABLE MODSSL_MPY_VERSION OUTPUT_STRIP_TRAILING_WHITESPACE)
 
 # A copy made by scripts/rp2-board-copy.sh (<BOARD>_FS<n>K) has its
 # original's code, so its original's sizes.
