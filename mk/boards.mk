@@ -18,7 +18,7 @@
 #                    tested over its USB CDC (not part of make test)
 # docs/building.md has the details per board.
 
-.PHONY: cross-deps cross cross-xtensa qemu qemu-test profiles feature-costs size rp2 esp32 rp2-emu
+.PHONY: cross-deps cross cross-xtensa stack-report qemu qemu-test profiles feature-costs size rp2 esp32 rp2-emu
 
 CROSS_DEPS := $(B)/.cross-deps.stamp
 $(CROSS_DEPS): $(REPO)/scripts/cross-deps.sh
@@ -48,6 +48,17 @@ cross: $(CROSS_DEPS)
 	    ls -l $$lib | awk '{print "   " $$5 " bytes  " $$9}'; \
 	done
 	@echo "== Xtensa (ESP32, ESP32-S2, ESP32-S3): not built here; 'make cross-xtensa' with Espressif's Rust toolchain"
+
+# Where the core's stack goes on the RP2040 (thumbv6m, every feature): the
+# largest frames and the deepest call chains from the C ABI and from the
+# trait objects, from the compiler's own frame sizes (-Z emit-stack-sizes;
+# its own target directory, so the firmware builds' objects stay as they are).
+# scripts/stack-report.py says what the static graph can and cannot follow.
+stack-report: $(CROSS_DEPS)
+	@lib=$$(MODSSL_CROSS_TARGET_DIR=$(REPO)/target/stack-thumbv6m \
+	    MODSSL_CROSS_RUSTFLAGS="-Zfmt-debug=none -Zemit-stack-sizes" \
+	    $(REPO)/scripts/cross-build.sh $(REPO)/targets/thumbv6m-none-eabi-cas.json) && \
+	python3 $(REPO)/scripts/stack-report.py $$lib
 
 # Xtensa needs Espressif's fork of Rust/LLVM (upstream LLVM has no usable
 # Xtensa backend: Debian's rustc 1.96 stops with a data-layout mismatch).

@@ -3,7 +3,8 @@
 # micropython/micropython.mk and micropython.cmake do inside a firmware build.
 #
 # usage: cross-build.sh TARGET      (a triple, or a target JSON under targets/)
-# prints the archive's path on stdout.
+# prints the archive's path on stdout.  MODSSL_CROSS_TARGET_DIR overrides
+# the target directory (make stack-report builds with other flags).
 #
 # rustup cannot add targets on our machines, so core and alloc are built
 # from source (-Zbuild-std, RUSTC_BOOTSTRAP=1) with Debian's rustc-web, whose
@@ -28,7 +29,7 @@ case "$target" in
         name=$target
         targs=(--target "$target");;
 esac
-dir=$root/target/mpy-$name
+dir=${MODSSL_CROSS_TARGET_DIR:-$root/target/mpy-$name}
 RUSTC_BOOTSTRAP=1 RUSTC=$rustc CARGO_TARGET_DIR=$dir \
 RUSTFLAGS="${MODSSL_RUSTFLAGS:---cfg modssl_integrated --check-cfg=cfg(modssl_integrated)} ${MODSSL_CROSS_RUSTFLAGS:--Zfmt-debug=none}" \
     "$cargo" rustc --release --quiet -p modssl_rs --crate-type staticlib \

@@ -7,7 +7,8 @@
 #   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm: the MPS2_AN385
 #       board (Cortex-M3 running the RP2040's thumbv6m code);
 #   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc:
-#       the VIRT_RV32 board (running the ESP32-C3's riscv32imc code).
+#       the VIRT_RV32 board (running the ESP32-C3's riscv32imc code);
+#   llvm: llvm-readobj and llvm-objdump for make stack-report.
 #
 # Some machine images carry qemu-utils from bookworm-backports (10.x), whose
 # package "Breaks" bookworm's qemu-system-common 7.2: it is then replaced by
@@ -21,7 +22,7 @@ set -euo pipefail
 case ${1:-all} in
     rp2) pkgs="gcc-arm-none-eabi libnewlib-arm-none-eabi";;
     esp32) pkgs=;;
-    *) pkgs="gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf";;
+    *) pkgs="llvm gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf";;
 esac
 rustpkgs="rustc-web cargo-web rust-web-src"
 
