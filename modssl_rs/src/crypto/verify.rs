@@ -50,22 +50,9 @@ impl SignatureVerificationAlgorithm for EcdsaVerify {
     fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
         let digest = self.hash.digest(message);
         let ok = match self.curve {
-            Curve::P256 => {
-                use p256::ecdsa::signature::hazmat::PrehashVerifier;
-                let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(public_key).map_err(|_| InvalidSignature)?;
-                let sig = asn1::ecdsa_signature_to_fixed(signature, 32).ok_or(InvalidSignature)?;
-                let sig = p256::ecdsa::Signature::from_slice(&sig).map_err(|_| InvalidSignature)?;
-                key.verify_prehash(digest.as_slice(), &sig).is_ok()
-            }
+            Curve::P256 => verify_p256(public_key, digest.as_slice(), signature),
             #[cfg(feature = "p384")]
-            Curve::P384 => {
-                // p384 0.14 (signature 3 traits) fed with the sha2 0.10 digest.
-                use p384::ecdsa::signature::hazmat::PrehashVerifier;
-                let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(public_key).map_err(|_| InvalidSignature)?;
-                let sig = asn1::ecdsa_signature_to_fixed(signature, 48).ok_or(InvalidSignature)?;
-                let sig = p384::ecdsa::Signature::from_slice(&sig).map_err(|_| InvalidSignature)?;
-                key.verify_prehash(digest.as_slice(), &sig).is_ok()
-            }
+            Curve::P384 => verify_p384(public_key, digest.as_slice(), signature),
         };
         if ok {
             Ok(())
@@ -73,6 +60,43 @@ impl SignatureVerificationAlgorithm for EcdsaVerify {
             Err(InvalidSignature)
         }
     }
+}
+
+// One function per curve, never inlined: merged into verify_signature, the
+// two curves' temporaries shared one 6,848-byte frame on thumbv6m (make
+// stack-report), and this is the deepest frame of a handshake (under
+// rustls' state machine, the verifier and webpki's path building); apart,
+// a P-256 chain pays only for P-256's.
+#[inline(never)]
+fn verify_p256(public_key: &[u8], prehash: &[u8], signature: &[u8]) -> bool {
+    use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    let Ok(key) = p256::ecdsa::VerifyingKey::from_sec1_bytes(public_key) else {
+        return false;
+    };
+    let Some(sig) = asn1::ecdsa_signature_to_fixed(signature, 32) else {
+        return false;
+    };
+    let Ok(sig) = p256::ecdsa::Signature::from_slice(&sig) else {
+        return false;
+    };
+    key.verify_prehash(prehash, &sig).is_ok()
+}
+
+#[cfg(feature = "p384")]
+#[inline(never)]
+fn verify_p384(public_key: &[u8], prehash: &[u8], signature: &[u8]) -> bool {
+    // p384 0.14 (signature 3 traits) fed with the sha2 0.10 digest.
+    use p384::ecdsa::signature::hazmat::PrehashVerifier;
+    let Ok(key) = p384::ecdsa::VerifyingKey::from_sec1_bytes(public_key) else {
+        return false;
+    };
+    let Some(sig) = asn1::ecdsa_signature_to_fixed(signature, 48) else {
+        return false;
+    };
+    let Ok(sig) = p384::ecdsa::Signature::from_slice(&sig) else {
+        return false;
+    };
+    key.verify_prehash(prehash, &sig).is_ok()
 }
 
 #[cfg(feature = "rsa")]
