@@ -7,6 +7,7 @@
 #include "modssl_guard.h"
 #include "modssl_rs.h"
 #include "modssl_shim.h"
+#include "modssl_stack.h"
 
 #include <string.h>
 
@@ -225,6 +226,18 @@ static mp_obj_t ssl_mem_info(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(ssl_mem_info_obj, ssl_mem_info);
 
+// stack_info(): (core stack size, most of it used since the last call):
+// the stack the handshakes run on (docs/design.md, "The core stack"); size
+// 0 when this build runs them on the main stack.
+static mp_obj_t ssl_stack_info(void) {
+    mp_obj_t items[2] = {
+        mp_obj_new_int_from_uint(mpssl_stack_size()),
+        mp_obj_new_int_from_uint(mpssl_stack_take_peak()),
+    };
+    return mp_obj_new_tuple(2, items);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(ssl_stack_info_obj, ssl_stack_info);
+
 // TLSVersion.TLSv1_2 / TLSv1_3: CPython's values (the protocol numbers).
 static const mp_rom_map_elem_t tls_version_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_TLSv1_2), MP_ROM_INT(0x0303) },
@@ -264,6 +277,7 @@ static const mp_rom_map_elem_t ssl_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_wrap_socket), MP_ROM_PTR(&ssl_wrap_socket_obj) },
     { MP_ROM_QSTR(MP_QSTR_create_default_context), MP_ROM_PTR(&ssl_create_default_context_obj) },
     { MP_ROM_QSTR(MP_QSTR_mem_info), MP_ROM_PTR(&ssl_mem_info_obj) },
+    { MP_ROM_QSTR(MP_QSTR_stack_info), MP_ROM_PTR(&ssl_stack_info_obj) },
     { MP_ROM_QSTR(MP_QSTR_save_session), MP_ROM_PTR(&ssl_save_session_obj) },
     { MP_ROM_QSTR(MP_QSTR_SSLSession), MP_ROM_PTR(&modssl_session_type) },
     { MP_ROM_QSTR(MP_QSTR_TLSVersion), MP_ROM_PTR(&tls_version_type) },

@@ -14,6 +14,7 @@
 #include "modssl_guard.h"
 #include "modssl_rs.h"
 #include "modssl_shim.h"
+#include "modssl_stack.h"
 
 #if !MICROPY_TRACKED_ALLOC
 #error "modssl-rs needs MICROPY_TRACKED_ALLOC=1 (the core's memory must be GC roots)"
@@ -32,7 +33,7 @@
 // gc.mem_alloc() does not count them.  docs/design.md, "Under valgrind".
 #include <stdlib.h>
 
-void *modssl_port_tracked_alloc(size_t size) {
+static void *tracked_alloc_here(size_t size) {
     return calloc(1, size);
 }
 
@@ -44,7 +45,7 @@ void modssl_port_tracked_free(void *ptr) {
 // end-of-VM sweep below is not needed there.  It is also not free: with the
 // sentinel's block in the heap, test_hostile's abandoned sockets stayed
 // pinned for one collection (a conservative-scan effect we did not trace).
-void *modssl_port_tracked_alloc(size_t size) {
+static void *tracked_alloc_here(size_t size) {
     // m_tracked_calloc returns NULL (never raises) when the heap is
     // exhausted or locked; the core turns that into MemoryError.
     return m_tracked_calloc(1, size);
@@ -91,6 +92,7 @@ static mp_obj_t vm_sentinel_del(mp_obj_t self_in) {
     vm_ended = true;
     MP_STATE_VM(modssl_vm_sentinel) = MP_OBJ_NULL;
     MICROPY_END_ATOMIC_SECTION(st);
+    mpssl_stack_forget_all();
     while (b != NULL) {
         modssl_block_t *next = b->next;
         m_tracked_free(b);
@@ -125,7 +127,7 @@ static bool vm_sentinel_ready(void) {
     return true;
 }
 
-void *modssl_port_tracked_alloc(size_t size) {
+static void *tracked_alloc_here(size_t size) {
     // m_tracked_calloc returns NULL (never raises) when the heap is
     // exhausted or locked; the core turns that into MemoryError.  Its
     // blocks are 8-byte aligned, and so are ours after our two-pointer link.
@@ -171,6 +173,25 @@ void modssl_port_tracked_free(void *ptr) {
 }
 #endif
 
+// An allocation may collect garbage, and a collection scans the C stack from
+// the stack pointer up to the main stack's top: made from the core stack, it
+// runs back on the main stack (modssl_stack.c).
+typedef struct {
+    size_t size;
+    void *block;
+} alloc_call_t;
+
+static void alloc_call(void *arg) {
+    alloc_call_t *c = arg;
+    c->block = tracked_alloc_here(c->size);
+}
+
+void *modssl_port_tracked_alloc(size_t size) {
+    alloc_call_t c = { size, NULL };
+    mpssl_stack_on_main(alloc_call, &c);
+    return c.block;
+}
+
 // ---- per-thread state -----------------------------------------------------
 // The current allocation owner and the innermost guard belong to the thread
 // making the call, and two threads may be inside the core at once wherever
@@ -181,25 +202,49 @@ void modssl_port_tracked_free(void *ptr) {
 //    per core is per thread): one slot per core, indexed by the calling core;
 //  * the others run one Python thread at a time inside a core call (the
 //    esp32 port's GIL is held throughout it; qemu has no threads): one slot.
+typedef struct {
+    void *owner;
+    modssl_guard_t *guard;
+    mpssl_core_stack_t stack;
+} thread_slot_t;
+
 #if MICROPY_PY_THREAD && defined(__unix__)
-static __thread void *owner_slot;
-static __thread modssl_guard_t *guard_slot;
-#define CURRENT_OWNER owner_slot
-#define CURRENT_GUARD guard_slot
+static __thread thread_slot_t thread_slot;
+#define CURRENT (&thread_slot)
+#define FOR_EACH_SLOT(s) for (thread_slot_t *s = &thread_slot; s; s = NULL)
 #elif MICROPY_PY_THREAD && !MICROPY_PY_THREAD_GIL && defined(PICO_BUILD)
 #include "pico/platform.h"
-static void *owner_slot[NUM_CORES];
-static modssl_guard_t *guard_slot[NUM_CORES];
-#define CURRENT_OWNER owner_slot[get_core_num()]
-#define CURRENT_GUARD guard_slot[get_core_num()]
+static thread_slot_t thread_slot[NUM_CORES];
+#define CURRENT (&thread_slot[get_core_num()])
+#define FOR_EACH_SLOT(s) for (thread_slot_t *s = thread_slot; s < thread_slot + NUM_CORES; s++)
 #elif MICROPY_PY_THREAD && !MICROPY_PY_THREAD_GIL
 #error "modssl-rs: this port runs Python threads without a GIL: give each thread its own owner and guard slot here"
 #else
-static void *owner_slot;
-static modssl_guard_t *guard_slot;
-#define CURRENT_OWNER owner_slot
-#define CURRENT_GUARD guard_slot
+static thread_slot_t thread_slot;
+#define CURRENT (&thread_slot)
+#define FOR_EACH_SLOT(s) for (thread_slot_t *s = &thread_slot; s; s = NULL)
 #endif
+#define CURRENT_OWNER (CURRENT->owner)
+#define CURRENT_GUARD (CURRENT->guard)
+
+mpssl_core_stack_t *mpssl_core_stack(void) {
+    return &CURRENT->stack;
+}
+
+modssl_guard_t *mpssl_guard_current(void) {
+    return CURRENT_GUARD;
+}
+
+// A soft reset freed every block on our list, the core stacks' included.
+// (On unix, where there is no soft reset, this forgets the calling
+// thread's only; it is not called there.)
+void mpssl_stack_forget_all(void) {
+    FOR_EACH_SLOT(s) {
+        s->stack.block = NULL;
+        s->stack.in_use = false;
+        s->stack.on_main = false;
+    }
+}
 
 void **modssl_port_owner_slot(void) {
     return &CURRENT_OWNER;
@@ -224,6 +269,7 @@ MP_NORETURN void modssl_port_panic_escape(int32_t code) {
     }
     g->code = code;
     CURRENT_GUARD = g->prev;
+    mpssl_stack_escape(g);
     longjmp(g->jb, 1);
 }
 

@@ -83,7 +83,12 @@ cross-xtensa:
 QEMU_BOARDS := MPS2_AN385 VIRT_RV32
 QEMU_FIRMWARE := $(foreach b,$(QEMU_BOARDS),$(B)/qemu-$(b)/firmware.elf)
 # No frozen modules (the default manifest wants micropython-lib's unittest).
-QEMU_COMMON_VARS = FROZEN_MANIFEST= MPY_LIB_DIR=$(MPY_LIB_STUB) MICROPY_PY_SSL=0
+# The GC heap of a Pico W's stock firmware (205,312 B; the port's default
+# is 140 KiB), so that the qemu boards have the heap our users' boards have:
+# with handshakes on a core stack taken from that heap (micropython/
+# modssl_stack.c), a client and a server in one interpreter need it.
+QEMU_HEAP_SIZE ?= 205312
+QEMU_COMMON_VARS = FROZEN_MANIFEST= MPY_LIB_DIR=$(MPY_LIB_STUB) MICROPY_PY_SSL=0 MICROPY_HEAP_SIZE=$(QEMU_HEAP_SIZE)
 # Debian's riscv64-unknown-elf gcc 12 has rv32 multilibs for rv32imac, not
 # for the port's default rv32imac_zicsr (misc/micropython-ssl-facts.md).
 QEMU_RV32_VARS = RV32_ARCH=rv32imac AFLAGS="-mabi=ilp32 -march=rv32imac -misa-spec=2.2"
@@ -93,11 +98,12 @@ qemu: $(QEMU_FIRMWARE)
 
 # $(1): board, $(2): build dir, $(3): with the module (1) or not (empty),
 # $(4): more make variables for the port build.
-# A different MicroPython tree than last time starts the build dir afresh.
+# A different MicroPython tree (or heap size) than last time starts the build
+# dir afresh.
 define qemu_build
-	@set -e; mpy=$$($(GET_MPY)); \
-	if [ -f $(2)/.tree ] && [ "$$(cat $(2)/.tree)" != "$$mpy" ]; then rm -rf $(2); fi; \
-	mkdir -p $(2) $(MPY_LIB_STUB); echo "$$mpy" > $(2)/.tree; \
+	@set -e; mpy=$$($(GET_MPY)); tree="$$mpy heap=$(QEMU_HEAP_SIZE)"; \
+	if [ -f $(2)/.tree ] && [ "$$(cat $(2)/.tree)" != "$$tree" ]; then rm -rf $(2); fi; \
+	mkdir -p $(2) $(MPY_LIB_STUB); echo "$$tree" > $(2)/.tree; \
 	[ -f $(MPY_LIB_STUB)/README.md ] || echo "Stand-in for micropython-lib." > $(MPY_LIB_STUB)/README.md; \
 	echo "== qemu port $(1)$(if $(3), + modssl-rs, (without modssl-rs))"; \
 	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$mpy/ports/qemu" BOARD=$(1) BUILD=$(2) $(QEMU_COMMON_VARS) \

@@ -7,7 +7,7 @@ alternates between them until the handshake and the data exchange are done.
 """
 
 PIPE = r'''
-import io, gc, tls, time, hashlib, binascii, modssl_qemu
+import io, gc, ssl, tls, time, hashlib, binascii, modssl_qemu
 
 class Buf:
     def __init__(self):
@@ -56,6 +56,7 @@ def hexdigest(b):
 RUN = r'''
 SIDE = {"c": 0, "s": 0}
 STACK = {"c": 0, "s": 0}
+CORE = {"c": 0, "s": 0}
 PAINT = 0
 
 def call(side, f, *args):
@@ -67,6 +68,7 @@ def call(side, f, *args):
     SIDE[side] += time.ticks_diff(time.ticks_us(), t0)
     if PAINT:
         STACK[side] = max(STACK[side], modssl_qemu.stack_peak())
+    CORE[side] = max(CORE[side], ssl.stack_info()[1])
     return r
 
 def handshake_and_exchange(tag, version, cert, key, ca, nbytes, paint):
@@ -75,6 +77,8 @@ def handshake_and_exchange(tag, version, cert, key, ca, nbytes, paint):
     for k in SIDE:
         SIDE[k] = 0
         STACK[k] = 0
+        CORE[k] = 0
+    ssl.stack_info()
     cctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
     cctx.verify_mode = tls.CERT_REQUIRED
     cctx.load_verify_locations(cadata=ca)
@@ -128,6 +132,7 @@ def handshake_and_exchange(tag, version, cert, key, ca, nbytes, paint):
     print(tag, "CIPHER", cip[0] if isinstance(cip, tuple) else cip)
     print(tag, "UP", hexdigest(got) == hexdigest(up), len(got))
     print(tag, "DOWN", hexdigest(back) == hexdigest(down), len(back))
+    print(tag, "CORE", ssl.stack_info()[0], CORE["c"], CORE["s"])
     if paint:
         print(tag, "STACK", STACK["c"], STACK["s"])
     else:

@@ -39,7 +39,12 @@ pytestmark = [
     pytest.mark.skipif(not UF2, reason="the emulated RP2040: run `make rp2-emu` (sets MODSSL_RP2EMU_UF2)"),
 ]
 
-CASES = [("p256", 0x0304), ("p256", 0x0303), ("rsa", 0x0304), ("rsa", 0x0303)]
+# P-256 and RSA-2048 leaves under a P-256 intermediate and root; a P-256
+# leaf under a P-384 intermediate and root (Let's Encrypt's ECDSA chains:
+# the deepest stack, P-384 verification inside webpki's path building);
+# Ed25519 throughout.
+CASES = [("p256", 0x0304), ("p256", 0x0303), ("rsa", 0x0304), ("rsa", 0x0303),
+         ("le_ecdsa", 0x0304), ("le_ecdsa", 0x0303), ("ed25519_chain", 0x0304)]
 NBYTES = 3000
 
 # The qemu snippets without the qemu port's helper module: the rp2 board's
@@ -193,16 +198,19 @@ else:
 
 
 def test_handshakes_data_and_stack(board, certs, tmp_path):
-    """TLS 1.3 and 1.2, ECDSA P-256 and RSA-2048 chains, verified, 3000
-    bytes each way checked by hash; the emulator's lowest stack pointer over
-    the whole run must stay 1 KiB clear of the end of the main stack."""
+    """TLS 1.3 and 1.2: ECDSA P-256 and RSA-2048 leaves, a P-384 CA (Let's
+    Encrypt's ECDSA shape), Ed25519; verified, 3000 bytes each way checked
+    by hash.  The emulator's lowest stack pointer on the main stack over the
+    whole run must stay 1 KiB clear of the main stack's end, and each
+    handshake's core stack (its paint, ssl.stack_info()) 1 KiB clear of
+    its end."""
     body = f"set_clock({now_tuple()!r})\n"
     for kind, version in CASES:
         tag = f"{kind}-{'1.3' if version == 0x0304 else '1.2'}"
         leaf = certs[kind]
         body += (f"print('@M start-{tag}')\n"
                  f"handshake_and_exchange({tag!r}, {version}, {leaf.chain.data!r}, {leaf.key.pem.data!r}, "
-                 f"{certs.root.cert.pem.data!r}, {NBYTES}, 0)\n"
+                 f"{certs.root_of(kind).cert.pem.data!r}, {NBYTES}, 0)\n"
                  f"print('@M end-{tag}')\n")
     t0 = time.monotonic()
     first_mark = len(board.marks)
@@ -214,8 +222,8 @@ def test_handshakes_data_and_stack(board, certs, tmp_path):
     limit = stack_size(UF2)
     lines = [f"== {Path(UF2).parent.name}: rp2040js, Cortex-M0+ at 125 MHz ({wall:.0f} s wall);"
              f" main stack {limit:,} B",
-             f"   {'case':<9} {'version':<8} {'cipher suite':<40} {'client ms':>10} {'server ms':>10}"
-             f" {'peak stack':>11}"]
+             f"   {'case':<13} {'version':<8} {'cipher suite':<40} {'client ms':>10} {'server ms':>10}"
+             f" {'peak stack':>11} {'core stack':>10}"]
     for kind, version in CASES:
         tag = f"{kind}-{'1.3' if version == 0x0304 else '1.2'}"
         r = res.get(tag)
@@ -224,7 +232,7 @@ def test_handshakes_data_and_stack(board, certs, tmp_path):
         assert r["VERSION"] == [want, want], (tag, r)
         assert r["UP"] == ["True", str(NBYTES)] and r["DOWN"] == ["True", str(NBYTES)], (tag, r)
         if version == 0x0303:
-            assert ("ECDSA" if kind == "p256" else "RSA") in r["CIPHER"][0], r
+            assert ("RSA" if kind == "rsa" else "ECDSA") in r["CIPHER"][0], r
         c_us, s_us = (int(x) for x in r["HS_US"])
         # The marks between this case's start and end (the board's USB
         # output lags its prints a little: the next start mark is included).
@@ -232,8 +240,13 @@ def test_handshakes_data_and_stack(board, certs, tmp_path):
         assert f"end-{tag}" in names, (tag, names)
         i, j = names.index(f"start-{tag}"), names.index(f"end-{tag}")
         peak = max(m["stack"] for m in marks[i:j + 2])
-        lines.append(f"   {kind:<9} {want:<8} {r['CIPHER'][0]:<40} {c_us / 1000:>10.1f} {s_us / 1000:>10.1f}"
-                     f" {peak:>11,}")
+        # The deep calls' own stack (ssl.stack_info()), 1 KiB clear of its end.
+        core_size, core_c, core_s = (int(x) for x in r["CORE"])
+        core = max(core_c, core_s)
+        assert 0 < core <= core_size - 1024, (
+            f"{tag}: a handshake's core stack ({core} B) comes within 1 KiB of its {core_size} B")
+        lines.append(f"   {kind:<13} {want:<8} {r['CIPHER'][0]:<40} {c_us / 1000:>10.1f} {s_us / 1000:>10.1f}"
+                     f" {peak:>11,} {core:>10,}")
     peak = max(m["stack"] for m in marks)
     lines.append(f"   peak main-stack use over the run: {peak:,} B of {limit:,} B"
                  " (the emulator's lowest SP; client and server share one stack here)")
@@ -334,7 +347,8 @@ def test_oom_mid_handshake_then_recover(board, certs, tmp_path):
 
 def test_soft_reset_with_live_connections(board, certs, tmp_path):
     """A soft reset (Ctrl-D) after an out-of-memory episode, while a client
-    and a server are mid-handshake and another pair is connected.  The next
+    and a server are mid-handshake (holding the core stack) and another pair
+    is connected.  The next
     program fills the heap with known bytes, uses TLS, and finds every byte
     intact (MicroPython's list of tracked blocks once survived the reset
     pointing into freed memory, and the next program's first TLS allocation
@@ -365,13 +379,17 @@ gc.collect()
 print("FREE", gc.mem_free())
 print("MEM", __import__("ssl").mem_info()[0])
 set_clock({now_tuple()!r})
+# Room for what loading needs (the core stack: 22 KiB in one piece), kept
+# in one block while the heap fills, so that it is free in one piece after.
+room = bytearray(40 * 1024)
 hog = []
 try:
     while True:
         hog.append(bytearray(b"\\xa5" * 1024))
 except MemoryError:
     pass
-del hog[-24:]
+room = None
+gc.collect()
 ctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain({leaf.chain.data!r}, {leaf.key.pem.data!r})
 bad = sum(1 for h in hog if h != b"\\xa5" * 1024)

@@ -1,6 +1,7 @@
 //! The services a MicroPython port gives the core, implemented in C by the shim
 //! (`micropython/modssl_port.c`).  Everything the core needs from the outside
-//! world comes through here: memory, randomness, time and the panic escape.
+//! world comes through here: memory, randomness, time, the panic escape and
+//! the core stack the deep calls run on.
 //! Under `cargo test` the same hooks are provided by `test_port` on std.
 
 use core::ffi::c_void;
@@ -26,6 +27,45 @@ extern "C" {
     /// around the current core call.  Never returns.  See `docs/design.md`
     /// ("Panics and out-of-memory") for why this is sound for our frames.
     pub fn modssl_port_panic_escape(code: i32) -> !;
+    /// Runs `f(arg)` on the core stack, a stack of the calling thread's own
+    /// taken from MicroPython's heap (`micropython/modssl_stack.c`), or
+    /// where it is called on ports without one.  0, or -1 when no stack
+    /// could be had (the heap is exhausted): `f` did not run.
+    pub fn modssl_port_run_deep(f: extern "C" fn(*mut c_void), arg: *mut c_void) -> i32;
+    /// Gives the calling thread's core stack back to the heap (nothing while
+    /// a deep call runs on it).
+    pub fn modssl_port_release_deep();
+}
+
+/// Runs `f` on the core stack: the calls whose frames go deep (a handshake
+/// step, making a connection, parsing keys and certificates).  `None` when
+/// the heap has no room for the stack; `f` has not run then.  A panic in
+/// `f` escapes to the shim's guard as from any core call.
+pub fn deep<F: FnOnce() -> R, R>(f: F) -> Option<R> {
+    struct Call<F, R> {
+        f: Option<F>,
+        result: Option<R>,
+    }
+    extern "C" fn run<F: FnOnce() -> R, R>(arg: *mut c_void) {
+        // SAFETY: `arg` is the `Call` below, alive and unaliased for the
+        // duration of modssl_port_run_deep, which calls this once.
+        let call = unsafe { &mut *(arg as *mut Call<F, R>) };
+        if let Some(f) = call.f.take() {
+            call.result = Some(f());
+        }
+    }
+    let mut call = Call { f: Some(f), result: None };
+    let arg = &mut call as *mut Call<F, R> as *mut c_void;
+    if unsafe { modssl_port_run_deep(run::<F, R>, arg) } != 0 {
+        return None;
+    }
+    call.result
+}
+
+/// Gives the core stack back: after a call that leaves no handshake of
+/// this thread's connection under way (the next one takes it again).
+pub fn release_deep() {
+    unsafe { modssl_port_release_deep() }
 }
 
 /// Fill `buf` from the port's secure random source.
@@ -97,6 +137,14 @@ pub mod test_port {
     pub extern "C" fn modssl_port_panic_escape(code: i32) -> ! {
         std::panic!("modssl_port_panic_escape({code})")
     }
+    /// std threads have stacks of megabytes: deep calls run where they are.
+    #[no_mangle]
+    pub extern "C" fn modssl_port_run_deep(f: extern "C" fn(*mut c_void), arg: *mut c_void) -> i32 {
+        f(arg);
+        0
+    }
+    #[no_mangle]
+    pub extern "C" fn modssl_port_release_deep() {}
 
     extern "C" {
         #[link_name = "calloc"]

@@ -179,6 +179,8 @@ class Certs:
         self.root: Leaf
         self.inter: Leaf
         self.leaves: dict[str, Leaf] = {}
+        # Leaves under a root of their own (name -> that root).
+        self.other_roots: dict[str, Leaf] = {}
         # Unsupported key types (self-signed certificates), for negative tests.
         self.unsupported: dict[str, Leaf] = {}
 
@@ -223,6 +225,17 @@ class Certs:
         self.leaves["client"] = self._make("client", "ec:P-256", "test client", "client", self.inter, valid)
         self.leaves["untrusted_client"] = self._make("untrusted_client", "ec:P-256", "rogue client",
                                                      "selfsigned_client", None, valid)
+        # Chains of other shapes, each under a root of its own, for the
+        # handshakes' deepest stacks: Let's Encrypt's ECDSA shape (a P-256
+        # leaf under a P-384 intermediate and root, like E5 under ISRG Root
+        # X2: P-384 verification inside webpki's path building), and
+        # Ed25519 all the way.
+        for name, ca_algo, leaf_algo in (("le_ecdsa", "ec:P-384", "ec:P-256"),
+                                         ("ed25519_chain", "ed25519", "ed25519")):
+            root = self._make(f"{name}_root", ca_algo, f"{name} Root", "root", None, valid)
+            inter = self._make(f"{name}_inter", ca_algo, f"{name} Intermediate", "inter", root, valid)
+            self.leaves[name] = self._make(name, leaf_algo, "localhost", "server", inter, valid)
+            self.other_roots[name] = root
         # A second, unrelated self-signed CA: used as noise in multi-certificate cadata.
         self.leaves["other_ca"] = self._make("other_ca", "ec:P-256", "Unrelated CA", "root", None, valid)
 
@@ -272,7 +285,8 @@ class Certs:
             args += ["-selfsign", "-keyfile", key.pem.path.name]
         else:
             args += ["-cert", issuer.cert.pem.path.name, "-keyfile", issuer.key.pem.path.name]
-        if algo in ("ed25519", "ed448") and issuer is None:
+        signer = algo if issuer is None else issuer.key.kind
+        if signer in ("ed25519", "ed448"):
             args += ["-md", "default"]
         _run(*args, cwd=d)
         _run("x509", "-in", f"{name}.crt.pem", "-outform", "DER", "-out", f"{name}.crt.der", cwd=d)
@@ -290,6 +304,10 @@ class Certs:
     # -- convenience -------------------------------------------------------
     def __getitem__(self, name: str) -> Leaf:
         return self.leaves[name]
+
+    def root_of(self, name: str) -> Leaf:
+        """The root a leaf chains to."""
+        return self.other_roots.get(name, self.root)
 
     def ca_bundle(self, *names: str) -> bytes:
         """Concatenated PEM of the named certificates ('root', 'inter' or leaf names)."""

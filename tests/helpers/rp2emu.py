@@ -66,6 +66,17 @@ def stack_extent(elf: Path) -> tuple[int, int]:
     return syms["__StackTop"], syms["__StackBottom"]
 
 
+def function_extent(elf: Path, name: str) -> tuple[int, int] | None:
+    """(address, size) of function `name` in the firmware (Thumb bit
+    cleared), or None if it has none (a build without the core stack)."""
+    out = subprocess.run(["arm-none-eabi-nm", "-S", str(elf)], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[3] == name and parts[2] in "tT":
+            return int(parts[0], 16) & ~1, int(parts[1], 16)
+    return None
+
+
 class Rp2040jsBoard(SerialBoard):
     def __init__(self, uf2: Path, bootrom: Path | None = None, elf: Path | None = None):
         self.uf2 = Path(uf2)
@@ -83,7 +94,11 @@ class Rp2040jsBoard(SerialBoard):
         ensure_runner()
         argv = ["node", str(RUNNER_DIR / "board.mjs"), str(self.uf2), "--bootrom", str(self.bootrom)]
         if self.elf.exists():
-            argv += ["--stack-top", hex(stack_extent(self.elf)[0])]
+            top, bottom = stack_extent(self.elf)
+            argv += ["--stack-top", hex(top), "--stack-bottom", hex(bottom)]
+            switch = function_extent(self.elf, "stack_switch")
+            if switch:
+                argv += ["--switch", f"{switch[0]:#x}:{switch[1]}"]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, bufsize=0)
         self._master, self._slave = os.openpty()

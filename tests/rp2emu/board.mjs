@@ -5,6 +5,7 @@
 // mpremote (and pytest --device) talk to it as to a Pico on /dev/ttyACM0.
 //
 //   node board.mjs FIRMWARE.uf2 --bootrom BOOTROM.ts [--stack-top 0x20042000]
+//                  [--stack-bottom 0x20040000] [--switch ADDR:SIZE]
 //
 // BOOTROM.ts is rp2040js's demo/bootrom.ts (the B1 boot ROM as a Uint32Array;
 // rp2040js' npm package does not ship it).
@@ -12,7 +13,16 @@
 // Measurements, written to stderr as lines "@stats {json}":
 //  * every line the board prints with "@M TAG" in it is a mark: the
 //    report gives the CPU cycles executed and the deepest main-stack use
-//    (STACK_TOP minus the lowest SP seen) since the previous mark;
+//    (STACK_TOP minus the lowest SP seen on the main stack) since the
+//    previous mark;
+//  * the main stack is the one the firmware runs on except while the
+//    module's deep calls run on its core stack (a block of the heap):
+//    --switch gives the address and size of the function that switches
+//    (stack_switch, micropython/modssl_stack.c), and after each of its
+//    instructions the stack in use is the main one exactly when SP is
+//    within [--stack-bottom, --stack-top].  Between switches SP is followed
+//    continuously, so a main stack that overflows below its bottom still
+//    counts as the main stack (and fails the test's limit);
 //  * rp2040js counts Cortex-M0+ cycles at 125 MHz with no flash wait states.
 //
 // Time: while the CPU runs, emulated time advances by its cycles (about 6x
@@ -34,6 +44,9 @@ const opt = (name, dflt) => {
 const firmware = argv[0];
 const bootromPath = opt('--bootrom');
 const STACK_TOP = Number(opt('--stack-top', '0x20042000'));
+const STACK_BOTTOM = Number(opt('--stack-bottom', '0x20040000'));
+const [SWITCH_LO, SWITCH_SIZE] = opt('--switch', '0:0').split(':').map(Number);
+const SWITCH_HI = SWITCH_LO + SWITCH_SIZE;
 if (!firmware || !bootromPath) {
   console.error('usage: node board.mjs FIRMWARE.uf2 --bootrom rp2040js/demo/bootrom.ts [--stack-top ADDR]');
   process.exit(2);
@@ -102,6 +115,7 @@ process.stdin.on('end', () => {
 let cycles = 0;
 let markCycles = 0;
 let minSP = 0xffffffff;
+let onMainStack = true;
 function mark(tag) {
   stats({
     mark: tag,
@@ -131,10 +145,13 @@ function slice() {
       }
       clock.tick(step);
     } else {
+      const pc = core.PC;
       const c = core.executeInstruction();
       cycles += c;
       clock.tick(c * CYCLE_NS);
-      if (core.SP < minSP) minSP = core.SP;
+      const sp = core.SP;
+      if (pc >= SWITCH_LO && pc < SWITCH_HI) onMainStack = sp >= STACK_BOTTOM && sp <= STACK_TOP;
+      if (onMainStack && sp < minSP) minSP = sp;
     }
   }
   return false;

@@ -12,6 +12,7 @@ use crate::conn::Conn;
 use crate::context::{self, Context};
 use crate::errors::{self, Detail};
 use crate::heap::{Arena, ArenaStats, OwnerGuard};
+use crate::port;
 use crate::verifier::VerifyMode;
 
 /// A connection and the arena that holds it.
@@ -171,9 +172,12 @@ pub extern "C" fn modssl_context_load_verify(ctx: *mut Context, data: *const u8,
     let (Some(ctx), Some(data)) = (unsafe { ctx.as_mut() }, unsafe { bytes(data, len) }) else {
         return status::BAD_ARGUMENT;
     };
-    match OwnerGuard::shared(|| ctx.add_trusted(data)) {
-        Ok(n) => n.min(i32::MAX as usize) as i32,
-        Err(e) => e,
+    let r = port::deep(|| OwnerGuard::shared(|| ctx.add_trusted(data)));
+    port::release_deep();
+    match r {
+        Some(Ok(n)) => n.min(i32::MAX as usize) as i32,
+        Some(Err(e)) => e,
+        None => status::OUT_OF_MEMORY,
     }
 }
 
@@ -192,7 +196,9 @@ pub extern "C" fn modssl_context_load_cert_chain(
     else {
         return status::BAD_ARGUMENT;
     };
-    code_of(OwnerGuard::shared(|| ctx.set_identity(cert, key)))
+    let r = port::deep(|| OwnerGuard::shared(|| ctx.set_identity(cert, key)));
+    port::release_deep();
+    r.map_or(status::OUT_OF_MEMORY, code_of)
 }
 
 /// 1 if `ctx` has a certificate and key (`load_cert_chain`), else 0: a
@@ -251,8 +257,24 @@ pub extern "C" fn modssl_cipher_id(name: *const u8, len: usize) -> i32 {
 
 /// Makes a connection from `ctx`.  A client passes the server name (DNS name
 /// or IP address; NULL/0 for none), which is sent as SNI and verified.
+/// Runs on the core stack (it makes the key shares and the first flight),
+/// which it leaves held for the handshake to come.
 #[no_mangle]
 pub extern "C" fn modssl_conn_new(
+    ctx: *mut Context,
+    server_name: *const u8,
+    server_name_len: usize,
+    arena: ArenaConfig,
+    out: *mut *mut Connection,
+) -> i32 {
+    let r = port::deep(|| conn_new(ctx, server_name, server_name_len, arena, out)).unwrap_or(status::OUT_OF_MEMORY);
+    if r != status::OK {
+        port::release_deep();
+    }
+    r
+}
+
+fn conn_new(
     ctx: *mut Context,
     server_name: *const u8,
     server_name_len: usize,
@@ -338,6 +360,7 @@ pub extern "C" fn modssl_conn_free(conn: *mut Connection) {
         }
         Arena::release(arena);
     }
+    port::release_deep();
 }
 
 /// Frees a connection after a panic escaped one of its calls: its arena is
@@ -347,6 +370,7 @@ pub extern "C" fn modssl_conn_discard(conn: *mut Connection) {
     if !conn.is_null() {
         unsafe { Arena::discard((*conn).arena) };
     }
+    port::release_deep();
 }
 
 /// Runs `f` on the connection with its arena current.
@@ -362,12 +386,26 @@ fn with_conn<R>(conn: *mut Connection, bad: R, f: impl FnOnce(&mut Conn) -> R) -
 
 /// Processes received ciphertext and queues what must be sent.  Returns the
 /// connection's flags (`MODSSL_FLAG_*`) or an error.
+///
+/// While the handshake is under way this runs on the core stack, which it
+/// gives back once the handshake is over: records after it (application
+/// data, session tickets, alerts) need no more than the main stack.
 #[no_mangle]
 pub extern "C" fn modssl_conn_process(conn: *mut Connection) -> i32 {
-    with_conn(conn, status::BAD_ARGUMENT, |c| match c.process() {
-        Ok(f) => f as i32,
-        Err(e) => e,
-    })
+    let process = || {
+        with_conn(conn, status::BAD_ARGUMENT, |c| match c.process() {
+            Ok(f) => f as i32,
+            Err(e) => e,
+        })
+    };
+    if !unsafe { conn.as_ref() }.is_some_and(|c| c.conn.is_handshaking()) {
+        return process();
+    }
+    let r = port::deep(process).unwrap_or(status::OUT_OF_MEMORY);
+    if r < 0 || r & crate::conn::flags::FLAG_HANDSHAKING as i32 == 0 {
+        port::release_deep();
+    }
+    r
 }
 
 /// The connection's flags (`MODSSL_FLAG_*`), without doing any work.
