@@ -61,7 +61,8 @@ $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS) &: $(B)/.deps.stamp FORCE
 	@size $(MICROPYTHON_MBEDTLS) $(MICROPYTHON_NOTLS)
 
 # The qemu boards as `make qemu` builds them (mk/boards.mk: no frozen
-# modules, tracked allocation on, the RV32 multilib settings), with the port's
+# modules, tracked allocation on, the RV32 multilib settings, a Pico W's GC
+# heap), with the port's
 # mbedTLS `tls` and bench/anchor-qemu/mbedtls_glue (port hooks, Cortex-M0+ flags
 # for mbedTLS's C, a C library for the Arm board) instead of our module.
 ANCHOR_QEMU_FIRMWARE := $(foreach b,$(QEMU_BOARDS),$(ANCHOR)/qemu-mbedtls-$(b)/firmware.elf)
@@ -72,8 +73,12 @@ $(ANCHOR)/qemu-mbedtls-%/firmware.elf: $(CROSS_DEPS) FORCE
 	mkdir -p $(MPY_LIB_STUB); \
 	[ -f $(MPY_LIB_STUB)/README.md ] || echo "Stand-in for micropython-lib." > $(MPY_LIB_STUB)/README.md; \
 	echo "== anchor: qemu port $* + MicroPython's mbedTLS tls ($$(basename $$mbed))"; \
+	heap=$(ANCHOR)/qemu-mbedtls-$*/.heap; \
+	if [ -f $$heap ] && [ "$$(cat $$heap)" != "$(QEMU_HEAP_SIZE)" ]; then rm -rf $(ANCHOR)/qemu-mbedtls-$*; fi; \
+	mkdir -p $(ANCHOR)/qemu-mbedtls-$*; echo "$(QEMU_HEAP_SIZE)" > $$heap; \
 	$(MAKE) $(SUBJOBS) $(QUIET) -C "$$tree/ports/qemu" BOARD=$* BUILD=$(ANCHOR)/qemu-mbedtls-$* \
 	    FROZEN_MANIFEST= MPY_LIB_DIR=$(MPY_LIB_STUB) MICROPY_PY_SSL=1 MICROPY_SSL_MBEDTLS=1 \
+	    MICROPY_HEAP_SIZE=$(QEMU_HEAP_SIZE) \
 	    USER_C_MODULES=$(REPO)/bench/anchor-qemu \
 	    $(if $(filter VIRT_RV32,$*),$(QEMU_RV32_VARS) CFLAGS_EXTRA="$(QEMU_RV32_CFLAGS) -DMICROPY_TRACKED_ALLOC=1",CFLAGS_EXTRA=-DMICROPY_TRACKED_ALLOC=1)
 

@@ -263,6 +263,24 @@ def rows(ours_elf, anchor_elf):
                 cell("ours", 1), cell("mbedtls", 1), "instr"))
     out.append((f"minimum free GC heap for client + server handshake + 16 KiB echo, {lab} (1 KiB steps)",
                 cell("ours", 0), cell("mbedtls", 0), "B"))
+    # What a user's board loses to TLS: the main stack the rp2 build reserves
+    # beyond the port's 8 KiB (none with the core stack, which comes from the
+    # heap and is counted in the minimum heap; 24 KiB without it), the
+    # module's static RAM (link map) and that minimum heap.
+    import ram
+    static = {}
+    for b, elf, pats in (("ours", ours_elf, ram.OURS), ("mbedtls", anchor_elf, ram.MBEDTLS)):
+        mp = os.path.splitext(elf)[0] + ".map"
+        static[b] = ram.static_ram(mp, pats) if os.path.exists(mp) else None
+    out.append((f"static RAM of the TLS module, .data + .bss, {lab} (link map)", static["ours"],
+                static["mbedtls"], "B"))
+    reserve_o = 0 if os.path.exists(ours_elf) and ram.has_core_stack(ours_elf) else 24576 - ram.PORT_MAIN_STACK
+    lost = {}
+    for b, reserve in (("ours", reserve_o), ("mbedtls", 0)):
+        h = cell(b, 0)
+        lost[b] = reserve + static[b] + h if isinstance(h, int) and static[b] is not None else h
+    out.append((f"RAM a user loses to TLS: main stack an rp2 build reserves beyond 8 KiB ({reserve_o:,} B ours)"
+                f" + static RAM + the minimum heap above, {lab}", lost["ours"], lost["mbedtls"], "B"))
     # Record buffers: smaller outgoing records (ctx.max_fragment_size) shrink
     # the send buffers; the receive buffer must still take a 16 KiB record.
     for mfs in (2048, 512):

@@ -16,6 +16,10 @@ ECDHE-ECDSA P-256 with AES-128-GCM forced on both, a verified handshake, then
 - minimum heap: the largest `bytearray` ballast with which the exchange still
   succeeds, by bisection: free heap at start minus that ballast.
 - GC heap total: gc.mem_free() + gc.mem_alloc() at start.
+- RAM a user loses to TLS: the main stack the image reserves beyond the
+  port's own 8 KiB, plus the TLS module's static RAM (.data + .bss, from the
+  link map, bench/ram.py), plus the minimum heap above.  Ours takes its
+  core stack (handshakes) from that heap, so it is counted there.
 - image: text + data of the ELF; spare: the firmware area (flash minus the
   board's filesystem) minus the image.
 
@@ -37,6 +41,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(HERE))
 
+import ram  # noqa: E402
 from qemu_bench import SCRIPT, make_material  # noqa: E402
 from helpers.rp2emu import Rp2040jsBoard  # noqa: E402
 
@@ -119,6 +124,12 @@ def main() -> int:
         stock = handshakes(a.stock, mats, d)
         heap_o, heap_s = min_heap(a.ours, mats[0], d), min_heap(a.stock, mats[0], d)
     img_o, img_s = image(a.ours), image(a.stock)
+    elf_o, elf_s = a.ours.with_suffix(".elf"), a.stock.with_suffix(".elf")
+    stack_o, stack_s = ram.main_stack(elf_o), ram.main_stack(elf_s)
+    static_o = ram.static_ram(Path(str(elf_o) + ".map"), ram.OURS)
+    static_s = ram.static_ram(Path(str(elf_s) + ".map"), ram.MBEDTLS)
+    lost_o = max(0, stack_o - ram.PORT_MAIN_STACK) + static_o + heap_o
+    lost_s = max(0, stack_s - ram.PORT_MAIN_STACK) + static_s + heap_s
     rows = [
         ("client handshake, TLS 1.2 ECDHE-ECDSA P-256 (ms at 125 MHz)", ours[0] / 1000, stock[0] / 1000),
         ("server handshake, same (ms)", ours[1] / 1000, stock[1] / 1000),
@@ -128,6 +139,10 @@ def main() -> int:
         ("peak main-stack use, client and server in one exchange (B)", ours[2], stock[2]),
         ("minimum free GC heap, verified handshake + 16 KiB echo (B)", heap_o, heap_s),
         ("GC heap total (B)", ours[3], stock[3]),
+        ("main stack (B)", stack_o, stack_s),
+        ("static RAM of the TLS module, .data + .bss (B)", static_o, static_s),
+        ("RAM a user loses to TLS: main stack beyond the port's 8 KiB + static RAM"
+         " + minimum heap above (B)", lost_o, lost_s),
         ("image, text + data (B)", img_o, img_s),
         (f"spare before the filesystem ({a.flash_area:,} B area)", a.flash_area - img_o, a.flash_area - img_s),
     ]

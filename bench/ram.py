@@ -1,0 +1,59 @@
+"""RAM figures read from a firmware's link: the static RAM a TLS module
+takes, and the main stack a build reserves.  Used by the qemu rows of
+`make bench` (bench/qemu_bench.py) and by `make bench-rp2`
+(bench/rp2emu_bench.py) for "RAM a user loses to TLS"."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+# Objects that are the TLS module, by build: ours (the shim and the core's
+# archive), MicroPython's mbedTLS module (extmod/modtls_mbedtls.c, the
+# mbedTLS library, the ports' mbedtls glue).
+OURS = ("modssl",)
+MBEDTLS = ("mbedtls",)
+
+# The rp2 port's own main stack (PICO_STACK_SIZE, SCRATCH_X+Y).
+PORT_MAIN_STACK = 8192
+
+
+def static_ram(map_file: Path, patterns) -> int:
+    """Bytes of .data and .bss that the GNU ld map file places for objects
+    whose path contains one of `patterns`."""
+    total = 0
+    pending = None
+    text = Path(map_file).read_text(errors="replace")
+    # What was placed, not the list of discarded input sections before it.
+    text = text[text.find("Linker script and memory map"):]
+    for line in text.splitlines():
+        # An input section: " .bss.name 0xADDR 0xSIZE object", or its name
+        # alone on one line and the rest on the next.
+        m = re.match(r"^ (\.(?:s?bss|s?data)\S*)\s*$", line)
+        if m:
+            pending = m.group(1)
+            continue
+        m = re.match(r"^ (\.(?:s?bss|s?data)\S*)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S+)", line)
+        if m and (m.group(1) or pending):
+            size, obj = int(m.group(3), 16), m.group(4)
+            if any(p in obj for p in patterns):
+                total += size
+        pending = None
+    return total
+
+
+def symbols(elf: Path, nm: str = "arm-none-eabi-nm") -> dict[str, int]:
+    out = subprocess.run([nm, str(elf)], capture_output=True, text=True, check=True).stdout
+    return {p[2]: int(p[0], 16) for p in (ln.split() for ln in out.splitlines()) if len(p) == 3}
+
+
+def has_core_stack(elf: Path, nm: str = "arm-none-eabi-nm") -> bool:
+    """Whether the firmware runs handshakes on the core stack
+    (micropython/modssl_stack.c's switch is linked in)."""
+    return "stack_switch" in symbols(elf, nm)
+
+
+def main_stack(elf: Path) -> int:
+    """The rp2 firmware's main stack: __StackTop - __StackBottom."""
+    s = symbols(elf)
+    return s["__StackTop"] - s["__StackBottom"]
