@@ -54,8 +54,8 @@ PYTEST_ARGS ?=
 # Extra arguments for the unix port's make (e.g. MICROPY_PY_BTREE=1 with a tree
 # that has its berkeley-db submodule).
 MPY_MAKE_ARGS ?=
-# RUSTFLAGS for the core, as in micropython/micropython.mk.
-MODSSL_RUSTFLAGS ?= --cfg modssl_integrated --check-cfg=cfg(modssl_integrated)
+# More RUSTFLAGS for the core, as in micropython/micropython.mk (none by default).
+MODSSL_RUSTFLAGS ?=
 export MODSSL_RUSTFLAGS
 
 # Sub-makes print MicroPython's own "CC file" progress lines; V=1 shows
@@ -145,7 +145,7 @@ mp-suite: $(MICROPYTHON_COV)
 	    --mp-dir "$$mpy" --work $(B)/mpsuite
 
 # The core's unit tests (std, host).  Own target dir: they build with
-# MODSSL_RUSTFLAGS, and sharing target/ with a plain `cargo test` would
+# MODSSL_RUSTFLAGS (when set), and sharing target/ with a plain `cargo test` would
 # rebuild everything on every switch.
 cargo-test: $(B)/.deps.stamp
 	cd $(REPO) && RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/make-test \

@@ -29,7 +29,7 @@
 #                         RP2350 -> thumbv8m.main-none-eabi (Arm) or
 #                         riscv32imac-unknown-none-elf (RISC-V).
 #   MODSSL_CARGO          the cargo to run (default: cargo on PATH)
-#   MODSSL_RUSTFLAGS      default: --cfg modssl_integrated (temporary)
+#   MODSSL_RUSTFLAGS      more RUSTFLAGS for the core (default: none)
 #   MODSSL_CROSS_RUSTFLAGS default: -Zfmt-debug=none
 #   MODSSL_PROFILE        the feature profile (micropython/features.sh,
 #                         docs/building.md): full, general, client,
@@ -126,7 +126,7 @@ if(NOT DEFINED MODSSL_BUILD_STD_FEATURES)
     set(MODSSL_BUILD_STD_FEATURES optimize_for_size)
 endif()
 if(NOT DEFINED MODSSL_RUSTFLAGS)
-    set(MODSSL_RUSTFLAGS "--cfg modssl_integrated --check-cfg=cfg(modssl_integrated)")
+    set(MODSSL_RUSTFLAGS "")
 endif()
 
 set(MODSSL_CARGO_ARGS rustc --release --quiet -p modssl_rs --crate-type staticlib

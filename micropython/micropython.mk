@@ -11,8 +11,7 @@
 #
 # Settings (make variables; the defaults suit the unix port):
 #   MODSSL_CROSS_RUSTFLAGS  more RUSTFLAGS for cross targets (default: -Zfmt-debug=none)
-#   MODSSL_RUSTFLAGS   RUSTFLAGS for the core (default: --cfg modssl_integrated,
-#                      until the core exports its full API without it)
+#   MODSSL_RUSTFLAGS   more RUSTFLAGS for the core (default: none)
 #   MODSSL_RUST_TARGET a Rust target triple or a target JSON (targets/*.json);
 #                      empty = the host on unix; on qemu the board's default
 #                      (MPS2_AN385: targets/thumbv6m-none-eabi-cas.json, the
@@ -98,7 +97,7 @@ ifeq ($(CARGO),)
 CARGO := $(firstword $(wildcard $(if $(CARGO_HOME),$(CARGO_HOME),$(HOME)/.cargo)/bin/cargo) \
     $(shell command -v cargo 2>/dev/null) cargo)
 endif
-MODSSL_RUSTFLAGS ?= --cfg modssl_integrated --check-cfg=cfg(modssl_integrated)
+MODSSL_RUSTFLAGS ?=
 # Cross builds only (they run with RUSTC_BOOTSTRAP=1): no code for `{:?}`
 # formatting, which no user-visible text of ours uses (messages are fixed
 # strings, ffi/status.rs).  Measured on thumbv6m: -6,100 B of flash.

@@ -91,7 +91,7 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         if (args[ARG_server_hostname].u_obj != mp_const_none) {
             hostname = args[ARG_server_hostname].u_obj;
         }
-        return modssl_socket_wrap_ex(MP_OBJ_TO_PTR(ctx_obj), args[ARG_sock].u_obj, false,
+        return modssl_socket_wrap_ex(MP_OBJ_TO_PTR(ctx_obj), args[ARG_sock].u_obj,
             do_handshake, hostname, timeout, -1);
     }
     mp_obj_t ctx_obj = modssl_context_create(&modssl_ssl_context_type,
@@ -146,7 +146,7 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
     // connect(), or in the first read/write), then the socket's own timeout
     // is back (socket.c, "Timeouts").  A server without a certificate is
     // refused before any wait (the context here is ours: we know).
-    return modssl_socket_wrap_ex(ctx, args[ARG_sock].u_obj, server_side, do_handshake,
+    return modssl_socket_wrap_ex(ctx, args[ARG_sock].u_obj, do_handshake,
         args[ARG_server_hostname].u_obj, timeout, server_side ? (cert != mp_const_none) : -1);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_wrap_socket_obj, 1, ssl_wrap_socket);

@@ -190,7 +190,7 @@ mp_obj_t modssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int
     if (type == &modssl_ssl_context_type) {
         // The ssl module resumes sessions (Pycom's save_session, CPython's
         // session_reused); tls keeps MicroPython's memory behaviour.
-        int32_t ret = MODSSL_OUT_OF_MEMORY;
+        ret = MODSSL_OUT_OF_MEMORY;
         volatile size_t cache = self->server ? MODSSL_SERVER_SESSION_CACHE : MODSSL_CLIENT_SESSION_CACHE;
         MODSSL_GUARDED(ret = modssl_context_set_session_cache(self->ctx, cache), ret = escape_code);
         check_status(ret);
@@ -546,8 +546,11 @@ static mp_obj_t context_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_
     modssl_check_kwargs(MP_QSTR_wrap_socket, kw_args, allowed_args, MP_ARRAY_SIZE(allowed_args));
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all(n_args - 2, pos_args + 2, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
-    return modssl_socket_wrap(self, pos_args[1], args[ARG_server_side].u_bool,
-        args[ARG_do_handshake_on_connect].u_bool, args[ARG_server_hostname].u_obj);
+    // server_side is accepted and, as by MicroPython's module, not used: the
+    // context's protocol decides the role (its own tests wrap with a server
+    // context and no server_side=True).
+    return modssl_socket_wrap(self, pos_args[1], args[ARG_do_handshake_on_connect].u_bool,
+        args[ARG_server_hostname].u_obj);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(context_wrap_socket_obj, 2, context_wrap_socket);
 

@@ -86,9 +86,10 @@ void modssl_context_load_trust(modssl_context_obj_t *self, mp_obj_t cadata);
 void modssl_context_set_verify(modssl_context_obj_t *self, mp_int_t mode, bool explicit);
 // The contents of a file, for arguments given as paths.
 mp_obj_t modssl_read_file(mp_obj_t path);
-// Wraps `sock`; performs the handshake now when `do_handshake`.
-mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool server_side,
-    bool do_handshake, mp_obj_t server_hostname);
+// Wraps `sock` as the side the context's protocol says; performs the
+// handshake now when `do_handshake`.
+mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
+    mp_obj_t server_hostname);
 // Raises the Python exception for a status code (never returns).
 MP_NORETURN void modssl_raise(int32_t code);
 // The room for a message with its detail (docs/api.md, "Errors").
@@ -110,8 +111,8 @@ void modssl_socket_take_session(mp_obj_t ssl_sock);
 // As modssl_socket_wrap, with ssl.wrap_socket's timeout= (seconds, or None:
 // bounds the handshake wherever it runs) and whether a server context has a
 // certificate (1, 0, or -1 for unknown: then the handshake finds out).
-mp_obj_t modssl_socket_wrap_ex(modssl_context_obj_t *ctx, mp_obj_t sock, bool server_side,
-    bool do_handshake, mp_obj_t server_hostname, mp_obj_t timeout, int has_identity);
+mp_obj_t modssl_socket_wrap_ex(modssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
+    mp_obj_t server_hostname, mp_obj_t timeout, int has_identity);
 // TypeError naming the first keyword of `kw_args` that `fn` does not take
 // (mp_arg_parse_all only says "extra keyword arguments given").
 void modssl_check_kwargs(qstr fn, mp_map_t *kw_args, const mp_arg_t *allowed, size_t n_allowed);

@@ -425,21 +425,21 @@ static void run_handshake(modssl_socket_obj_t *o, bool defer_unconnected, bool i
     }
 }
 
-mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool server_side,
-    bool do_handshake, mp_obj_t server_hostname) {
-    return modssl_socket_wrap_ex(ctx, sock, server_side, do_handshake, server_hostname, mp_const_none,
+mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
+    mp_obj_t server_hostname) {
+    return modssl_socket_wrap_ex(ctx, sock, do_handshake, server_hostname, mp_const_none,
         ctx->server && ctx->ctx != NULL ? modssl_context_has_identity(ctx->ctx) : -1);
 }
 
-mp_obj_t modssl_socket_wrap_ex(modssl_context_obj_t *ctx, mp_obj_t sock, bool server_side,
-    bool do_handshake, mp_obj_t server_hostname, mp_obj_t timeout, int has_identity) {
+mp_obj_t modssl_socket_wrap_ex(modssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
+    mp_obj_t server_hostname, mp_obj_t timeout, int has_identity) {
     mp_get_stream_raise(sock, MP_STREAM_OP_READ | MP_STREAM_OP_WRITE | MP_STREAM_OP_IOCTL);
     if (ctx->ctx == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("SSLContext is not usable"));
     }
     // As MicroPython's module: the context's protocol decides the role
     // (its own tests wrap with a server context and no server_side=True).
-    server_side = ctx->server;
+    bool server_side = ctx->server;
     size_t name_len = 0;
     const char *name = NULL;
     if (server_hostname != mp_const_none && !server_side) {

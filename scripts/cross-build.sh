@@ -31,7 +31,7 @@ case "$target" in
 esac
 dir=${MODSSL_CROSS_TARGET_DIR:-$root/target/mpy-$name}
 RUSTC_BOOTSTRAP=1 RUSTC=$rustc CARGO_TARGET_DIR=$dir \
-RUSTFLAGS="${MODSSL_RUSTFLAGS:---cfg modssl_integrated --check-cfg=cfg(modssl_integrated)} ${MODSSL_CROSS_RUSTFLAGS:--Zfmt-debug=none}" \
+RUSTFLAGS="${MODSSL_RUSTFLAGS:-} ${MODSSL_CROSS_RUSTFLAGS:--Zfmt-debug=none}" \
     "$cargo" rustc --release --quiet -p modssl_rs --crate-type staticlib \
     --manifest-path "$root/Cargo.toml" -Zbuild-std=core,alloc -Zbuild-std-features=optimize_for_size "${targs[@]}" \
     ${MODSSL_CARGO_FEATURES:+--features "$MODSSL_CARGO_FEATURES"} >&2

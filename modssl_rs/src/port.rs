@@ -4,7 +4,7 @@
 //! the core stack the deep calls run on.
 //! Under `cargo test` the same hooks are provided by `test_port` on std.
 
-use core::ffi::c_void;
+use cty::c_void;
 
 extern "C" {
     /// A zeroed block of `size` bytes from MicroPython's heap that the GC keeps

@@ -4,7 +4,7 @@
 //! to a "prehash" primitive.  That keeps exactly one SHA-2 implementation in
 //! the image (the one the rustls-rustcrypto cipher suites already use for
 //! HKDF/PRF), even for p384 0.14, whose own digest dependency is sha2 0.11:
-//! see shared/measurements/crypto-menu-thumbv6m.md, row 1e.
+//! see docs/measurements.md, "The crypto primitives".
 
 use sha2::Digest as _;
 

@@ -4,8 +4,8 @@
 //! key loading private, reaches `todo!()` on some keys, and pulls in p384 0.13
 //! (~147 KB on a Cortex-M0).  So we take only its public cipher-suite
 //! constants (which carry the AEAD, hash, HMAC/HKDF and TLS 1.2 PRF code) and
-//! supply everything else ourselves on the RustCrypto primitives chosen in
-//! shared/measurements/crypto-menu-thumbv6m.md:
+//! supply everything else ourselves on the RustCrypto primitives chosen by
+//! their measured flash cost (docs/measurements.md, "The crypto primitives"):
 //!
 //! - `kx`: X25519, P-256, P-384 key exchange
 //! - `verify`: signature verification algorithms for webpki and rustls

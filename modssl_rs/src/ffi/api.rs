@@ -2,9 +2,11 @@
 
 use super::status;
 
-use core::ffi::c_char;
 use core::ptr;
 use core::slice;
+// The ABI's C types from cty, the crate chosen for them (core::ffi has the
+// same since Rust 1.64; one spelling for the boundary).
+use cty::c_char;
 
 use alloc::boxed::Box;
 
@@ -149,11 +151,8 @@ pub extern "C" fn modssl_context_set_verify_mode(ctx: *mut Context, mode: u8, ex
     let Some(ctx) = (unsafe { ctx.as_mut() }) else {
         return status::BAD_ARGUMENT;
     };
-    let mode = match mode {
-        0 => VerifyMode::None,
-        1 => VerifyMode::Optional,
-        2 => VerifyMode::Required,
-        _ => return status::BAD_ARGUMENT,
+    let Some(mode) = VerifyMode::from_u8(mode) else {
+        return status::BAD_ARGUMENT;
     };
     code_of(OwnerGuard::shared(|| ctx.set_verify_mode(mode, explicit)))
 }

@@ -337,10 +337,6 @@ impl ServerVerifier {
         self.core.pins = pins;
         self
     }
-
-    pub fn mode(&self) -> VerifyMode {
-        self.core.mode
-    }
 }
 
 impl fmt::Debug for ServerVerifier {
@@ -430,10 +426,6 @@ impl ClientVerifier {
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.core.clock = clock;
         self
-    }
-
-    pub fn mode(&self) -> VerifyMode {
-        self.core.mode
     }
 }
 
