@@ -200,6 +200,16 @@ CLOCK_ERROR = ("SSLCertVerificationError ('certificate verification failed: the 
                " (set the time, e.g. ntptime.settime())',)")
 
 
+def core_stack_peak(tag: str, result: dict[str, list[str]]) -> int:
+    """The most of the core stack a handshake_and_exchange run used (both
+    sides: one thread, one core stack), checked to stay 1 KiB clear of the
+    core stack's end (docs/design.md, "The core stack")."""
+    size, used_c, used_s = (int(x) for x in result["CORE"])
+    peak = max(used_c, used_s)
+    assert 0 < peak <= size - 1024, f"{tag}: a handshake's core stack ({peak} B) comes within 1 KiB of its {size} B"
+    return peak
+
+
 def parse_results(out: str) -> dict[str, dict[str, list[str]]]:
     """The "TAG KEY value..." lines handshake_and_exchange prints, as
     {tag: {key: [values]}}."""

@@ -95,12 +95,7 @@ def once():
         sock.close()
 def main():
     gc.collect()
-    hog = []
-    try:
-        while True:
-            hog.append(bytearray(1024))
-    except MemoryError:
-        pass
+    hog = fill_heap()
     # Leave less than the core stack needs, more than anything else does.
     for _ in range(size // 2048):
         hog.pop()

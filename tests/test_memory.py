@@ -49,12 +49,7 @@ def main():
     results = [None] * N
     gc.collect()
     base = gc.mem_alloc()
-    hog = []
-    try:
-        while True:
-            hog.append(bytearray(1024))
-    except MemoryError:
-        pass
+    hog = fill_heap()
     n = 0
     outcome = None
     while n < N and hog:

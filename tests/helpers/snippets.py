@@ -101,6 +101,18 @@ def recv_hash(s, limit=None):
     return n, hexs(h.digest())
 
 
+def fill_heap():
+    """A list of 1 KiB bytearrays that fills the heap; pop() them to free
+    some.  (Everything else the caller needs must be allocated before.)"""
+    hog = []
+    try:
+        while True:
+            hog.append(bytearray(1024))
+    except MemoryError:
+        pass
+    return hog
+
+
 def client_ctx(cadata=None, verify=True, cert=None, key=None):
     ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
     if cadata is not None:
