@@ -144,10 +144,15 @@ def _io():
         if (SENT, len(GOT), len(P.rx), len(P.tx)) == before:
             return
 
+PAINT = 0      # > 0: measure the main stack of each step (stack painting)
+MAIN = 0
+
 def step(rx, close=False):
-    global ERR
+    global ERR, MAIN
     P.rx.extend(binascii.a2b_base64(rx))
     if ERR is None:
+        if PAINT:
+            modssl_qemu.stack_paint(PAINT)
         try:
             if close:
                 S.close()
@@ -155,6 +160,8 @@ def step(rx, close=False):
                 _io()
         except Exception as e:
             ERR = type(e).__name__ + " " + repr(e.args)
+        if PAINT:
+            MAIN = max(MAIN, modssl_qemu.stack_peak())
     tx = binascii.b2a_base64(P.tx).strip().decode()
     P.tx = bytearray()
     print(repr((SENT, len(GOT), EOF, ERR, tx)))
@@ -166,11 +173,12 @@ def result(down_seed):
 
 
 class Board:
-    """One qemu board, its raw REPL held open by mpremote (state persists)."""
+    """One qemu board, its raw REPL held open by mpremote (state persists);
+    `fw`: another firmware for it than `make qemu`'s (a feature profile)."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, fw=None):
         from mpremote.transport_serial import SerialTransport
-        fw = firmware_path(name)
+        fw = fw or firmware_path(name)
         if not fw.exists():
             pytest.fail(f"{fw} missing: run `make qemu`")
         self.name = name
@@ -211,10 +219,10 @@ class Board:
 class Host:
     """The OpenSSL end: an SSLObject over two MemoryBIOs."""
 
-    def __init__(self, certs, board_role: str, version: str, suite12: str | None):
+    def __init__(self, certs, board_role: str, version: str, suite12: str | None, kind: str = "p256"):
         server = board_role == "client"
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server else ssl.PROTOCOL_TLS_CLIENT)
-        leaf = certs["p256"]
+        leaf = certs[kind]
         if server:
             ctx.load_cert_chain(str(leaf.chain.path), str(leaf.key.pem.path))
         else:

@@ -386,9 +386,11 @@ fn with_conn<R>(conn: *mut Connection, bad: R, f: impl FnOnce(&mut Conn) -> R) -
 /// Processes received ciphertext and queues what must be sent.  Returns the
 /// connection's flags (`MODSSL_FLAG_*`) or an error.
 ///
-/// While the handshake is under way this runs on the core stack, which it
-/// gives back once the handshake is over: records after it (application
-/// data, session tickets, alerts) need no more than the main stack.
+/// While the handshake is under way, and for a TLS 1.3 client until its
+/// first application data (the session tickets servers send just after the
+/// handshake), this runs on the core stack, which it gives back after:
+/// records after that (application data, alerts) need no more than the
+/// main stack (`Conn::needs_core_stack`).
 #[no_mangle]
 pub extern "C" fn modssl_conn_process(conn: *mut Connection) -> i32 {
     let process = || {
@@ -397,11 +399,12 @@ pub extern "C" fn modssl_conn_process(conn: *mut Connection) -> i32 {
             Err(e) => e,
         })
     };
-    if !unsafe { conn.as_ref() }.is_some_and(|c| c.conn.is_handshaking()) {
+    let needs = |conn: *mut Connection| unsafe { conn.as_ref() }.is_some_and(|c| c.conn.needs_core_stack());
+    if !needs(conn) {
         return process();
     }
     let r = port::deep(process).unwrap_or(status::OUT_OF_MEMORY);
-    if r < 0 || r & crate::conn::flags::FLAG_HANDSHAKING as i32 == 0 {
+    if r < 0 || !needs(conn) {
         port::release_deep();
     }
     r
