@@ -5,8 +5,11 @@ takes, and the main stack a build reserves.  Used by the qemu rows of
 from __future__ import annotations
 
 import re
-import subprocess
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from helpers.rp2emu import function_extent, stack_extent  # noqa: E402
 
 # Objects that are the TLS module, by build, told by the object's own name
 # (the build directory's path may contain anything, "mbedtls" and "modssl"
@@ -53,18 +56,13 @@ def static_ram(map_file: Path, is_module) -> int:
     return total
 
 
-def symbols(elf: Path, nm: str = "arm-none-eabi-nm") -> dict[str, int]:
-    out = subprocess.run([nm, str(elf)], capture_output=True, text=True, check=True).stdout
-    return {p[2]: int(p[0], 16) for p in (ln.split() for ln in out.splitlines()) if len(p) == 3}
-
-
-def has_core_stack(elf: Path, nm: str = "arm-none-eabi-nm") -> bool:
-    """Whether the firmware runs handshakes on the core stack
+def has_core_stack(elf: Path) -> bool:
+    """Whether the (Arm) firmware runs handshakes on the core stack
     (micropython/modssl_stack.c's switch is linked in)."""
-    return "stack_switch" in symbols(elf, nm)
+    return function_extent(Path(elf), "stack_switch") is not None
 
 
 def main_stack(elf: Path) -> int:
     """The rp2 firmware's main stack: __StackTop - __StackBottom."""
-    s = symbols(elf)
-    return s["__StackTop"] - s["__StackBottom"]
+    top, bottom = stack_extent(Path(elf))
+    return top - bottom

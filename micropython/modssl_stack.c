@@ -29,8 +29,6 @@
 //  * Nesting: a call back on the main stack may run finalisers that call
 //    the core (freeing an abandoned connection); such a call, made while
 //    the core stack is in use, runs on the main stack where it is.
-#include <string.h>
-
 #include "py/mpconfig.h"
 #include "py/mpstate.h"
 #include "py/runtime.h"
@@ -130,7 +128,7 @@ __attribute__((naked, noinline)) static void stack_switch(void *top, void (*fn)(
 
 // The core stack's size: MODSSL_CORE_STACK bytes (0: deep calls run on the
 // main stack).  The defaults hold the deepest handshake the emulated boards
-// run (make qemu-test, make rp2-emu: tls._core_stack() reports each peak)
+// run (make qemu-test, make rp2-emu: ssl.stack_info() reports each peak)
 // with room for interrupt handlers, which run on the stack they interrupt.
 //
 // ESP-IDF watches each task's stack pointer against the task's own stack

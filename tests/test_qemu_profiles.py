@@ -24,13 +24,12 @@ from pathlib import Path
 
 import pytest
 
+from test_qemu import MIN_STACK as MAIN_STACK
 from test_qemu_peer import DOWN_SEED, NBYTES, UP_SEED, Board, Host, _relay, pattern
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO / "build" / "qemu-report.txt"
 PROFILES = ["general", "client", "small-client", "minimal"]
-# The main stack the board builds keep (micropython.cmake's MODSSL_MIN_STACK).
-MAIN_STACK = 8192
 
 pytestmark = [
     pytest.mark.host_only,

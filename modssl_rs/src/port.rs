@@ -68,6 +68,14 @@ pub fn release_deep() {
     unsafe { modssl_port_release_deep() }
 }
 
+/// `deep`, then the core stack given back: for the calls that need it once
+/// (loading keys and certificates), not for a handshake to come.
+pub fn deep_once<F: FnOnce() -> R, R>(f: F) -> Option<R> {
+    let r = deep(f);
+    release_deep();
+    r
+}
+
 /// Fill `buf` from the port's secure random source.
 pub fn random(buf: &mut [u8]) -> bool {
     buf.is_empty() || unsafe { modssl_port_random(buf.as_mut_ptr(), buf.len()) == 0 }

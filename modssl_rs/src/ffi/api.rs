@@ -171,9 +171,7 @@ pub extern "C" fn modssl_context_load_verify(ctx: *mut Context, data: *const u8,
     let (Some(ctx), Some(data)) = (unsafe { ctx.as_mut() }, unsafe { bytes(data, len) }) else {
         return status::BAD_ARGUMENT;
     };
-    let r = port::deep(|| OwnerGuard::shared(|| ctx.add_trusted(data)));
-    port::release_deep();
-    match r {
+    match port::deep_once(|| OwnerGuard::shared(|| ctx.add_trusted(data))) {
         Some(Ok(n)) => n.min(i32::MAX as usize) as i32,
         Some(Err(e)) => e,
         None => status::OUT_OF_MEMORY,
@@ -195,9 +193,7 @@ pub extern "C" fn modssl_context_load_cert_chain(
     else {
         return status::BAD_ARGUMENT;
     };
-    let r = port::deep(|| OwnerGuard::shared(|| ctx.set_identity(cert, key)));
-    port::release_deep();
-    r.map_or(status::OUT_OF_MEMORY, code_of)
+    port::deep_once(|| OwnerGuard::shared(|| ctx.set_identity(cert, key))).map_or(status::OUT_OF_MEMORY, code_of)
 }
 
 /// 1 if `ctx` has a certificate and key (`load_cert_chain`), else 0: a

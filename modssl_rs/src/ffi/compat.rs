@@ -16,9 +16,7 @@ pub extern "C" fn modssl_key_check(data: *const u8, len: usize) -> i32 {
         return status::INVALID_KEY;
     }
     let data = unsafe { core::slice::from_raw_parts(data, len) };
-    let r = crate::port::deep(|| OwnerGuard::shared(|| load_private_key(data).map(drop)));
-    crate::port::release_deep();
-    match r {
+    match crate::port::deep_once(|| OwnerGuard::shared(|| load_private_key(data).map(drop))) {
         Some(Ok(())) => status::OK,
         Some(Err(KeyError::Malformed | KeyError::NoKey)) => status::INVALID_KEY,
         Some(Err(_)) => status::OK,
