@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-void modssl_check_kwargs(qstr fn, mp_map_t *kw_args, const mp_arg_t *allowed, size_t n_allowed) {
+void mpssl_check_kwargs(qstr fn, mp_map_t *kw_args, const mp_arg_t *allowed, size_t n_allowed) {
     if (kw_args == NULL) {
         return;
     }
@@ -66,7 +66,7 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         { MP_QSTR_do_handshake_on_connect, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = true} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
-    modssl_check_kwargs(MP_QSTR_wrap_socket, kw_args, allowed_args, MP_ARRAY_SIZE(allowed_args));
+    mpssl_check_kwargs(MP_QSTR_wrap_socket, kw_args, allowed_args, MP_ARRAY_SIZE(allowed_args));
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
 
     bool server_side = args[ARG_server_side].u_bool;
@@ -87,31 +87,31 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         // The session lives in the context that made it: wrap with that one
         // (its keys, CAs and verify mode; the other arguments are ignored).
         mp_obj_t ctx_obj, hostname;
-        modssl_session_unpack(args[ARG_saved_session].u_obj, &ctx_obj, &hostname);
+        mpssl_session_unpack(args[ARG_saved_session].u_obj, &ctx_obj, &hostname);
         if (args[ARG_server_hostname].u_obj != mp_const_none) {
             hostname = args[ARG_server_hostname].u_obj;
         }
-        return modssl_socket_wrap_ex(MP_OBJ_TO_PTR(ctx_obj), args[ARG_sock].u_obj,
+        return mpssl_socket_wrap_ex(MP_OBJ_TO_PTR(ctx_obj), args[ARG_sock].u_obj,
             do_handshake, hostname, timeout, -1);
     }
-    mp_obj_t ctx_obj = modssl_context_create(&modssl_ssl_context_type,
+    mp_obj_t ctx_obj = mpssl_context_create(&mpssl_ssl_context_type,
         server_side ? MODSSL_PROTOCOL_TLS_SERVER : MODSSL_PROTOCOL_TLS_CLIENT, MODSSL_CERT_NONE);
-    modssl_context_obj_t *ctx = MP_OBJ_TO_PTR(ctx_obj);
+    mpssl_context_obj_t *ctx = MP_OBJ_TO_PTR(ctx_obj);
     if (args[ARG_cert_reqs].u_int >= 0) {
-        modssl_context_set_verify(ctx, args[ARG_cert_reqs].u_int, true);
+        mpssl_context_set_verify(ctx, args[ARG_cert_reqs].u_int, true);
     }
 
     mp_obj_t key = args[ARG_key].u_obj;
     mp_obj_t cert = args[ARG_cert].u_obj;
     if (args[ARG_keyfile].u_obj != mp_const_none) {
-        key = modssl_read_file(args[ARG_keyfile].u_obj);
+        key = mpssl_read_file(args[ARG_keyfile].u_obj);
     }
     if (args[ARG_certfile].u_obj != mp_const_none) {
-        cert = modssl_read_file(args[ARG_certfile].u_obj);
+        cert = mpssl_read_file(args[ARG_certfile].u_obj);
     }
     if (cert != mp_const_none) {
         // As the seed docs say: with only certfile, the key is in it too.
-        modssl_context_load_identity(ctx, cert, key != mp_const_none ? key : cert);
+        mpssl_context_load_identity(ctx, cert, key != mp_const_none ? key : cert);
     } else if (key != mp_const_none) {
         // As MicroPython (its load_cert_chain parses the key, then needs the
         // certificate): ValueError("invalid key") for bytes that are not a
@@ -119,9 +119,9 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         mp_buffer_info_t k;
         mp_get_buffer_raise(key, &k, MP_BUFFER_READ);
         int32_t ret = MODSSL_OUT_OF_MEMORY;
-        MODSSL_GUARDED(ret = modssl_key_check(k.buf, k.len), ret = escape_code);
+        MPSSL_GUARDED(ret = modssl_key_check(k.buf, k.len), ret = escape_code);
         if (ret < 0) {
-            modssl_raise(ret);
+            mpssl_raise(ret);
         }
         size_t len;
         (void)mp_obj_str_get_data(cert, &len); // TypeError: can't convert 'NoneType' ...
@@ -130,11 +130,11 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         mp_raise_ValueError(MP_ERROR_TEXT("ssl_version: only 0 (TLS 1.2 or 1.3, negotiated)"));
     }
     if (args[ARG_cadata].u_obj != mp_const_none) {
-        modssl_context_load_trust(ctx, args[ARG_cadata].u_obj);
+        mpssl_context_load_trust(ctx, args[ARG_cadata].u_obj);
     }
     mp_obj_t ca_certs = args[ARG_ca_certs].u_obj;
     if (ca_certs != mp_const_none) {
-        modssl_context_load_trust(ctx, mp_obj_is_str(ca_certs) ? modssl_read_file(ca_certs) : ca_certs);
+        mpssl_context_load_trust(ctx, mp_obj_is_str(ca_certs) ? mpssl_read_file(ca_certs) : ca_certs);
         if (args[ARG_server_hostname].u_obj == mp_const_none) {
             // Pycom's API verified the chain to ca_certs without a name to
             // check; keep that for code written for it (documented).  Pass
@@ -146,7 +146,7 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
     // connect(), or in the first read/write), then the socket's own timeout
     // is back (socket.c, "Timeouts").  A server without a certificate is
     // refused before any wait (the context here is ours: we know).
-    return modssl_socket_wrap_ex(ctx, args[ARG_sock].u_obj, do_handshake,
+    return mpssl_socket_wrap_ex(ctx, args[ARG_sock].u_obj, do_handshake,
         args[ARG_server_hostname].u_obj, timeout, server_side ? (cert != mp_const_none) : -1);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_wrap_socket_obj, 1, ssl_wrap_socket);
@@ -163,7 +163,7 @@ static mp_obj_t ssl_create_default_context(size_t n_args, const mp_obj_t *pos_ar
         { MP_QSTR_cadata, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
-    modssl_check_kwargs(MP_QSTR_create_default_context, kw_args, allowed_args, MP_ARRAY_SIZE(allowed_args));
+    mpssl_check_kwargs(MP_QSTR_create_default_context, kw_args, allowed_args, MP_ARRAY_SIZE(allowed_args));
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     if (args[ARG_capath].u_obj != mp_const_none) {
         mp_raise_NotImplementedError(MP_ERROR_TEXT("capath: use cafile or cadata"));
@@ -175,28 +175,28 @@ static mp_obj_t ssl_create_default_context(size_t n_args, const mp_obj_t *pos_ar
     if (purpose == MP_OBJ_NEW_QSTR(MP_QSTR_clientAuth)) {
         // CPython's: a server context (to authenticate clients), CERT_NONE
         // unless set; cafile/cadata are the CAs for client certificates.
-        mp_obj_t ctx_obj = modssl_context_create(&modssl_ssl_context_type, MODSSL_PROTOCOL_TLS_SERVER, MODSSL_CERT_NONE);
-        modssl_context_obj_t *ctx = MP_OBJ_TO_PTR(ctx_obj);
+        mp_obj_t ctx_obj = mpssl_context_create(&mpssl_ssl_context_type, MODSSL_PROTOCOL_TLS_SERVER, MODSSL_CERT_NONE);
+        mpssl_context_obj_t *ctx = MP_OBJ_TO_PTR(ctx_obj);
         if (args[ARG_cafile].u_obj != mp_const_none) {
-            modssl_context_load_trust(ctx, modssl_read_file(args[ARG_cafile].u_obj));
+            mpssl_context_load_trust(ctx, mpssl_read_file(args[ARG_cafile].u_obj));
         }
         if (args[ARG_cadata].u_obj != mp_const_none) {
-            modssl_context_load_trust(ctx, args[ARG_cadata].u_obj);
+            mpssl_context_load_trust(ctx, args[ARG_cadata].u_obj);
         }
         return ctx_obj;
     }
     if (purpose != mp_const_none && purpose != MP_OBJ_NEW_QSTR(MP_QSTR_serverAuth)) {
         mp_raise_TypeError(MP_ERROR_TEXT("purpose must be ssl.Purpose.SERVER_AUTH or ssl.Purpose.CLIENT_AUTH"));
     }
-    mp_obj_t ctx_obj = modssl_context_create(&modssl_ssl_context_type, MODSSL_PROTOCOL_TLS_CLIENT, MODSSL_CERT_REQUIRED);
-    modssl_context_obj_t *ctx = MP_OBJ_TO_PTR(ctx_obj);
+    mp_obj_t ctx_obj = mpssl_context_create(&mpssl_ssl_context_type, MODSSL_PROTOCOL_TLS_CLIENT, MODSSL_CERT_REQUIRED);
+    mpssl_context_obj_t *ctx = MP_OBJ_TO_PTR(ctx_obj);
     bool own = false;
     if (args[ARG_cafile].u_obj != mp_const_none) {
-        modssl_context_load_trust(ctx, modssl_read_file(args[ARG_cafile].u_obj));
+        mpssl_context_load_trust(ctx, mpssl_read_file(args[ARG_cafile].u_obj));
         own = true;
     }
     if (args[ARG_cadata].u_obj != mp_const_none) {
-        modssl_context_load_trust(ctx, args[ARG_cadata].u_obj);
+        mpssl_context_load_trust(ctx, args[ARG_cadata].u_obj);
         own = true;
     }
     if (!own) {
@@ -210,7 +210,7 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_create_default_context_obj, 0, ssl_create_
 
 // save_session(ssl_sock): Pycom's; a handle to resume the session later.
 static mp_obj_t ssl_save_session(mp_obj_t sock) {
-    return modssl_session_of(sock);
+    return mpssl_session_of(sock);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(ssl_save_session_obj, ssl_save_session);
 
@@ -272,14 +272,14 @@ static MP_DEFINE_CONST_OBJ_TYPE(
 
 static const mp_rom_map_elem_t ssl_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_ssl) },
-    { MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&modssl_ssl_context_type) },
-    { MP_ROM_QSTR(MP_QSTR_SSLSocket), MP_ROM_PTR(&modssl_socket_type) },
+    { MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&mpssl_ssl_context_type) },
+    { MP_ROM_QSTR(MP_QSTR_SSLSocket), MP_ROM_PTR(&mpssl_socket_type) },
     { MP_ROM_QSTR(MP_QSTR_wrap_socket), MP_ROM_PTR(&ssl_wrap_socket_obj) },
     { MP_ROM_QSTR(MP_QSTR_create_default_context), MP_ROM_PTR(&ssl_create_default_context_obj) },
     { MP_ROM_QSTR(MP_QSTR_mem_info), MP_ROM_PTR(&ssl_mem_info_obj) },
     { MP_ROM_QSTR(MP_QSTR_stack_info), MP_ROM_PTR(&ssl_stack_info_obj) },
     { MP_ROM_QSTR(MP_QSTR_save_session), MP_ROM_PTR(&ssl_save_session_obj) },
-    { MP_ROM_QSTR(MP_QSTR_SSLSession), MP_ROM_PTR(&modssl_session_type) },
+    { MP_ROM_QSTR(MP_QSTR_SSLSession), MP_ROM_PTR(&mpssl_session_type) },
     { MP_ROM_QSTR(MP_QSTR_TLSVersion), MP_ROM_PTR(&tls_version_type) },
     { MP_ROM_QSTR(MP_QSTR_Purpose), MP_ROM_PTR(&purpose_type) },
     // CPython has ssl.OPENSSL_VERSION; ours is MODSSL_VERSION.
@@ -287,7 +287,7 @@ static const mp_rom_map_elem_t ssl_module_globals_table[] = {
 };
 static MP_DEFINE_CONST_DICT(ssl_module_globals, ssl_module_globals_table);
 
-const mp_obj_module_t modssl_ssl_module = {
+const mp_obj_module_t mpssl_ssl_module = {
     .base = { &mp_type_module },
     .globals = (mp_obj_dict_t *)&ssl_module_globals,
 };
@@ -297,5 +297,5 @@ const mp_obj_module_t modssl_ssl_module = {
 // shadow ours, so `import ssl` always gives this module (docs/api.md, "Which
 // ssl").  `ussl` is registered too: MicroPython's u-prefix alias only exists
 // for extensible modules.
-MP_REGISTER_MODULE(MP_QSTR_ssl, modssl_ssl_module);
-MP_REGISTER_MODULE(MP_QSTR_ussl, modssl_ssl_module);
+MP_REGISTER_MODULE(MP_QSTR_ssl, mpssl_ssl_module);
+MP_REGISTER_MODULE(MP_QSTR_ussl, mpssl_ssl_module);

@@ -12,7 +12,7 @@
 #include "modssl_guard.h"
 #include "modssl_shim.h"
 
-const mp_obj_str_t modssl_version_obj = {
+const mp_obj_str_t mpssl_version_obj = {
     {&mp_type_str}, 0, sizeof(modssl_version_string) - 1, modssl_version_string
 };
 
@@ -52,7 +52,7 @@ MP_DEFINE_CONST_OBJ_TYPE(mpssl_type_SSLCertVerificationError, MP_QSTR_SSLCertVer
 // SSLError(code, message) for protocol errors (the bare code while the heap
 // is locked, as MicroPython does).  `message` is the core's text for the code
 // with its detail (mpssl_message_*), or NULL for the text alone.
-MP_NORETURN void modssl_raise_message(int32_t code, const char *message) {
+MP_NORETURN void mpssl_raise_message(int32_t code, const char *message) {
     uint8_t kind = modssl_status_raised(code);
     if (kind == 4) {
         mp_raise_type(&mp_type_MemoryError);
@@ -86,8 +86,8 @@ MP_NORETURN void mpssl_raise_ssl_error(int32_t code, const char *message) {
     nlr_raise(mp_obj_exception_make_new(&mpssl_type_SSLError, 2, 0, args));
 }
 
-MP_NORETURN void modssl_raise(int32_t code) {
-    modssl_raise_message(code, NULL);
+MP_NORETURN void mpssl_raise(int32_t code) {
+    mpssl_raise_message(code, NULL);
 }
 
 // The core's message for `code` returned by a call on `ctx`, into `buf`.
@@ -97,28 +97,28 @@ MP_NORETURN void modssl_raise(int32_t code) {
 const char *mpssl_message_ctx(modssl_context *ctx, int32_t code, char *buf, size_t len) {
     char *volatile out = buf;
     volatile size_t n = 0;
-    MODSSL_GUARDED(n = modssl_context_error_message(ctx, code, out, len), n = 0);
+    MPSSL_GUARDED(n = modssl_context_error_message(ctx, code, out, len), n = 0);
     return n > 0 ? out : NULL;
 }
 
 const char *mpssl_message_conn(modssl_conn *conn, int32_t code, char *buf, size_t len) {
     char *volatile out = buf;
     volatile size_t n = 0;
-    MODSSL_GUARDED(n = modssl_conn_error_message(conn, code, out, len), n = 0);
+    MPSSL_GUARDED(n = modssl_conn_error_message(conn, code, out, len), n = 0);
     return n > 0 ? out : NULL;
 }
 
 // Raises for a failed call on `self`'s context, with the call's detail.
-static MP_NORETURN void raise_ctx(modssl_context_obj_t *self, int32_t code) {
+static MP_NORETURN void raise_ctx(mpssl_context_obj_t *self, int32_t code) {
     char buf[MPSSL_MESSAGE_MAX];
-    modssl_raise_message(code, mpssl_message_ctx(self->ctx, code, buf, sizeof(buf)));
+    mpssl_raise_message(code, mpssl_message_ctx(self->ctx, code, buf, sizeof(buf)));
 }
 
 // The contents of the file at `path` (a str).  Errors name the path: a
 // missing file is OSError(ENOENT, "cannot open 'ca.pem'") rather than
 // MicroPython's bare OSError(2); a str that holds PEM text rather than a
 // file name says to pass bytes.
-mp_obj_t modssl_read_file(mp_obj_t path) {
+mp_obj_t mpssl_read_file(mp_obj_t path) {
     size_t len;
     const char *name = mp_obj_str_get_data(path, &len);
     if (len >= 10 && strstr(name, "-----BEGIN") != NULL) {
@@ -153,46 +153,46 @@ mp_obj_t modssl_read_file(mp_obj_t path) {
 // Raises for a failed context call.
 static void check_status(int32_t ret) {
     if (ret < 0) {
-        modssl_raise(ret);
+        mpssl_raise(ret);
     }
 }
 
-static void check_context(modssl_context_obj_t *self) {
+static void check_context(mpssl_context_obj_t *self) {
     if (self->ctx == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("SSLContext is not usable"));
     }
 }
 
-mp_obj_t modssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int verify_mode) {
+mp_obj_t mpssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int verify_mode) {
     if (protocol == MODSSL_PROTOCOL_DTLS_CLIENT || protocol == MODSSL_PROTOCOL_DTLS_SERVER) {
-        modssl_raise(MODSSL_DTLS_UNSUPPORTED);
+        mpssl_raise(MODSSL_DTLS_UNSUPPORTED);
     }
     if (protocol != MODSSL_PROTOCOL_TLS_CLIENT && protocol != MODSSL_PROTOCOL_TLS_SERVER) {
         mp_raise_ValueError(MP_ERROR_TEXT("invalid protocol"));
     }
     #if MICROPY_ENABLE_FINALISER
-    modssl_context_obj_t *self = mp_obj_malloc_with_finaliser(modssl_context_obj_t, type);
+    mpssl_context_obj_t *self = mp_obj_malloc_with_finaliser(mpssl_context_obj_t, type);
     #else
-    modssl_context_obj_t *self = mp_obj_malloc(modssl_context_obj_t, type);
+    mpssl_context_obj_t *self = mp_obj_malloc(mpssl_context_obj_t, type);
     #endif
     self->ctx = NULL;
     self->verify_callback = mp_const_none;
     self->server = protocol == MODSSL_PROTOCOL_TLS_SERVER;
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MODSSL_GUARDED(ret = modssl_context_new(self->server, &self->ctx), ret = escape_code);
+    MPSSL_GUARDED(ret = modssl_context_new(self->server, &self->ctx), ret = escape_code);
     if (ret != MODSSL_OK) {
         self->ctx = NULL;
-        modssl_raise(ret);
+        mpssl_raise(ret);
     }
     if (verify_mode >= 0) {
-        modssl_context_set_verify(self, verify_mode, false);
+        mpssl_context_set_verify(self, verify_mode, false);
     }
-    if (type == &modssl_ssl_context_type) {
+    if (type == &mpssl_ssl_context_type) {
         // The ssl module resumes sessions (Pycom's save_session, CPython's
         // session_reused); tls keeps MicroPython's memory behaviour.
         ret = MODSSL_OUT_OF_MEMORY;
         volatile size_t cache = self->server ? MODSSL_SERVER_SESSION_CACHE : MODSSL_CLIENT_SESSION_CACHE;
-        MODSSL_GUARDED(ret = modssl_context_set_session_cache(self->ctx, cache), ret = escape_code);
+        MPSSL_GUARDED(ret = modssl_context_set_session_cache(self->ctx, cache), ret = escape_code);
         check_status(ret);
     }
     return MP_OBJ_FROM_PTR(self);
@@ -201,39 +201,39 @@ mp_obj_t modssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int
 static mp_obj_t tls_context_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
     mp_arg_check_num(n_args, n_kw, 1, 1, false);
     // tls: keep the library default (clients CERT_REQUIRED, servers CERT_NONE).
-    return modssl_context_create(type, mp_obj_get_int(args[0]), -1);
+    return mpssl_context_create(type, mp_obj_get_int(args[0]), -1);
 }
 
 static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
     mp_arg_check_num(n_args, n_kw, 1, 1, false);
-    return modssl_context_create(type, mp_obj_get_int(args[0]), MODSSL_CERT_NONE);
+    return mpssl_context_create(type, mp_obj_get_int(args[0]), MODSSL_CERT_NONE);
 }
 
-void modssl_context_set_verify(modssl_context_obj_t *self, mp_int_t mode, bool explicit) {
+void mpssl_context_set_verify(mpssl_context_obj_t *self, mp_int_t mode, bool explicit) {
     check_context(self);
     if (mode < MODSSL_CERT_NONE || mode > MODSSL_CERT_REQUIRED) {
         mp_raise_ValueError(MP_ERROR_TEXT("invalid verify_mode"));
     }
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MODSSL_GUARDED(ret = modssl_context_set_verify_mode(self->ctx, (uint8_t)mode, explicit), ret = escape_code);
+    MPSSL_GUARDED(ret = modssl_context_set_verify_mode(self->ctx, (uint8_t)mode, explicit), ret = escape_code);
     if (ret != MODSSL_OK) {
-        modssl_raise(ret);
+        mpssl_raise(ret);
     }
 }
 
 static mp_obj_t context_del(mp_obj_t self_in) {
-    modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mpssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
     if (self->ctx != NULL) {
         modssl_context *ctx = self->ctx;
         self->ctx = NULL;
-        MODSSL_GUARDED(modssl_context_free(ctx), (void)0);
+        MPSSL_GUARDED(modssl_context_free(ctx), (void)0);
     }
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(context_del_obj, context_del);
 
 static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
-    modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mpssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
     bool load = dest[0] == MP_OBJ_NULL;
     bool store = !load && dest[1] != MP_OBJ_NULL;
     if (attr == MP_QSTR_verify_callback) {
@@ -249,7 +249,7 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
             check_context(self);
             dest[0] = MP_OBJ_NEW_SMALL_INT(modssl_context_verify_mode(self->ctx));
         } else if (store) {
-            modssl_context_set_verify(self, mp_obj_get_int(dest[1]), true);
+            mpssl_context_set_verify(self, mp_obj_get_int(dest[1]), true);
             dest[0] = MP_OBJ_NULL;
         }
     } else if (attr == MP_QSTR_max_fragment_size) {
@@ -263,7 +263,7 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         } else if (store) {
             volatile size_t size = dest[1] == mp_const_none ? 0 : (size_t)mp_obj_get_int(dest[1]);
             int32_t ret = MODSSL_OUT_OF_MEMORY;
-            MODSSL_GUARDED(ret = modssl_context_set_max_fragment(self->ctx, size), ret = escape_code);
+            MPSSL_GUARDED(ret = modssl_context_set_max_fragment(self->ctx, size), ret = escape_code);
             if (ret == MODSSL_BAD_ARGUMENT) {
                 mp_raise_ValueError(MP_ERROR_TEXT("max_fragment_size: 32 to 16384, or None"));
             }
@@ -281,7 +281,7 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
                 mp_raise_ValueError(MP_ERROR_TEXT("session_cache_size: 0 to 1024"));
             }
             int32_t ret = MODSSL_OUT_OF_MEMORY;
-            MODSSL_GUARDED(ret = modssl_context_set_session_cache(self->ctx, (size_t)n), ret = escape_code);
+            MPSSL_GUARDED(ret = modssl_context_set_session_cache(self->ctx, (size_t)n), ret = escape_code);
             check_status(ret);
             dest[0] = MP_OBJ_NULL;
         }
@@ -292,7 +292,7 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         } else if (store) {
             int32_t ret = MODSSL_OUT_OF_MEMORY;
             bool check = mp_obj_is_true(dest[1]);
-            MODSSL_GUARDED(ret = modssl_context_set_check_hostname(self->ctx, check), ret = escape_code);
+            MPSSL_GUARDED(ret = modssl_context_set_check_hostname(self->ctx, check), ret = escape_code);
             check_status(ret);
             dest[0] = MP_OBJ_NULL;
         }
@@ -306,13 +306,13 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         } else if (store) {
             mp_int_t v = mp_obj_get_int(dest[1]);
             if (v < 0 || v > 0xffff) {
-                modssl_raise(MODSSL_BAD_ARGUMENT);
+                mpssl_raise(MODSSL_BAD_ARGUMENT);
             }
             volatile uint16_t lo = min ? (uint16_t)v : 0, hi = min ? 0 : (uint16_t)v;
             int32_t ret = MODSSL_OUT_OF_MEMORY;
-            MODSSL_GUARDED(ret = modssl_context_set_versions(self->ctx, lo, hi), ret = escape_code);
+            MPSSL_GUARDED(ret = modssl_context_set_versions(self->ctx, lo, hi), ret = escape_code);
             if (ret == MODSSL_OUT_OF_MEMORY) {
-                modssl_raise(ret);
+                mpssl_raise(ret);
             } else if (ret != MODSSL_OK) {
                 mp_raise_ValueError(MP_ERROR_TEXT("TLS version must be TLSVersion.TLSv1_2 or TLSv1_3, minimum <= maximum"));
             }
@@ -327,29 +327,29 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
 // Bytes-like, or for the ssl flavour a path to read.
 static mp_obj_t bytes_or_file(mp_obj_t obj) {
     if (mp_obj_is_str(obj)) {
-        return modssl_read_file(obj);
+        return mpssl_read_file(obj);
     }
     return obj;
 }
 
-void modssl_context_load_identity(modssl_context_obj_t *self, mp_obj_t cert, mp_obj_t key) {
+void mpssl_context_load_identity(mpssl_context_obj_t *self, mp_obj_t cert, mp_obj_t key) {
     check_context(self);
     mp_buffer_info_t c, k;
     mp_get_buffer_raise(cert, &c, MP_BUFFER_READ);
     mp_get_buffer_raise(key, &k, MP_BUFFER_READ);
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MODSSL_GUARDED(ret = modssl_context_load_cert_chain(self->ctx, c.buf, c.len, k.buf, k.len), ret = escape_code);
+    MPSSL_GUARDED(ret = modssl_context_load_cert_chain(self->ctx, c.buf, c.len, k.buf, k.len), ret = escape_code);
     if (ret < 0) {
         raise_ctx(self, ret);
     }
 }
 
-void modssl_context_load_trust(modssl_context_obj_t *self, mp_obj_t cadata) {
+void mpssl_context_load_trust(mpssl_context_obj_t *self, mp_obj_t cadata) {
     check_context(self);
     mp_buffer_info_t b;
     mp_get_buffer_raise(cadata, &b, MP_BUFFER_READ);
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MODSSL_GUARDED(ret = modssl_context_load_verify(self->ctx, b.buf, b.len), ret = escape_code);
+    MPSSL_GUARDED(ret = modssl_context_load_verify(self->ctx, b.buf, b.len), ret = escape_code);
     if (ret < 0) {
         raise_ctx(self, ret);
     }
@@ -364,12 +364,12 @@ static mp_obj_t context_load_cert_chain(size_t n_args, const mp_obj_t *pos_args,
         { MP_QSTR_certfile, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_keyfile, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
     };
-    modssl_context_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
+    mpssl_context_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     mp_obj_t cert = bytes_or_file(args[ARG_certfile].u_obj);
     mp_obj_t key = args[ARG_keyfile].u_obj != mp_const_none ? bytes_or_file(args[ARG_keyfile].u_obj) : cert;
-    modssl_context_load_identity(self, cert, key);
+    mpssl_context_load_identity(self, cert, key);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(context_load_cert_chain_obj, 1, context_load_cert_chain);
@@ -383,7 +383,7 @@ static mp_obj_t context_load_verify_locations(size_t n_args, const mp_obj_t *pos
         { MP_QSTR_cafile, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_cadata, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
     };
-    modssl_context_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
+    mpssl_context_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     mp_obj_t cafile = args[ARG_cafile].u_obj;
@@ -392,10 +392,10 @@ static mp_obj_t context_load_verify_locations(size_t n_args, const mp_obj_t *pos
         mp_raise_TypeError(MP_ERROR_TEXT("cafile or cadata must be given"));
     }
     if (cafile != mp_const_none) {
-        modssl_context_load_trust(self, bytes_or_file(cafile));
+        mpssl_context_load_trust(self, bytes_or_file(cafile));
     }
     if (cadata != mp_const_none) {
-        modssl_context_load_trust(self, cadata);
+        mpssl_context_load_trust(self, cadata);
     }
     return mp_const_none;
 }
@@ -404,10 +404,10 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(context_load_verify_locations_obj, 1, context_
 // load_default_certs(): also trust the built-in CA bundle (webpki-roots),
 // if this build has one (MODSSL_CA_BUNDLE=1).
 static mp_obj_t context_load_default_certs(size_t n_args, const mp_obj_t *args) {
-    modssl_context_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    mpssl_context_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     check_context(self);
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MODSSL_GUARDED(ret = modssl_context_load_default_certs(self->ctx), ret = escape_code);
+    MPSSL_GUARDED(ret = modssl_context_load_default_certs(self->ctx), ret = escape_code);
     check_status(ret);
     return mp_const_none;
 }
@@ -415,7 +415,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(context_load_default_certs_obj, 1, 2,
 
 // set_alpn_protocols(["h2", "http/1.1"]): offered (client) / accepted (server).
 static mp_obj_t context_set_alpn_protocols(mp_obj_t self_in, mp_obj_t protocols) {
-    modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mpssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
     check_context(self);
     size_t n;
     mp_obj_t *items;
@@ -432,7 +432,7 @@ static mp_obj_t context_set_alpn_protocols(mp_obj_t self_in, mp_obj_t protocols)
         vstr_add_strn(&wire, p, len);
     }
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MODSSL_GUARDED(ret = modssl_context_set_alpn(self->ctx, (const uint8_t *)wire.buf, wire.len), ret = escape_code);
+    MPSSL_GUARDED(ret = modssl_context_set_alpn(self->ctx, (const uint8_t *)wire.buf, wire.len), ret = escape_code);
     vstr_clear(&wire);
     check_status(ret);
     return mp_const_none;
@@ -451,7 +451,7 @@ static int hex_digit(char c) {
 // (SubjectPublicKeyInfo), has this SHA-256: 32 bytes, or 64 hex digits with
 // optional ':' separators (as browsers and Arduino print them).
 static mp_obj_t context_pin_sha256(mp_obj_t self_in, mp_obj_t fp) {
-    modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mpssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
     check_context(self);
     uint8_t digest[32];
     size_t len;
@@ -478,7 +478,7 @@ static mp_obj_t context_pin_sha256(mp_obj_t self_in, mp_obj_t fp) {
         }
     }
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MODSSL_GUARDED(ret = modssl_context_add_pin(self->ctx, digest), ret = escape_code);
+    MPSSL_GUARDED(ret = modssl_context_add_pin(self->ctx, digest), ret = escape_code);
     check_status(ret);
     return mp_const_none;
 }
@@ -486,15 +486,15 @@ static MP_DEFINE_CONST_FUN_OBJ_2(context_pin_sha256_obj, context_pin_sha256);
 
 // get_ciphers(): the IANA names of the suites this context offers.
 static mp_obj_t context_get_ciphers(mp_obj_t self_in) {
-    modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mpssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
     check_context(self);
     mp_obj_t list = mp_obj_new_list(0, NULL);
     for (size_t i = 0;; i++) {
         const char *name = NULL;
         int32_t id = MODSSL_INTERNAL;
-        MODSSL_GUARDED(id = modssl_context_cipher(self->ctx, i, &name), id = escape_code);
+        MPSSL_GUARDED(id = modssl_context_cipher(self->ctx, i, &name), id = escape_code);
         if (id == MODSSL_OUT_OF_MEMORY) {
-            modssl_raise(id);
+            mpssl_raise(id);
         }
         if (id < 0 || name == NULL) {
             break;
@@ -507,7 +507,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(context_get_ciphers_obj, context_get_ciphers);
 
 // set_ciphers([names]): IANA names; an unknown one raises ValueError.
 static mp_obj_t context_set_ciphers(mp_obj_t self_in, mp_obj_t names) {
-    modssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mpssl_context_obj_t *self = MP_OBJ_TO_PTR(self_in);
     check_context(self);
     size_t n;
     mp_obj_t *items;
@@ -523,10 +523,10 @@ static mp_obj_t context_set_ciphers(mp_obj_t self_in, mp_obj_t names) {
         ids[i] = (uint16_t)id;
     }
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MODSSL_GUARDED(ret = modssl_context_set_ciphers(self->ctx, ids, n), ret = escape_code);
+    MPSSL_GUARDED(ret = modssl_context_set_ciphers(self->ctx, ids, n), ret = escape_code);
     m_del(uint16_t, ids, n ? n : 1);
     if (ret < 0) {
-        modssl_raise(ret);
+        mpssl_raise(ret);
     }
     return mp_const_none;
 }
@@ -542,14 +542,14 @@ static mp_obj_t context_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_
         { MP_QSTR_do_handshake_on_connect, MP_ARG_BOOL, {.u_bool = true} },
         { MP_QSTR_server_hostname, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
     };
-    modssl_context_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
-    modssl_check_kwargs(MP_QSTR_wrap_socket, kw_args, allowed_args, MP_ARRAY_SIZE(allowed_args));
+    mpssl_context_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
+    mpssl_check_kwargs(MP_QSTR_wrap_socket, kw_args, allowed_args, MP_ARRAY_SIZE(allowed_args));
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all(n_args - 2, pos_args + 2, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     // server_side is accepted and, as by MicroPython's module, not used: the
     // context's protocol decides the role (its own tests wrap with a server
     // context and no server_side=True).
-    return modssl_socket_wrap(self, pos_args[1], args[ARG_do_handshake_on_connect].u_bool,
+    return mpssl_socket_wrap(self, pos_args[1], args[ARG_do_handshake_on_connect].u_bool,
         args[ARG_server_hostname].u_obj);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(context_wrap_socket_obj, 2, context_wrap_socket);
@@ -570,7 +570,7 @@ static const mp_rom_map_elem_t context_locals_dict_table[] = {
 static MP_DEFINE_CONST_DICT(context_locals_dict, context_locals_dict_table);
 
 MP_DEFINE_CONST_OBJ_TYPE(
-    modssl_tls_context_type,
+    mpssl_tls_context_type,
     MP_QSTR_SSLContext,
     MP_TYPE_FLAG_NONE,
     make_new, tls_context_make_new,
@@ -579,7 +579,7 @@ MP_DEFINE_CONST_OBJ_TYPE(
     );
 
 MP_DEFINE_CONST_OBJ_TYPE(
-    modssl_ssl_context_type,
+    mpssl_ssl_context_type,
     MP_QSTR_SSLContext,
     MP_TYPE_FLAG_NONE,
     make_new, ssl_context_make_new,

@@ -13,25 +13,25 @@
 #include <setjmp.h>
 #include <stdint.h>
 
-typedef struct _modssl_guard_t {
+typedef struct _mpssl_guard_t {
     jmp_buf jb;
     volatile int32_t code;
-    struct _modssl_guard_t *prev;
-} modssl_guard_t;
+    struct _mpssl_guard_t *prev;
+} mpssl_guard_t;
 
-void modssl_guard_push(modssl_guard_t *g);
-void modssl_guard_pop(modssl_guard_t *g);
+void mpssl_guard_push(mpssl_guard_t *g);
+void mpssl_guard_pop(mpssl_guard_t *g);
 
 // Runs `call` (an expression calling into the core) under a guard.  On a
 // panic escape, runs `on_escape` with `escape_code` set to the status code
 // (MODSSL_OUT_OF_MEMORY or MODSSL_INTERNAL).
-#define MODSSL_GUARDED(call, on_escape) \
+#define MPSSL_GUARDED(call, on_escape) \
     do { \
-        modssl_guard_t guard_; \
-        modssl_guard_push(&guard_); \
+        mpssl_guard_t guard_; \
+        mpssl_guard_push(&guard_); \
         if (setjmp(guard_.jb) == 0) { \
             call; \
-            modssl_guard_pop(&guard_); \
+            mpssl_guard_pop(&guard_); \
         } else { \
             int32_t escape_code = guard_.code; \
             (void)escape_code; \

@@ -74,27 +74,27 @@ void modssl_port_tracked_free(void *ptr) {
 // finaliser that runs after the sentinel's may still drop Rust state whose
 // blocks were just freed: during the sweep nothing can be allocated, so
 // they are read intact) and allocations fail.
-typedef struct _modssl_block_t {
-    struct _modssl_block_t *prev;
-    struct _modssl_block_t *next;
-} modssl_block_t;
+typedef struct _mpssl_block_t {
+    struct _mpssl_block_t *prev;
+    struct _mpssl_block_t *next;
+} mpssl_block_t;
 
-static modssl_block_t *live_blocks;
+static mpssl_block_t *live_blocks;
 static bool vm_ended;
 
-MP_REGISTER_ROOT_POINTER(mp_obj_t modssl_vm_sentinel);
+MP_REGISTER_ROOT_POINTER(mp_obj_t mpssl_vm_sentinel);
 
 static mp_obj_t vm_sentinel_del(mp_obj_t self_in) {
     (void)self_in;
     mp_uint_t st = MICROPY_BEGIN_ATOMIC_SECTION();
-    modssl_block_t *b = live_blocks;
+    mpssl_block_t *b = live_blocks;
     live_blocks = NULL;
     vm_ended = true;
-    MP_STATE_VM(modssl_vm_sentinel) = MP_OBJ_NULL;
+    MP_STATE_VM(mpssl_vm_sentinel) = MP_OBJ_NULL;
     MICROPY_END_ATOMIC_SECTION(st);
     mpssl_stack_forget_all();
     while (b != NULL) {
-        modssl_block_t *next = b->next;
+        mpssl_block_t *next = b->next;
         m_tracked_free(b);
         b = next;
     }
@@ -107,22 +107,22 @@ static const mp_rom_map_elem_t vm_sentinel_locals_table[] = {
 };
 static MP_DEFINE_CONST_DICT(vm_sentinel_locals, vm_sentinel_locals_table);
 
-static MP_DEFINE_CONST_OBJ_TYPE(modssl_vm_sentinel_type, MP_QSTR__modssl_vm, MP_TYPE_FLAG_NONE,
+static MP_DEFINE_CONST_OBJ_TYPE(mpssl_vm_sentinel_type, MP_QSTR__modssl_vm, MP_TYPE_FLAG_NONE,
     locals_dict, &vm_sentinel_locals);
 
 // The first allocation of a VM makes its sentinel (never raising: this runs
 // under the core).  False when that is impossible: the heap is full, or the
 // VM is ending (the GC is locked then).
 static bool vm_sentinel_ready(void) {
-    if (MP_STATE_VM(modssl_vm_sentinel) != MP_OBJ_NULL) {
+    if (MP_STATE_VM(mpssl_vm_sentinel) != MP_OBJ_NULL) {
         return true;
     }
     mp_obj_base_t *o = gc_alloc(sizeof(mp_obj_base_t), GC_ALLOC_FLAG_HAS_FINALISER);
     if (o == NULL) {
         return false;
     }
-    o->type = &modssl_vm_sentinel_type;
-    MP_STATE_VM(modssl_vm_sentinel) = MP_OBJ_FROM_PTR(o);
+    o->type = &mpssl_vm_sentinel_type;
+    MP_STATE_VM(mpssl_vm_sentinel) = MP_OBJ_FROM_PTR(o);
     vm_ended = false;
     return true;
 }
@@ -134,7 +134,7 @@ static void *tracked_alloc_here(size_t size) {
     if (!vm_sentinel_ready()) {
         return NULL;
     }
-    modssl_block_t *b = m_tracked_calloc(1, sizeof(modssl_block_t) + size);
+    mpssl_block_t *b = m_tracked_calloc(1, sizeof(mpssl_block_t) + size);
     if (b == NULL) {
         return NULL;
     }
@@ -153,7 +153,7 @@ void modssl_port_tracked_free(void *ptr) {
     if (ptr == NULL) {
         return;
     }
-    modssl_block_t *b = (modssl_block_t *)ptr - 1;
+    mpssl_block_t *b = (mpssl_block_t *)ptr - 1;
     mp_uint_t st = MICROPY_BEGIN_ATOMIC_SECTION();
     if (vm_ended) {
         // Freed with the rest by the VM's sentinel.
@@ -204,7 +204,7 @@ void *modssl_port_tracked_alloc(size_t size) {
 //    esp32 port's GIL is held throughout it; qemu has no threads): one slot.
 typedef struct {
     void *owner;
-    modssl_guard_t *guard;
+    mpssl_guard_t *guard;
     mpssl_core_stack_t stack;
 } thread_slot_t;
 
@@ -231,7 +231,7 @@ mpssl_core_stack_t *mpssl_core_stack(void) {
     return &CURRENT->stack;
 }
 
-modssl_guard_t *mpssl_guard_current(void) {
+mpssl_guard_t *mpssl_guard_current(void) {
     return CURRENT_GUARD;
 }
 
@@ -250,18 +250,18 @@ void **modssl_port_owner_slot(void) {
     return &CURRENT_OWNER;
 }
 
-void modssl_guard_push(modssl_guard_t *g) {
+void mpssl_guard_push(mpssl_guard_t *g) {
     g->code = 0;
     g->prev = CURRENT_GUARD;
     CURRENT_GUARD = g;
 }
 
-void modssl_guard_pop(modssl_guard_t *g) {
+void mpssl_guard_pop(mpssl_guard_t *g) {
     CURRENT_GUARD = g->prev;
 }
 
 MP_NORETURN void modssl_port_panic_escape(int32_t code) {
-    modssl_guard_t *g = CURRENT_GUARD;
+    mpssl_guard_t *g = CURRENT_GUARD;
     CURRENT_OWNER = NULL;
     if (g == NULL) {
         // A core call without a guard is a bug in this shim.

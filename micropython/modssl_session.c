@@ -11,14 +11,14 @@
 
 #include "modssl_shim.h"
 
-typedef struct _modssl_session_obj_t {
+typedef struct _mpssl_session_obj_t {
     mp_obj_base_t base;
     mp_obj_t context;
     mp_obj_t server_hostname;
-} modssl_session_obj_t;
+} mpssl_session_obj_t;
 
 static void session_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
-    modssl_session_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mpssl_session_obj_t *self = MP_OBJ_TO_PTR(self_in);
     if (dest[0] != MP_OBJ_NULL) {
         return;
     }
@@ -30,30 +30,30 @@ static void session_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
 }
 
 MP_DEFINE_CONST_OBJ_TYPE(
-    modssl_session_type,
+    mpssl_session_type,
     MP_QSTR_SSLSession,
     MP_TYPE_FLAG_NONE,
     attr, session_attr
     );
 
-mp_obj_t modssl_session_of(mp_obj_t sock) {
-    if (!mp_obj_is_type(sock, &modssl_socket_type)) {
+mp_obj_t mpssl_session_of(mp_obj_t sock) {
+    if (!mp_obj_is_type(sock, &mpssl_socket_type)) {
         mp_raise_TypeError(MP_ERROR_TEXT("expected an SSLSocket"));
     }
     // A TLS 1.3 ticket comes after the handshake: take it in first (bounded
     // wait, docs/api.md "Sessions"), so that the handle resumes.
-    modssl_socket_take_session(sock);
-    modssl_session_obj_t *s = mp_obj_malloc(modssl_session_obj_t, &modssl_session_type);
-    s->context = modssl_socket_context(sock);
-    s->server_hostname = modssl_socket_server_hostname(sock);
+    mpssl_socket_take_session(sock);
+    mpssl_session_obj_t *s = mp_obj_malloc(mpssl_session_obj_t, &mpssl_session_type);
+    s->context = mpssl_socket_context(sock);
+    s->server_hostname = mpssl_socket_server_hostname(sock);
     return MP_OBJ_FROM_PTR(s);
 }
 
-void modssl_session_unpack(mp_obj_t session, mp_obj_t *context, mp_obj_t *server_hostname) {
-    if (!mp_obj_is_type(session, &modssl_session_type)) {
+void mpssl_session_unpack(mp_obj_t session, mp_obj_t *context, mp_obj_t *server_hostname) {
+    if (!mp_obj_is_type(session, &mpssl_session_type)) {
         mp_raise_TypeError(MP_ERROR_TEXT("saved_session must come from ssl.save_session()"));
     }
-    modssl_session_obj_t *s = MP_OBJ_TO_PTR(session);
+    mpssl_session_obj_t *s = MP_OBJ_TO_PTR(session);
     *context = s->context;
     *server_hostname = s->server_hostname;
 }

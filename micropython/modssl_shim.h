@@ -42,7 +42,7 @@
 #define MODSSL_SERVER_SESSION_CACHE (16)
 #endif
 
-typedef struct _modssl_context_obj_t {
+typedef struct _mpssl_context_obj_t {
     mp_obj_base_t base;
     modssl_context *ctx;
     // verify_callback(cert, depth): called with each certificate the peer
@@ -50,22 +50,22 @@ typedef struct _modssl_context_obj_t {
     // Run by the socket between core calls (docs/design.md, "verify_callback").
     mp_obj_t verify_callback;
     bool server;
-} modssl_context_obj_t;
+} mpssl_context_obj_t;
 
-extern const mp_obj_type_t modssl_tls_context_type;
-extern const mp_obj_type_t modssl_ssl_context_type;
-extern const mp_obj_type_t modssl_socket_type;
+extern const mp_obj_type_t mpssl_tls_context_type;
+extern const mp_obj_type_t mpssl_ssl_context_type;
+extern const mp_obj_type_t mpssl_socket_type;
 
 // The exception types both modules export (modssl_context.c).
 extern const mp_obj_type_t mpssl_type_SSLError;
 extern const mp_obj_type_t mpssl_type_SSLCertVerificationError;
 
 // Our version string, a str in ROM (both modules' MODSSL_VERSION).
-extern const mp_obj_str_t modssl_version_obj;
+extern const mp_obj_str_t mpssl_version_obj;
 
 // What both modules export beside their own names: MicroPython's numbering.
 #define MODSSL_MODULE_CONSTANTS \
-    { MP_ROM_QSTR(MP_QSTR_MODSSL_VERSION), MP_ROM_PTR(&modssl_version_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR_MODSSL_VERSION), MP_ROM_PTR(&mpssl_version_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_TLS_CLIENT) }, \
     { MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_SERVER), MP_ROM_INT(MODSSL_PROTOCOL_TLS_SERVER) }, \
     { MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_CLIENT), MP_ROM_INT(MODSSL_PROTOCOL_DTLS_CLIENT) }, \
@@ -77,44 +77,44 @@ extern const mp_obj_str_t modssl_version_obj;
     { MP_ROM_QSTR(MP_QSTR_SSLCertVerificationError), MP_ROM_PTR(&mpssl_type_SSLCertVerificationError) }
 
 // SSLContext(protocol) with the given default verify mode.
-mp_obj_t modssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int verify_mode);
+mp_obj_t mpssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int verify_mode);
 // load_cert_chain / load_verify_locations on bytes (PEM or DER).
-void modssl_context_load_identity(modssl_context_obj_t *self, mp_obj_t cert, mp_obj_t key);
-void modssl_context_load_trust(modssl_context_obj_t *self, mp_obj_t cadata);
+void mpssl_context_load_identity(mpssl_context_obj_t *self, mp_obj_t cert, mp_obj_t key);
+void mpssl_context_load_trust(mpssl_context_obj_t *self, mp_obj_t cadata);
 // `explicit`: the user's choice (the verify_mode attribute, cert_reqs=), not
 // the flavour's default (docs/security.md, "Secure when the intent is clear").
-void modssl_context_set_verify(modssl_context_obj_t *self, mp_int_t mode, bool explicit);
+void mpssl_context_set_verify(mpssl_context_obj_t *self, mp_int_t mode, bool explicit);
 // The contents of a file, for arguments given as paths.
-mp_obj_t modssl_read_file(mp_obj_t path);
+mp_obj_t mpssl_read_file(mp_obj_t path);
 // Wraps `sock` as the side the context's protocol says; performs the
 // handshake now when `do_handshake`.
-mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
+mp_obj_t mpssl_socket_wrap(mpssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
     mp_obj_t server_hostname);
 // Raises the Python exception for a status code (never returns).
-MP_NORETURN void modssl_raise(int32_t code);
+MP_NORETURN void mpssl_raise(int32_t code);
 // The room for a message with its detail (docs/api.md, "Errors").
 #define MPSSL_MESSAGE_MAX (192)
-MP_NORETURN void modssl_raise_message(int32_t code, const char *message);
+MP_NORETURN void mpssl_raise_message(int32_t code, const char *message);
 MP_NORETURN void mpssl_raise_ssl_error(int32_t code, const char *message);
 const char *mpssl_message_ctx(modssl_context *ctx, int32_t code, char *buf, size_t len);
 const char *mpssl_message_conn(modssl_conn *conn, int32_t code, char *buf, size_t len);
 
 // Session handles (modssl_session.c) and what they need of a socket.
-extern const mp_obj_type_t modssl_session_type;
-mp_obj_t modssl_session_of(mp_obj_t ssl_sock);
-void modssl_session_unpack(mp_obj_t session, mp_obj_t *context, mp_obj_t *server_hostname);
-mp_obj_t modssl_socket_context(mp_obj_t ssl_sock);
-mp_obj_t modssl_socket_server_hostname(mp_obj_t ssl_sock);
+extern const mp_obj_type_t mpssl_session_type;
+mp_obj_t mpssl_session_of(mp_obj_t ssl_sock);
+void mpssl_session_unpack(mp_obj_t session, mp_obj_t *context, mp_obj_t *server_hostname);
+mp_obj_t mpssl_socket_context(mp_obj_t ssl_sock);
+mp_obj_t mpssl_socket_server_hostname(mp_obj_t ssl_sock);
 // save_session(): takes in a TLS 1.3 ticket that follows the handshake.
-void modssl_socket_take_session(mp_obj_t ssl_sock);
+void mpssl_socket_take_session(mp_obj_t ssl_sock);
 
-// As modssl_socket_wrap, with ssl.wrap_socket's timeout= (seconds, or None:
+// As mpssl_socket_wrap, with ssl.wrap_socket's timeout= (seconds, or None:
 // bounds the handshake wherever it runs) and whether a server context has a
 // certificate (1, 0, or -1 for unknown: then the handshake finds out).
-mp_obj_t modssl_socket_wrap_ex(modssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
+mp_obj_t mpssl_socket_wrap_ex(mpssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
     mp_obj_t server_hostname, mp_obj_t timeout, int has_identity);
 // TypeError naming the first keyword of `kw_args` that `fn` does not take
 // (mp_arg_parse_all only says "extra keyword arguments given").
-void modssl_check_kwargs(qstr fn, mp_map_t *kw_args, const mp_arg_t *allowed, size_t n_allowed);
+void mpssl_check_kwargs(qstr fn, mp_map_t *kw_args, const mp_arg_t *allowed, size_t n_allowed);
 
 #endif // MODSSL_SHIM_H

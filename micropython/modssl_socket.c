@@ -20,7 +20,7 @@
 
 #define MP_STREAM_POLL_RDWR (MP_STREAM_POLL_RD | MP_STREAM_POLL_WR)
 
-typedef struct _modssl_socket_obj_t {
+typedef struct _mpssl_socket_obj_t {
     mp_obj_base_t base;
     mp_obj_t context;       // keeps the SSLContext alive
     mp_obj_t sock;          // MP_OBJ_NULL once closed
@@ -51,7 +51,7 @@ typedef struct _modssl_socket_obj_t {
     int sock_error;
     // Bytes received after the handshake (TLS 1.3 tickets come there).
     mp_uint_t post_handshake_bytes;
-} modssl_socket_obj_t;
+} mpssl_socket_obj_t;
 
 // Results of moving bytes, besides counts.
 #define IO_OK (0)
@@ -62,7 +62,7 @@ typedef struct _modssl_socket_obj_t {
 
 // After a panic escape: the connection's memory is released whole and the
 // socket reports `code` from now on.
-static void poison(modssl_socket_obj_t *o, int32_t code) {
+static void poison(mpssl_socket_obj_t *o, int32_t code) {
     modssl_conn *conn = o->conn;
     o->conn = NULL;
     if (conn != NULL) {
@@ -72,22 +72,22 @@ static void poison(modssl_socket_obj_t *o, int32_t code) {
 }
 
 // Frees the connection normally (discarding it if that panics).
-static void free_conn(modssl_socket_obj_t *o) {
+static void free_conn(mpssl_socket_obj_t *o) {
     modssl_conn *conn = o->conn;
     o->conn = NULL;
     if (conn != NULL) {
-        MODSSL_GUARDED(modssl_conn_free(conn), modssl_conn_discard(conn));
+        MPSSL_GUARDED(modssl_conn_free(conn), modssl_conn_discard(conn));
     }
 }
 
-static int flush_out(modssl_socket_obj_t *o);
+static int flush_out(mpssl_socket_obj_t *o);
 
 // last_error's message, as raised the first time.
-static const char *last_message(modssl_socket_obj_t *o) {
+static const char *last_message(mpssl_socket_obj_t *o) {
     return o->last_message == MP_OBJ_NULL ? NULL : mp_obj_str_get_str(o->last_message);
 }
 
-static MP_NORETURN void fail(modssl_socket_obj_t *o, int32_t code) {
+static MP_NORETURN void fail(mpssl_socket_obj_t *o, int32_t code) {
     if (o->last_error == 0) {
         o->last_error = code;
         // The connection knows more than the code (the peer's alert); keep
@@ -109,10 +109,10 @@ static MP_NORETURN void fail(modssl_socket_obj_t *o, int32_t code) {
         o->deadline_armed = armed;
     }
     free_conn(o);
-    modssl_raise_message(code, code == o->last_error ? last_message(o) : NULL);
+    mpssl_raise_message(code, code == o->last_error ? last_message(o) : NULL);
 }
 
-static void check_open(modssl_socket_obj_t *o) {
+static void check_open(mpssl_socket_obj_t *o) {
     if (o->sock_error != 0) {
         // The socket's own error (a failed connect), taken by poll().
         free_conn(o);
@@ -125,14 +125,14 @@ static void check_open(modssl_socket_obj_t *o) {
         mpssl_raise_ssl_error(MODSSL_NO_CERTIFICATE, NULL);
     }
     if (o->last_error != 0) {
-        modssl_raise_message(o->last_error, last_message(o));
+        mpssl_raise_message(o->last_error, last_message(o));
     }
     if (o->conn == NULL) {
         mp_raise_OSError(MP_EBADF);
     }
 }
 
-static void run_verify_callback(modssl_socket_obj_t *o);
+static void run_verify_callback(mpssl_socket_obj_t *o);
 
 // Every record from the peer is processed here, so this is where the
 // verify_callback runs: after the core call that verified the peer's chain
@@ -141,9 +141,9 @@ static void run_verify_callback(modssl_socket_obj_t *o);
 // `var = call` on socket `o`'s connection, under a guard: a panic escape
 // poisons the socket and leaves the escape's status code in `var`.
 #define CONN_CALL(var, call) \
-    MODSSL_GUARDED(var = call, { poison(o, escape_code); var = escape_code; })
+    MPSSL_GUARDED(var = call, { poison(o, escape_code); var = escape_code; })
 
-static int32_t core_process(modssl_socket_obj_t *o) {
+static int32_t core_process(mpssl_socket_obj_t *o) {
     int32_t ret = MODSSL_INTERNAL;
     CONN_CALL(ret, modssl_conn_process(o->conn));
     if (ret >= 0 && !(ret & MODSSL_FLAG_HANDSHAKING)) {
@@ -165,8 +165,8 @@ static int32_t core_process(modssl_socket_obj_t *o) {
 // (our Finished, a session ticket), so nothing of ours reaches that peer, and
 // the socket raises ValueError(... rejected by verify_callback) from now on
 // (the callback's own exception, if it raised, this time).
-static void run_verify_callback(modssl_socket_obj_t *o) {
-    modssl_context_obj_t *ctx = MP_OBJ_TO_PTR(o->context);
+static void run_verify_callback(mpssl_socket_obj_t *o) {
+    mpssl_context_obj_t *ctx = MP_OBJ_TO_PTR(o->context);
     if (ctx->verify_callback == mp_const_none || o->conn == NULL) {
         return;
     }
@@ -208,7 +208,7 @@ static void run_verify_callback(modssl_socket_obj_t *o) {
             o->last_error = MODSSL_CERT_REJECTED_BY_CALLBACK;
         }
         free_conn(o);
-        modssl_raise_message(o->last_error, last_message(o));
+        mpssl_raise_message(o->last_error, last_message(o));
     }
 }
 
@@ -231,7 +231,7 @@ static mp_obj_t seconds_obj(mp_uint_t ms) {
 
 // Starts the handshake's deadline (timeout= seconds from now), unless one
 // runs already or no timeout was given.
-static void arm_deadline(modssl_socket_obj_t *o) {
+static void arm_deadline(mpssl_socket_obj_t *o) {
     if (o->hs_timeout == mp_const_none || o->deadline_armed || o->handshake_done) {
         return;
     }
@@ -248,7 +248,7 @@ static void arm_deadline(modssl_socket_obj_t *o) {
 
 // Before each wait of a bounded handshake: the socket waits at most the time
 // left.  MP_ETIMEDOUT once it is up, else 0.
-static int apply_deadline(modssl_socket_obj_t *o) {
+static int apply_deadline(mpssl_socket_obj_t *o) {
     mp_int_t left = (mp_int_t)(o->deadline - mp_hal_ticks_ms());
     if (left <= 0) {
         return MP_ETIMEDOUT;
@@ -259,7 +259,7 @@ static int apply_deadline(modssl_socket_obj_t *o) {
 
 // Ends a bounded handshake: the socket's own timeout is back (what was set
 // through the SSLSocket, else none: blocking, a new socket's default).
-static void disarm_deadline(modssl_socket_obj_t *o) {
+static void disarm_deadline(mpssl_socket_obj_t *o) {
     if (!o->deadline_armed) {
         return;
     }
@@ -279,12 +279,12 @@ static void disarm_deadline(modssl_socket_obj_t *o) {
 
 // Sends what the core has queued.  IO_OK when all is out, IO_WOULD_BLOCK,
 // or a positive errno.
-static int flush_out(modssl_socket_obj_t *o) {
+static int flush_out(mpssl_socket_obj_t *o) {
     const mp_stream_p_t *stream = mp_get_stream(o->sock);
     for (;;) {
         const uint8_t *buf = NULL;
         size_t len = 0;
-        MODSSL_GUARDED(len = modssl_conn_send_pending(o->conn, &buf), { poison(o, escape_code); return MP_EIO; });
+        MPSSL_GUARDED(len = modssl_conn_send_pending(o->conn, &buf), { poison(o, escape_code); return MP_EIO; });
         if (len == 0) {
             return IO_OK;
         }
@@ -299,17 +299,17 @@ static int flush_out(modssl_socket_obj_t *o) {
         if (n == MP_STREAM_ERROR) {
             return mp_is_nonblocking_error(err) ? IO_WOULD_BLOCK : err;
         }
-        MODSSL_GUARDED(modssl_conn_send_consume(o->conn, n), { poison(o, escape_code); return MP_EIO; });
+        MPSSL_GUARDED(modssl_conn_send_consume(o->conn, n), { poison(o, escape_code); return MP_EIO; });
     }
 }
 
 // Reads ciphertext from the socket into the core.  IO_OK, IO_WOULD_BLOCK,
 // IO_EOF (the core has been told), or a positive errno.
-static int fill_in(modssl_socket_obj_t *o) {
+static int fill_in(mpssl_socket_obj_t *o) {
     const mp_stream_p_t *stream = mp_get_stream(o->sock);
     uint8_t *buf = NULL;
     size_t room = 0;
-    MODSSL_GUARDED(room = modssl_conn_recv_space(o->conn, &buf), { poison(o, escape_code); return MP_EIO; });
+    MPSSL_GUARDED(room = modssl_conn_recv_space(o->conn, &buf), { poison(o, escape_code); return MP_EIO; });
     if (room == 0 || buf == NULL) {
         return IO_OK;
     }
@@ -327,14 +327,14 @@ static int fill_in(modssl_socket_obj_t *o) {
     if (o->handshake_done) {
         o->post_handshake_bytes += n;
     }
-    MODSSL_GUARDED(modssl_conn_recv_commit(o->conn, n), { poison(o, escape_code); return MP_EIO; });
+    MPSSL_GUARDED(modssl_conn_recv_commit(o->conn, n), { poison(o, escape_code); return MP_EIO; });
     return n == 0 ? IO_EOF : IO_OK;
 }
 
 // Raises for a socket-level error (positive errno) or a core error.
-static MP_NORETURN void raise_io(modssl_socket_obj_t *o, int err) {
+static MP_NORETURN void raise_io(mpssl_socket_obj_t *o, int err) {
     if (o->last_error != 0) {
-        modssl_raise_message(o->last_error, last_message(o)); // poisoned by a panic escape
+        mpssl_raise_message(o->last_error, last_message(o)); // poisoned by a panic escape
     }
     mp_raise_OSError(err);
 }
@@ -342,7 +342,7 @@ static MP_NORETURN void raise_io(modssl_socket_obj_t *o, int err) {
 // Drives the handshake as far as the socket allows.  Returns true when it
 // is complete, false when the socket would block (then o->poll_mask says
 // which direction to wait for).  Raises on failure.
-static bool advance_handshake(modssl_socket_obj_t *o) {
+static bool advance_handshake(mpssl_socket_obj_t *o) {
     for (;;) {
         int32_t flags = core_process(o);
         if (flags < 0) {
@@ -386,7 +386,7 @@ static bool is_unconnected_errno(mp_int_t err) {
 // (Pycom and CPython wrap before connect()) leaves the handshake, ClientHello
 // queued, for connect().  `in_wrap`: the SSLSocket is not returned on
 // failure, so it lets go of the user's socket.
-static void run_handshake(modssl_socket_obj_t *o, bool defer_unconnected, bool in_wrap) {
+static void run_handshake(mpssl_socket_obj_t *o, bool defer_unconnected, bool in_wrap) {
     if (o->no_identity) {
         // Nothing to offer a ClientHello: say so now rather than after
         // waiting for one (docs/api.md, "Errors raised").
@@ -394,7 +394,7 @@ static void run_handshake(modssl_socket_obj_t *o, bool defer_unconnected, bool i
         if (in_wrap) {
             o->sock = MP_OBJ_NULL;
         }
-        modssl_raise(MODSSL_NO_CERTIFICATE);
+        mpssl_raise(MODSSL_NO_CERTIFICATE);
     }
     arm_deadline(o);
     nlr_buf_t nlr;
@@ -425,13 +425,13 @@ static void run_handshake(modssl_socket_obj_t *o, bool defer_unconnected, bool i
     }
 }
 
-mp_obj_t modssl_socket_wrap(modssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
+mp_obj_t mpssl_socket_wrap(mpssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
     mp_obj_t server_hostname) {
-    return modssl_socket_wrap_ex(ctx, sock, do_handshake, server_hostname, mp_const_none,
+    return mpssl_socket_wrap_ex(ctx, sock, do_handshake, server_hostname, mp_const_none,
         ctx->server && ctx->ctx != NULL ? modssl_context_has_identity(ctx->ctx) : -1);
 }
 
-mp_obj_t modssl_socket_wrap_ex(modssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
+mp_obj_t mpssl_socket_wrap_ex(mpssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
     mp_obj_t server_hostname, mp_obj_t timeout, int has_identity) {
     mp_get_stream_raise(sock, MP_STREAM_OP_READ | MP_STREAM_OP_WRITE | MP_STREAM_OP_IOCTL);
     if (ctx->ctx == NULL) {
@@ -447,9 +447,9 @@ mp_obj_t modssl_socket_wrap_ex(modssl_context_obj_t *ctx, mp_obj_t sock, bool do
     }
 
     #if MICROPY_ENABLE_FINALISER
-    modssl_socket_obj_t *o = mp_obj_malloc_with_finaliser(modssl_socket_obj_t, &modssl_socket_type);
+    mpssl_socket_obj_t *o = mp_obj_malloc_with_finaliser(mpssl_socket_obj_t, &mpssl_socket_type);
     #else
-    modssl_socket_obj_t *o = mp_obj_malloc(modssl_socket_obj_t, &modssl_socket_type);
+    mpssl_socket_obj_t *o = mp_obj_malloc(mpssl_socket_obj_t, &mpssl_socket_type);
     #endif
     o->context = MP_OBJ_FROM_PTR(ctx);
     o->sock = sock;
@@ -477,16 +477,16 @@ mp_obj_t modssl_socket_wrap_ex(modssl_context_obj_t *ctx, mp_obj_t sock, bool do
     };
     int32_t ret = MODSSL_INTERNAL;
     modssl_conn *conn = NULL;
-    MODSSL_GUARDED(ret = modssl_conn_new(ctx->ctx, (const uint8_t *)name, name_len, arena, &conn), ret = escape_code);
+    MPSSL_GUARDED(ret = modssl_conn_new(ctx->ctx, (const uint8_t *)name, name_len, arena, &conn), ret = escape_code);
     if (ret == MODSSL_OUT_OF_MEMORY) {
         // The first chunk is one block: collect garbage (abandoned sockets
         // give theirs back in their finalisers) and try once more.
         gc_collect();
-        MODSSL_GUARDED(ret = modssl_conn_new(ctx->ctx, (const uint8_t *)name, name_len, arena, &conn), ret = escape_code);
+        MPSSL_GUARDED(ret = modssl_conn_new(ctx->ctx, (const uint8_t *)name, name_len, arena, &conn), ret = escape_code);
     }
     if (ret != MODSSL_OK) {
         o->sock = MP_OBJ_NULL;
-        modssl_raise(ret);
+        mpssl_raise(ret);
     }
     o->conn = conn;
 
@@ -499,7 +499,7 @@ mp_obj_t modssl_socket_wrap_ex(modssl_context_obj_t *ctx, mp_obj_t sock, bool do
 // ---- stream protocol ------------------------------------------------------
 
 static mp_uint_t socket_read(mp_obj_t self_in, void *buf, mp_uint_t size, int *errcode) {
-    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    mpssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     check_open(o);
     o->poll_mask = 0;
     if (size == 0) {
@@ -554,7 +554,7 @@ static mp_uint_t socket_read(mp_obj_t self_in, void *buf, mp_uint_t size, int *e
 }
 
 static mp_uint_t socket_write(mp_obj_t self_in, const void *buf, mp_uint_t size, int *errcode) {
-    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    mpssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     check_open(o);
     o->poll_mask = 0;
     if (o->hs_timeout != mp_const_none && !o->handshake_done) {
@@ -611,13 +611,13 @@ static mp_uint_t socket_write(mp_obj_t self_in, const void *buf, mp_uint_t size,
 }
 
 // Frees the connection; sends close_notify first when `notify`.
-static void release(modssl_socket_obj_t *o, bool notify) {
+static void release(mpssl_socket_obj_t *o, bool notify) {
     if (o->conn == NULL) {
         return;
     }
     if (notify && o->last_error == 0) {
         int32_t ret = MODSSL_INTERNAL;
-        MODSSL_GUARDED(ret = modssl_conn_close_notify(o->conn), { poison(o, escape_code); return; });
+        MPSSL_GUARDED(ret = modssl_conn_close_notify(o->conn), { poison(o, escape_code); return; });
         if (ret == MODSSL_OK) {
             (void)flush_out(o); // best effort: the peer may be gone
         }
@@ -630,7 +630,7 @@ static void release(modssl_socket_obj_t *o, bool notify) {
 // readable but would leave a blocking read waiting.  Take them in now, and
 // keep POLLIN in `sret` only if data or the end of the stream (or an error
 // for the next read to raise) follows; else ask the socket again.
-static mp_uint_t poll_take_records(modssl_socket_obj_t *o, mp_uint_t sret) {
+static mp_uint_t poll_take_records(mpssl_socket_obj_t *o, mp_uint_t sret) {
     for (int i = 0; i < 8 && (sret & MP_STREAM_POLL_RD); i++) {
         int r = fill_in(o);
         if (r == IO_WOULD_BLOCK) {
@@ -669,15 +669,15 @@ static mp_uint_t poll_take_records(modssl_socket_obj_t *o, mp_uint_t sret) {
 #ifndef MP_STREAM_RAISE_ERROR
 #define MP_STREAM_RAISE_ERROR (12)
 #endif
-static void raise_stream_error(modssl_socket_obj_t *o, int32_t code) {
+static void raise_stream_error(mpssl_socket_obj_t *o, int32_t code) {
     if (code >= 0) {
         return;
     }
-    modssl_raise_message(code, code == o->last_error ? last_message(o) : NULL);
+    mpssl_raise_message(code, code == o->last_error ? last_message(o) : NULL);
 }
 
 static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
-    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    mpssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     mp_obj_t sock = o->sock;
     if (request == MP_STREAM_CLOSE) {
         if (sock == MP_OBJ_NULL) {
@@ -776,7 +776,7 @@ static mp_uint_t socket_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg
 static mp_obj_t socket_del(mp_obj_t self_in) {
     // Finaliser: the GC is running, so no heap and no close_notify.  As with
     // MicroPython's module, the underlying socket is closed too.
-    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    mpssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     mp_obj_t sock = o->sock;
     release(o, false);
     o->sock = MP_OBJ_NULL;
@@ -789,7 +789,7 @@ static mp_obj_t socket_del(mp_obj_t self_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(socket_del_obj, socket_del);
 
 static mp_obj_t socket_setblocking(mp_obj_t self_in, mp_obj_t flag) {
-    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    mpssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     if (o->sock == MP_OBJ_NULL) {
         mp_raise_OSError(MP_EBADF);
     }
@@ -808,7 +808,7 @@ static MP_DEFINE_CONST_FUN_OBJ_2(socket_setblocking_obj, socket_setblocking);
 // that runs inside them; ETIMEDOUT on expiry, as the socket raises it.
 // Remembered: a handshake bounded by wrap_socket's timeout= gives it back.
 static mp_obj_t socket_settimeout(mp_obj_t self_in, mp_obj_t timeout) {
-    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    mpssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     if (o->sock == MP_OBJ_NULL) {
         mp_raise_OSError(MP_EBADF);
     }
@@ -823,9 +823,9 @@ static mp_obj_t socket_getpeercert(size_t n_args, const mp_obj_t *pos_args, mp_m
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_binary_form, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
     };
-    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(pos_args[0]);
+    mpssl_socket_obj_t *o = MP_OBJ_TO_PTR(pos_args[0]);
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
-    modssl_check_kwargs(MP_QSTR_getpeercert, kw_args, allowed_args, MP_ARRAY_SIZE(allowed_args));
+    mpssl_check_kwargs(MP_QSTR_getpeercert, kw_args, allowed_args, MP_ARRAY_SIZE(allowed_args));
     mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     check_open(o);
     bool binary = mp_obj_is_true(args[0].u_obj);
@@ -844,7 +844,7 @@ static mp_obj_t socket_getpeercert(size_t n_args, const mp_obj_t *pos_args, mp_m
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(socket_getpeercert_obj, 1, socket_getpeercert);
 
-static bool conn_info(modssl_socket_obj_t *o, modssl_conninfo *info) {
+static bool conn_info(mpssl_socket_obj_t *o, modssl_conninfo *info) {
     check_open(o);
     int32_t ret = MODSSL_INTERNAL;
     CONN_CALL(ret, modssl_conn_info(o->conn, info));
@@ -893,7 +893,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(socket_version_obj, socket_version);
 // that long (OSError(ETIMEDOUT) after it), then the socket's own timeout is
 // back.
 static mp_obj_t socket_connect(mp_obj_t self_in, mp_obj_t address) {
-    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    mpssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     check_open(o);
     arm_deadline(o);
     nlr_buf_t nlr;
@@ -920,7 +920,7 @@ static MP_DEFINE_CONST_FUN_OBJ_2(socket_connect_obj, socket_connect);
 
 // selected_alpn_protocol(): the protocol both sides agreed on, or None.
 static mp_obj_t socket_selected_alpn_protocol(mp_obj_t self_in) {
-    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    mpssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     check_open(o);
     const uint8_t *proto = NULL;
     size_t len = 0;
@@ -970,14 +970,14 @@ static const mp_stream_p_t socket_stream_p = {
 // session_reused (CPython): whether the handshake resumed a session;
 // session: a handle for wrap_socket(saved_session=...) (modssl_session.c).
 static void socket_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
-    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+    mpssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     if (dest[0] == MP_OBJ_NULL && attr == MP_QSTR_session_reused) {
         check_open(o);
         int32_t ret = MODSSL_INTERNAL;
         CONN_CALL(ret, modssl_conn_resumed(o->conn));
         dest[0] = mp_obj_new_bool(ret == 1);
     } else if (dest[0] == MP_OBJ_NULL && attr == MP_QSTR_session) {
-        dest[0] = modssl_session_of(self_in);
+        dest[0] = mpssl_session_of(self_in);
     } else {
         dest[1] = MP_OBJ_SENTINEL; // methods
     }
@@ -996,13 +996,13 @@ static void socket_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
 // Without this, a close() right after save_session() (Pycom's documented
 // order) leaves the tickets unread and the next connection resumes nothing.
 // Best effort: an error is left for the next read/write to raise.
-void modssl_socket_take_session(mp_obj_t self_in) {
-    modssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
+void mpssl_socket_take_session(mp_obj_t self_in) {
+    mpssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
     if (o->server_side || o->conn == NULL || o->sock == MP_OBJ_NULL || o->last_error != 0
         || o->sock_error != 0 || !o->handshake_done || o->post_handshake_bytes > 0) {
         return;
     }
-    modssl_context_obj_t *ctx = MP_OBJ_TO_PTR(o->context);
+    mpssl_context_obj_t *ctx = MP_OBJ_TO_PTR(o->context);
     modssl_conninfo info;
     int32_t ret = MODSSL_INTERNAL;
     CONN_CALL(ret, modssl_conn_info(o->conn, &info));
@@ -1049,16 +1049,16 @@ void modssl_socket_take_session(mp_obj_t self_in) {
     }
 }
 
-mp_obj_t modssl_socket_context(mp_obj_t self_in) {
-    return ((modssl_socket_obj_t *)MP_OBJ_TO_PTR(self_in))->context;
+mp_obj_t mpssl_socket_context(mp_obj_t self_in) {
+    return ((mpssl_socket_obj_t *)MP_OBJ_TO_PTR(self_in))->context;
 }
 
-mp_obj_t modssl_socket_server_hostname(mp_obj_t self_in) {
-    return ((modssl_socket_obj_t *)MP_OBJ_TO_PTR(self_in))->server_hostname;
+mp_obj_t mpssl_socket_server_hostname(mp_obj_t self_in) {
+    return ((mpssl_socket_obj_t *)MP_OBJ_TO_PTR(self_in))->server_hostname;
 }
 
 MP_DEFINE_CONST_OBJ_TYPE(
-    modssl_socket_type,
+    mpssl_socket_type,
     MP_QSTR_SSLSocket,
     MP_TYPE_FLAG_NONE,
     protocol, &socket_stream_p,

@@ -255,7 +255,7 @@ void mpssl_stack_on_main(void (*fn)(void *), void *arg) {
     cs->on_main = false;
 }
 
-void mpssl_stack_escape(struct _modssl_guard_t *g) {
+void mpssl_stack_escape(struct _mpssl_guard_t *g) {
     mpssl_core_stack_t *cs = mpssl_core_stack();
     if (cs->in_use && g == cs->entry_guard) {
         set_bounds(cs->main_top, cs->main_limit);
@@ -291,7 +291,7 @@ void mpssl_stack_on_main(void (*fn)(void *), void *arg) {
     fn(arg);
 }
 
-void mpssl_stack_escape(struct _modssl_guard_t *g) {
+void mpssl_stack_escape(struct _mpssl_guard_t *g) {
     (void)g;
 }
 

@@ -10,14 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct _modssl_guard_t;
+struct _mpssl_guard_t;
 
 // One per thread (per core on rp2), kept with the owner and guard slots
 // (modssl_port.c).
 typedef struct _mpssl_core_stack_t {
     uint8_t *block;          // the tracked block the stack lives in (NULL: none held)
     void *main_sp;           // the main stack's pointer when the deep call switched
-    struct _modssl_guard_t *entry_guard; // the guard around the deep call
+    struct _mpssl_guard_t *entry_guard; // the guard around the deep call
     char *main_top;          // MicroPython's bounds of the main stack, kept while
     size_t main_limit;       //   the core stack is the current one
     size_t peak;             // the most any deep call used, since last asked
@@ -29,7 +29,7 @@ typedef struct _mpssl_core_stack_t {
 // The calling thread's core stack state, and its innermost guard
 // (modssl_port.c).
 mpssl_core_stack_t *mpssl_core_stack(void);
-struct _modssl_guard_t *mpssl_guard_current(void);
+struct _mpssl_guard_t *mpssl_guard_current(void);
 
 // The core's hooks (modssl_rs/src/port.rs): run fn(arg) on the core stack
 // (0; -1 when no block could be had: the heap is exhausted), and give the
@@ -44,7 +44,7 @@ void mpssl_stack_on_main(void (*fn)(void *), void *arg);
 
 // The panic escape is about to long-jump to guard g: if g is the guard
 // around the running deep call, the main stack is current again.
-void mpssl_stack_escape(struct _modssl_guard_t *g);
+void mpssl_stack_escape(struct _mpssl_guard_t *g);
 
 // The VM ended (soft reset): the blocks went with the heap.
 void mpssl_stack_forget_all(void);

@@ -27,7 +27,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(tls_valgrind_selftest_obj, tls_valgrind_selftes
 
 static const mp_rom_map_elem_t tls_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_tls) },
-    { MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&modssl_tls_context_type) },
+    { MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&mpssl_tls_context_type) },
     // No MBEDTLS_VERSION: MicroPython's tests probe for it to detect mbedTLS.
     MODSSL_MODULE_CONSTANTS,
     #if defined(MODSSL_OOM_INJECT)
@@ -39,9 +39,9 @@ static const mp_rom_map_elem_t tls_module_globals_table[] = {
 };
 static MP_DEFINE_CONST_DICT(tls_module_globals, tls_module_globals_table);
 
-const mp_obj_module_t modssl_tls_module = {
+const mp_obj_module_t mpssl_tls_module = {
     .base = { &mp_type_module },
     .globals = (mp_obj_dict_t *)&tls_module_globals,
 };
 
-MP_REGISTER_MODULE(MP_QSTR_tls, modssl_tls_module);
+MP_REGISTER_MODULE(MP_QSTR_tls, mpssl_tls_module);

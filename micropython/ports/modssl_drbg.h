@@ -6,7 +6,7 @@
 //
 // Security rests entirely on the seed: the port must give it at least 256
 // bits of real entropy (rp2: the SDK's get_rand_64(), ROSC-based) before the
-// first request, and should keep mixing in fresh entropy (modssl_drbg_mix).
+// first request, and should keep mixing in fresh entropy (mpssl_drbg_mix).
 #ifndef MODSSL_DRBG_H
 #define MODSSL_DRBG_H
 
@@ -19,7 +19,7 @@ typedef struct {
     uint32_t key[8];
     uint64_t counter;  // block counter, never reused under one key
     bool seeded;
-} modssl_drbg_t;
+} mpssl_drbg_t;
 
 #define MODSSL_DRBG_ROTL(v, n) (((v) << (n)) | ((v) >> (32 - (n))))
 #define MODSSL_DRBG_QR(a, b, c, d) \
@@ -56,7 +56,7 @@ static inline void modssl_drbg_block(const uint32_t key[8], uint64_t counter, ui
 }
 
 // Replace the key by the first half of a block in the "rekey" domain.
-static inline void modssl_drbg_rekey(modssl_drbg_t *d) {
+static inline void modssl_drbg_rekey(mpssl_drbg_t *d) {
     uint32_t blk[16];
     modssl_drbg_block(d->key, d->counter++, 1, blk);
     memcpy(d->key, blk, sizeof(d->key));
@@ -65,7 +65,7 @@ static inline void modssl_drbg_rekey(modssl_drbg_t *d) {
 
 // Mix seed material into the key (any length; call with >= 32 bytes of
 // real entropy before the first generate).
-static inline void modssl_drbg_mix(modssl_drbg_t *d, const uint8_t *seed, size_t len) {
+static inline void mpssl_drbg_mix(mpssl_drbg_t *d, const uint8_t *seed, size_t len) {
     while (len > 0) {
         size_t n = len < 32 ? len : 32;
         uint8_t *k = (uint8_t *)d->key;
@@ -80,7 +80,7 @@ static inline void modssl_drbg_mix(modssl_drbg_t *d, const uint8_t *seed, size_t
 }
 
 // Fill buf; returns -1 if never seeded.
-static inline int32_t modssl_drbg_generate(modssl_drbg_t *d, uint8_t *buf, size_t len) {
+static inline int32_t mpssl_drbg_generate(mpssl_drbg_t *d, uint8_t *buf, size_t len) {
     if (!d->seeded) {
         return -1;
     }

@@ -37,7 +37,7 @@
 #define MODSSL_CLOCK_VALID_AFTER (1735689600LL) // 2025-01-01T00:00:00Z
 #endif
 
-static modssl_drbg_t drbg;
+static mpssl_drbg_t drbg;
 
 // One byte from the ring oscillator's random bit, `cycles` samples folded in
 // with a CRC-8 step (as 1.26's port did), 1 us apart so that successive
@@ -67,8 +67,8 @@ int32_t modssl_port_random(uint8_t *buf, size_t len) {
         fresh[n++] = rosc_random_u8(8);
     }
     mp_uint_t st = MICROPY_BEGIN_ATOMIC_SECTION();
-    modssl_drbg_mix(&drbg, fresh, n);
-    int32_t ret = modssl_drbg_generate(&drbg, buf, len);
+    mpssl_drbg_mix(&drbg, fresh, n);
+    int32_t ret = mpssl_drbg_generate(&drbg, buf, len);
     MICROPY_END_ATOMIC_SECTION(st);
     memset(fresh, 0, sizeof(fresh));
     return ret;
