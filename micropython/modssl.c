@@ -119,7 +119,7 @@ static mp_obj_t ssl_wrap_socket(size_t n_args, const mp_obj_t *pos_args, mp_map_
         mp_buffer_info_t k;
         mp_get_buffer_raise(key, &k, MP_BUFFER_READ);
         int32_t ret = MODSSL_OUT_OF_MEMORY;
-        MPSSL_GUARDED(ret = modssl_key_check(k.buf, k.len), ret = escape_code);
+        CTX_CALL(ret, modssl_key_check(k.buf, k.len));
         if (ret < 0) {
             mpssl_raise(ret);
         }
@@ -216,7 +216,8 @@ static MP_DEFINE_CONST_FUN_OBJ_1(ssl_save_session_obj, ssl_save_session);
 
 // mem_info(): (connections, heap bytes their TLS state holds, bytes in use).
 static mp_obj_t ssl_mem_info(void) {
-    modssl_meminfo m = modssl_mem_info();
+    modssl_meminfo m;
+    MPSSL_GUARDED(m = modssl_mem_info(), mpssl_raise(escape_code));
     mp_obj_t items[3] = {
         mp_obj_new_int_from_uint(m.connections),
         mp_obj_new_int_from_uint(m.reserved),

@@ -157,6 +157,15 @@ static void check_status(int32_t ret) {
     }
 }
 
+// A getter of the core's context (an int32_t, never negative but for an
+// escape), guarded: its value, or raises.
+int32_t mpssl_context_get(mpssl_context_obj_t *self, int32_t (*get)(const modssl_context *ctx)) {
+    int32_t value = MODSSL_INTERNAL;
+    CTX_CALL(value, get(self->ctx));
+    check_status(value);
+    return value;
+}
+
 static void check_context(mpssl_context_obj_t *self) {
     if (self->ctx == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("SSLContext is not usable"));
@@ -179,7 +188,7 @@ mp_obj_t mpssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int 
     self->verify_callback = mp_const_none;
     self->server = protocol == MODSSL_PROTOCOL_TLS_SERVER;
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MPSSL_GUARDED(ret = modssl_context_new(self->server, &self->ctx), ret = escape_code);
+    CTX_CALL(ret, modssl_context_new(self->server, &self->ctx));
     if (ret != MODSSL_OK) {
         self->ctx = NULL;
         mpssl_raise(ret);
@@ -192,7 +201,7 @@ mp_obj_t mpssl_context_create(const mp_obj_type_t *type, mp_int_t protocol, int 
         // session_reused); tls keeps MicroPython's memory behaviour.
         ret = MODSSL_OUT_OF_MEMORY;
         volatile size_t cache = self->server ? MODSSL_SERVER_SESSION_CACHE : MODSSL_CLIENT_SESSION_CACHE;
-        MPSSL_GUARDED(ret = modssl_context_set_session_cache(self->ctx, cache), ret = escape_code);
+        CTX_CALL(ret, modssl_context_set_session_cache(self->ctx, cache));
         check_status(ret);
     }
     return MP_OBJ_FROM_PTR(self);
@@ -215,7 +224,7 @@ void mpssl_context_set_verify(mpssl_context_obj_t *self, mp_int_t mode, bool exp
         mp_raise_ValueError(MP_ERROR_TEXT("invalid verify_mode"));
     }
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MPSSL_GUARDED(ret = modssl_context_set_verify_mode(self->ctx, (uint8_t)mode, explicit), ret = escape_code);
+    CTX_CALL(ret, modssl_context_set_verify_mode(self->ctx, (uint8_t)mode, explicit));
     if (ret != MODSSL_OK) {
         mpssl_raise(ret);
     }
@@ -247,7 +256,7 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     } else if (attr == MP_QSTR_verify_mode) {
         if (load) {
             check_context(self);
-            dest[0] = MP_OBJ_NEW_SMALL_INT(modssl_context_verify_mode(self->ctx));
+            dest[0] = MP_OBJ_NEW_SMALL_INT(mpssl_context_get(self, modssl_context_verify_mode));
         } else if (store) {
             mpssl_context_set_verify(self, mp_obj_get_int(dest[1]), true);
             dest[0] = MP_OBJ_NULL;
@@ -258,12 +267,12 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         // stay up to 16 KiB (rustls cannot ask the peer for less).
         check_context(self);
         if (load) {
-            int32_t cur = modssl_context_max_fragment(self->ctx);
+            int32_t cur = mpssl_context_get(self, modssl_context_max_fragment);
             dest[0] = cur > 0 ? MP_OBJ_NEW_SMALL_INT(cur) : mp_const_none;
         } else if (store) {
             volatile size_t size = dest[1] == mp_const_none ? 0 : (size_t)mp_obj_get_int(dest[1]);
             int32_t ret = MODSSL_OUT_OF_MEMORY;
-            MPSSL_GUARDED(ret = modssl_context_set_max_fragment(self->ctx, size), ret = escape_code);
+            CTX_CALL(ret, modssl_context_set_max_fragment(self->ctx, size));
             if (ret == MODSSL_BAD_ARGUMENT) {
                 mp_raise_ValueError(MP_ERROR_TEXT("max_fragment_size: 32 to 16384, or None"));
             }
@@ -274,25 +283,25 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         // Resumption: servers a client remembers / sessions a server keeps.
         check_context(self);
         if (load) {
-            dest[0] = MP_OBJ_NEW_SMALL_INT(modssl_context_session_cache(self->ctx));
+            dest[0] = MP_OBJ_NEW_SMALL_INT(mpssl_context_get(self, modssl_context_session_cache));
         } else if (store) {
             mp_int_t n = mp_obj_get_int(dest[1]);
             if (n < 0 || n > 1024) {
                 mp_raise_ValueError(MP_ERROR_TEXT("session_cache_size: 0 to 1024"));
             }
             int32_t ret = MODSSL_OUT_OF_MEMORY;
-            MPSSL_GUARDED(ret = modssl_context_set_session_cache(self->ctx, (size_t)n), ret = escape_code);
+            CTX_CALL(ret, modssl_context_set_session_cache(self->ctx, (size_t)n));
             check_status(ret);
             dest[0] = MP_OBJ_NULL;
         }
     } else if (attr == MP_QSTR_check_hostname) {
         check_context(self);
         if (load) {
-            dest[0] = mp_obj_new_bool(modssl_context_check_hostname(self->ctx) > 0);
+            dest[0] = mp_obj_new_bool(mpssl_context_get(self, modssl_context_check_hostname) > 0);
         } else if (store) {
             int32_t ret = MODSSL_OUT_OF_MEMORY;
             bool check = mp_obj_is_true(dest[1]);
-            MPSSL_GUARDED(ret = modssl_context_set_check_hostname(self->ctx, check), ret = escape_code);
+            CTX_CALL(ret, modssl_context_set_check_hostname(self->ctx, check));
             check_status(ret);
             dest[0] = MP_OBJ_NULL;
         }
@@ -301,7 +310,7 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         check_context(self);
         bool min = attr == MP_QSTR_minimum_version;
         if (load) {
-            int32_t range = modssl_context_versions(self->ctx);
+            int32_t range = mpssl_context_get(self, modssl_context_versions);
             dest[0] = MP_OBJ_NEW_SMALL_INT(min ? (range >> 16) & 0xffff : range & 0xffff);
         } else if (store) {
             mp_int_t v = mp_obj_get_int(dest[1]);
@@ -310,7 +319,7 @@ static void context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
             }
             volatile uint16_t lo = min ? (uint16_t)v : 0, hi = min ? 0 : (uint16_t)v;
             int32_t ret = MODSSL_OUT_OF_MEMORY;
-            MPSSL_GUARDED(ret = modssl_context_set_versions(self->ctx, lo, hi), ret = escape_code);
+            CTX_CALL(ret, modssl_context_set_versions(self->ctx, lo, hi));
             if (ret == MODSSL_OUT_OF_MEMORY) {
                 mpssl_raise(ret);
             } else if (ret != MODSSL_OK) {
@@ -338,7 +347,7 @@ void mpssl_context_load_identity(mpssl_context_obj_t *self, mp_obj_t cert, mp_ob
     mp_get_buffer_raise(cert, &c, MP_BUFFER_READ);
     mp_get_buffer_raise(key, &k, MP_BUFFER_READ);
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MPSSL_GUARDED(ret = modssl_context_load_cert_chain(self->ctx, c.buf, c.len, k.buf, k.len), ret = escape_code);
+    CTX_CALL(ret, modssl_context_load_cert_chain(self->ctx, c.buf, c.len, k.buf, k.len));
     if (ret < 0) {
         raise_ctx(self, ret);
     }
@@ -349,7 +358,7 @@ void mpssl_context_load_trust(mpssl_context_obj_t *self, mp_obj_t cadata) {
     mp_buffer_info_t b;
     mp_get_buffer_raise(cadata, &b, MP_BUFFER_READ);
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MPSSL_GUARDED(ret = modssl_context_load_verify(self->ctx, b.buf, b.len), ret = escape_code);
+    CTX_CALL(ret, modssl_context_load_verify(self->ctx, b.buf, b.len));
     if (ret < 0) {
         raise_ctx(self, ret);
     }
@@ -407,7 +416,7 @@ static mp_obj_t context_load_default_certs(size_t n_args, const mp_obj_t *args) 
     mpssl_context_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     check_context(self);
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MPSSL_GUARDED(ret = modssl_context_load_default_certs(self->ctx), ret = escape_code);
+    CTX_CALL(ret, modssl_context_load_default_certs(self->ctx));
     check_status(ret);
     return mp_const_none;
 }
@@ -432,7 +441,7 @@ static mp_obj_t context_set_alpn_protocols(mp_obj_t self_in, mp_obj_t protocols)
         vstr_add_strn(&wire, p, len);
     }
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MPSSL_GUARDED(ret = modssl_context_set_alpn(self->ctx, (const uint8_t *)wire.buf, wire.len), ret = escape_code);
+    CTX_CALL(ret, modssl_context_set_alpn(self->ctx, (const uint8_t *)wire.buf, wire.len));
     vstr_clear(&wire);
     check_status(ret);
     return mp_const_none;
@@ -478,7 +487,7 @@ static mp_obj_t context_pin_sha256(mp_obj_t self_in, mp_obj_t fp) {
         }
     }
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MPSSL_GUARDED(ret = modssl_context_add_pin(self->ctx, digest), ret = escape_code);
+    CTX_CALL(ret, modssl_context_add_pin(self->ctx, digest));
     check_status(ret);
     return mp_const_none;
 }
@@ -492,7 +501,7 @@ static mp_obj_t context_get_ciphers(mp_obj_t self_in) {
     for (size_t i = 0;; i++) {
         const char *name = NULL;
         int32_t id = MODSSL_INTERNAL;
-        MPSSL_GUARDED(id = modssl_context_cipher(self->ctx, i, &name), id = escape_code);
+        CTX_CALL(id, modssl_context_cipher(self->ctx, i, &name));
         if (id == MODSSL_OUT_OF_MEMORY) {
             mpssl_raise(id);
         }
@@ -516,14 +525,19 @@ static mp_obj_t context_set_ciphers(mp_obj_t self_in, mp_obj_t names) {
     for (size_t i = 0; i < n; i++) {
         size_t len;
         const char *name = mp_obj_str_get_data(items[i], &len);
-        int32_t id = modssl_cipher_id((const uint8_t *)name, len);
+        int32_t id = MODSSL_INTERNAL;
+        CTX_CALL(id, modssl_cipher_id((const uint8_t *)name, len));
+        if (id == MODSSL_OUT_OF_MEMORY || id == MODSSL_INTERNAL) {
+            m_del(uint16_t, ids, n ? n : 1);
+            mpssl_raise(id);
+        }
         if (id < 0) {
             mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("unknown cipher suite: %s"), name);
         }
         ids[i] = (uint16_t)id;
     }
     int32_t ret = MODSSL_OUT_OF_MEMORY;
-    MPSSL_GUARDED(ret = modssl_context_set_ciphers(self->ctx, ids, n), ret = escape_code);
+    CTX_CALL(ret, modssl_context_set_ciphers(self->ctx, ids, n));
     m_del(uint16_t, ids, n ? n : 1);
     if (ret < 0) {
         mpssl_raise(ret);

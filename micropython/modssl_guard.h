@@ -39,4 +39,11 @@ void mpssl_guard_pop(mpssl_guard_t *g);
         } \
     } while (0)
 
+// `var = call` under a guard, for the calls that own no connection (context
+// calls, key checks, memory totals): an escape leaves its status code
+// (negative) in `var`.  The socket's calls use CONN_CALL (modssl_socket.c),
+// which also discards the connection.  Named like CONN_CALL rather than
+// MPSSL_*: each reads as the call it guards.
+#define CTX_CALL(var, call) MPSSL_GUARDED(var = call, var = escape_code)
+
 #endif // MODSSL_GUARD_H

@@ -84,6 +84,7 @@ void mpssl_context_load_trust(mpssl_context_obj_t *self, mp_obj_t cadata);
 // `explicit`: the user's choice (the verify_mode attribute, cert_reqs=), not
 // the flavour's default (docs/security.md, "Secure when the intent is clear").
 void mpssl_context_set_verify(mpssl_context_obj_t *self, mp_int_t mode, bool explicit);
+int32_t mpssl_context_get(mpssl_context_obj_t *self, int32_t (*get)(const modssl_context *ctx));
 // The contents of a file, for arguments given as paths.
 mp_obj_t mpssl_read_file(mp_obj_t path);
 // Wraps `sock` as the side the context's protocol says; performs the

@@ -138,10 +138,12 @@ static void run_verify_callback(mpssl_socket_obj_t *o);
 // verify_callback runs: after the core call that verified the peer's chain
 // returned, and before anything that call queued (our Finished, a session
 // ticket) is sent.
-// `var = call` on socket `o`'s connection, under a guard: a panic escape
-// poisons the socket and leaves the escape's status code in `var`.
-#define CONN_CALL(var, call) \
-    MPSSL_GUARDED(var = call, { poison(o, escape_code); var = escape_code; })
+// `call` on socket `o`'s connection, under a guard: a panic escape poisons
+// the socket, then runs `on_escape` (with `escape_code` set).
+#define CONN_CALL_OR(call, on_escape) \
+    MPSSL_GUARDED(call, { poison(o, escape_code); on_escape; })
+// `var = call` the same way; an escape leaves its status code in `var`.
+#define CONN_CALL(var, call) CONN_CALL_OR(var = call, var = escape_code)
 
 static int32_t core_process(mpssl_socket_obj_t *o) {
     int32_t ret = MODSSL_INTERNAL;
@@ -284,7 +286,7 @@ static int flush_out(mpssl_socket_obj_t *o) {
     for (;;) {
         const uint8_t *buf = NULL;
         size_t len = 0;
-        MPSSL_GUARDED(len = modssl_conn_send_pending(o->conn, &buf), { poison(o, escape_code); return MP_EIO; });
+        CONN_CALL_OR(len = modssl_conn_send_pending(o->conn, &buf), return MP_EIO);
         if (len == 0) {
             return IO_OK;
         }
@@ -299,7 +301,7 @@ static int flush_out(mpssl_socket_obj_t *o) {
         if (n == MP_STREAM_ERROR) {
             return mp_is_nonblocking_error(err) ? IO_WOULD_BLOCK : err;
         }
-        MPSSL_GUARDED(modssl_conn_send_consume(o->conn, n), { poison(o, escape_code); return MP_EIO; });
+        CONN_CALL_OR(modssl_conn_send_consume(o->conn, n), return MP_EIO);
     }
 }
 
@@ -309,7 +311,7 @@ static int fill_in(mpssl_socket_obj_t *o) {
     const mp_stream_p_t *stream = mp_get_stream(o->sock);
     uint8_t *buf = NULL;
     size_t room = 0;
-    MPSSL_GUARDED(room = modssl_conn_recv_space(o->conn, &buf), { poison(o, escape_code); return MP_EIO; });
+    CONN_CALL_OR(room = modssl_conn_recv_space(o->conn, &buf), return MP_EIO);
     if (room == 0 || buf == NULL) {
         return IO_OK;
     }
@@ -327,7 +329,7 @@ static int fill_in(mpssl_socket_obj_t *o) {
     if (o->handshake_done) {
         o->post_handshake_bytes += n;
     }
-    MPSSL_GUARDED(modssl_conn_recv_commit(o->conn, n), { poison(o, escape_code); return MP_EIO; });
+    CONN_CALL_OR(modssl_conn_recv_commit(o->conn, n), return MP_EIO);
     return n == 0 ? IO_EOF : IO_OK;
 }
 
@@ -428,7 +430,7 @@ static void run_handshake(mpssl_socket_obj_t *o, bool defer_unconnected, bool in
 mp_obj_t mpssl_socket_wrap(mpssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
     mp_obj_t server_hostname) {
     return mpssl_socket_wrap_ex(ctx, sock, do_handshake, server_hostname, mp_const_none,
-        ctx->server && ctx->ctx != NULL ? modssl_context_has_identity(ctx->ctx) : -1);
+        ctx->server && ctx->ctx != NULL ? mpssl_context_get(ctx, modssl_context_has_identity) : -1);
 }
 
 mp_obj_t mpssl_socket_wrap_ex(mpssl_context_obj_t *ctx, mp_obj_t sock, bool do_handshake,
@@ -477,12 +479,12 @@ mp_obj_t mpssl_socket_wrap_ex(mpssl_context_obj_t *ctx, mp_obj_t sock, bool do_h
     };
     int32_t ret = MODSSL_INTERNAL;
     modssl_conn *conn = NULL;
-    MPSSL_GUARDED(ret = modssl_conn_new(ctx->ctx, (const uint8_t *)name, name_len, arena, &conn), ret = escape_code);
+    CTX_CALL(ret, modssl_conn_new(ctx->ctx, (const uint8_t *)name, name_len, arena, &conn));
     if (ret == MODSSL_OUT_OF_MEMORY) {
         // The first chunk is one block: collect garbage (abandoned sockets
         // give theirs back in their finalisers) and try once more.
         gc_collect();
-        MPSSL_GUARDED(ret = modssl_conn_new(ctx->ctx, (const uint8_t *)name, name_len, arena, &conn), ret = escape_code);
+        CTX_CALL(ret, modssl_conn_new(ctx->ctx, (const uint8_t *)name, name_len, arena, &conn));
     }
     if (ret != MODSSL_OK) {
         o->sock = MP_OBJ_NULL;
@@ -617,7 +619,7 @@ static void release(mpssl_socket_obj_t *o, bool notify) {
     }
     if (notify && o->last_error == 0) {
         int32_t ret = MODSSL_INTERNAL;
-        MPSSL_GUARDED(ret = modssl_conn_close_notify(o->conn), { poison(o, escape_code); return; });
+        CONN_CALL(ret, modssl_conn_close_notify(o->conn)); // an escape leaves no connection to free
         if (ret == MODSSL_OK) {
             (void)flush_out(o); // best effort: the peer may be gone
         }
@@ -995,6 +997,15 @@ static void socket_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
 // context's session store, application data stays buffered for read().
 // Without this, a close() right after save_session() (Pycom's documented
 // order) leaves the tickets unread and the next connection resumes nothing.
+// The context's session cache size; 0 without a context, or after an escape.
+static int32_t session_cache_size(mpssl_context_obj_t *ctx) {
+    int32_t size = 0;
+    if (ctx->ctx != NULL) {
+        CTX_CALL(size, modssl_context_session_cache(ctx->ctx));
+    }
+    return size;
+}
+
 // Best effort: an error is left for the next read/write to raise.
 void mpssl_socket_take_session(mp_obj_t self_in) {
     mpssl_socket_obj_t *o = MP_OBJ_TO_PTR(self_in);
@@ -1006,8 +1017,7 @@ void mpssl_socket_take_session(mp_obj_t self_in) {
     modssl_conninfo info;
     int32_t ret = MODSSL_INTERNAL;
     CONN_CALL(ret, modssl_conn_info(o->conn, &info));
-    if (ret != MODSSL_OK || info.protocol_version != MODSSL_TLS13 || ctx->ctx == NULL
-        || modssl_context_session_cache(ctx->ctx) <= 0) {
+    if (ret != MODSSL_OK || info.protocol_version != MODSSL_TLS13 || session_cache_size(ctx) <= 0) {
         return; // TLS 1.2 keeps its session at the handshake; no cache: nothing to keep
     }
     const mp_stream_p_t *stream = mp_get_stream(o->sock);

@@ -3,6 +3,7 @@
 #include "py/runtime.h"
 
 #include "modssl_rs.h"
+#include "modssl_guard.h"
 #include "modssl_shim.h"
 
 #if defined(MODSSL_OOM_INJECT)
@@ -10,7 +11,9 @@
 // core's nth allocation from now fail (0: none) and returns how many
 // allocations the core made since the previous call.
 static mp_obj_t tls_oom_inject(mp_obj_t n) {
-    return mp_obj_new_int_from_uint(modssl_oom_inject(mp_obj_get_int(n)));
+    size_t made = 0;
+    MPSSL_GUARDED(made = modssl_oom_inject(mp_obj_get_int(n)), mpssl_raise(escape_code));
+    return mp_obj_new_int_from_uint(made);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(tls_oom_inject_obj, tls_oom_inject);
 #endif
@@ -20,7 +23,9 @@ static MP_DEFINE_CONST_FUN_OBJ_1(tls_oom_inject_obj, tls_oom_inject);
 // makes one deliberate memory error in the core (modssl_valgrind_selftest),
 // which memcheck must report (tests/test_valgrind.py).
 static mp_obj_t tls_valgrind_selftest(mp_obj_t n) {
-    return mp_obj_new_int(modssl_valgrind_selftest(mp_obj_get_int(n)));
+    int32_t ret = MODSSL_INTERNAL;
+    CTX_CALL(ret, modssl_valgrind_selftest(mp_obj_get_int(n)));
+    return mp_obj_new_int(ret);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(tls_valgrind_selftest_obj, tls_valgrind_selftest);
 #endif
