@@ -2,7 +2,8 @@
 #
 #   make          build MicroPython's unix port with our module: build/micropython
 #   make demo     ... then a verified HTTPS GET from MicroPython to a local server
-#   make lint     cargo fmt --check and cargo clippy -D warnings (run by make test)
+#   make lint     cargo fmt --check, the shim's C in MicroPython's style (uncrustify,
+#                 scripts/c-format.sh) and cargo clippy -D warnings (run by make test)
 #   make test     ... then `cargo test`, the pytest suite against real peers and
 #                 MicroPython's own ssl/tls tests (make mp-suite)
 #   make coverage MicroPython's unix coverage variant with our module:
@@ -163,6 +164,7 @@ lint: $(B)/.deps.stamp
 	    { echo "lint: cargo $$c is missing and rustup cannot add it: rustup component add $$c"; exit 1; }; done
 	@echo "== lint: $$(cargo fmt --version), $$(cargo clippy --version)"
 	cd $(REPO) && cargo fmt --check
+	$(REPO)/scripts/c-format.sh "$$($(GET_MPY))"
 	cd $(REPO) && for f in "" --no-default-features; do \
 	    RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/clippy \
 	    cargo clippy -q -p modssl_rs --all-targets $$f -- -D warnings || exit 1; done

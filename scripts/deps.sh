@@ -18,8 +18,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # the virtualenv when python3 is Debian's own; mosquitto + nginx: the real
 # MQTT-over-TLS and HTTPS servers of tests/test_real_clients.py (run there with
 # their own configuration on 127.0.0.1; the system services are stopped);
-# valgrind: `make valgrind` (memcheck over MicroPython processes).
-pkgs="build-essential pkg-config libffi-dev python3 python3-venv openssl dpkg-dev xz-utils ca-certificates mosquitto nginx valgrind"
+# valgrind: `make valgrind` (memcheck over MicroPython processes);
+# uncrustify: `make lint` checks the shim's C in MicroPython's own style
+# (scripts/c-format.sh; bookworm's 0.72 is the version MicroPython uses).
+pkgs="build-essential pkg-config libffi-dev python3 python3-venv openssl dpkg-dev xz-utils ca-certificates mosquitto nginx valgrind uncrustify"
 missing=
 for p in $pkgs; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

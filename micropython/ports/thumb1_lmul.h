@@ -16,7 +16,7 @@
 #ifndef MODSSL_THUMB1_LMUL_H
 #define MODSSL_THUMB1_LMUL_H
 
-__asm__(
+__asm__ (
     "    .pushsection .text.__aeabi_lmul, \"ax\", %progbits\n"
     "    .syntax unified\n"
     "    .balign 4\n"
