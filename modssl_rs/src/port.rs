@@ -1,41 +1,14 @@
-//! The services a MicroPython port gives the core, implemented in C by the shim
-//! (`micropython/modssl_port.c`).  Everything the core needs from the outside
-//! world comes through here: memory, randomness, time, the panic escape and
-//! the core stack the deep calls run on.
+//! The services a MicroPython port gives the core, implemented in C by the
+//! shim (`micropython/modssl_port.c`; the hooks are declared in `ffi/port.rs`).
+//! Everything the core needs from the outside world comes through here:
+//! memory, randomness, time, the panic escape and the core stack the deep
+//! calls run on.
 //! Under `cargo test` the same hooks are provided by `test_port` on std.
 
 use cty::c_void;
 
-extern "C" {
-    /// A zeroed block of `size` bytes from MicroPython's heap that the GC keeps
-    /// alive until `modssl_port_tracked_free` (`m_tracked_calloc`); NULL when
-    /// the heap is exhausted or locked.  8-byte aligned.
-    pub fn modssl_port_tracked_alloc(size: usize) -> *mut c_void;
-    /// Return a block from `modssl_port_tracked_alloc`.
-    pub fn modssl_port_tracked_free(ptr: *mut c_void);
-    /// The calling thread's "current allocation owner" slot: the arena that
-    /// allocations made now are charged to (NULL: the shared tracked heap).
-    /// Per thread on unix, per core on rp2 (a Python thread on each core, no
-    /// GIL), one slot on ports that run one Python thread at a time.
-    pub fn modssl_port_owner_slot() -> *mut *mut c_void;
-    /// Fill `buf` with `len` bytes from a cryptographically secure source.
-    /// Returns 0 on success.
-    pub fn modssl_port_random(buf: *mut u8, len: usize) -> i32;
-    /// Seconds since the Unix epoch, or -1 while the port's clock is not set.
-    pub fn modssl_port_time() -> i64;
-    /// Leave the core after a panic: long-jumps to the guard the shim set
-    /// around the current core call.  Never returns.  See `docs/design.md`
-    /// ("Panics and out-of-memory") for why this is sound for our frames.
-    pub fn modssl_port_panic_escape(code: i32) -> !;
-    /// Runs `f(arg)` on the core stack, a stack of the calling thread's own
-    /// taken from MicroPython's heap (`micropython/modssl_stack.c`), or
-    /// where it is called on ports without one.  0, or -1 when no stack
-    /// could be had (the heap is exhausted): `f` did not run.
-    pub fn modssl_port_run_deep(f: extern "C" fn(*mut c_void), arg: *mut c_void) -> i32;
-    /// Gives the calling thread's core stack back to the heap (nothing while
-    /// a deep call runs on it).
-    pub fn modssl_port_release_deep();
-}
+// The hooks themselves, for the allocator and the panic handler.
+pub use crate::ffi::port::*;
 
 /// Runs `f` on the core stack: the calls whose frames go deep (a handshake
 /// step, making a connection, parsing keys and certificates).  `None` when

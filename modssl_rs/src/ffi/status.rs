@@ -14,6 +14,10 @@
 //! non-TLS peer) keep working; the rest are ours.  All are listed in
 //! `docs/api.md`.
 
+use cty::c_char;
+
+use crate::errors::Detail;
+
 pub const OK: i32 = 0;
 
 // Bad input from the caller (ValueError).
@@ -341,6 +345,30 @@ pub fn is_value_error(code: i32) -> bool {
 /// [`GENERAL`]'s.
 pub fn text(code: i32) -> &'static str {
     Status::from_code(code).unwrap_or(Status::General).text()
+}
+
+/// The text for a status code (NUL-terminated, static).
+#[no_mangle]
+pub extern "C" fn modssl_status_text(code: i32) -> *const c_char {
+    text(code).as_ptr() as *const c_char
+}
+
+/// How `code` is raised: 1 `ValueError` (bad input), 2
+/// `SSLCertVerificationError` (a refused certificate), 3 `SSLError` (a
+/// protocol error), 4 `MemoryError`; 0 for success.
+#[no_mangle]
+pub extern "C" fn modssl_status_raised(code: i32) -> u8 {
+    raised(code) as u8
+}
+
+/// Writes `detail`'s message for `code` into `buf` (NUL-terminated, cut to
+/// `len` bytes); its length without the NUL.  The handles' `error_message`
+/// calls (`ffi/context.rs`, `ffi/conn.rs`) say where the detail comes from.
+pub(super) fn message(code: i32, detail: Detail, buf: *mut c_char, len: usize) -> usize {
+    match unsafe { super::slice_of_mut(buf as *mut u8, len) } {
+        Some(out) if !out.is_empty() => crate::errors::write_message(code, detail, out),
+        _ => 0,
+    }
 }
 
 #[cfg(test)]

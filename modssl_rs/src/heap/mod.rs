@@ -193,7 +193,7 @@ pub fn take_out_of_memory() -> bool {
 
 /// Fault injection for the OOM sweep (`oom-inject` feature, test builds
 /// only: `build/micropython-oom`).  Counts the core's allocations and fails
-/// exactly the `N`th one after [`modssl_oom_inject`]`(N)`.
+/// exactly the `N`th one after `modssl_oom_inject(N)` (`ffi/mem.rs`).
 #[cfg(feature = "oom-inject")]
 pub mod oom_inject {
     use core::sync::atomic::{AtomicUsize, Ordering};
@@ -207,9 +207,9 @@ pub mod oom_inject {
     }
 
     /// Fails the `fail_at`th allocation from now (0: none) and returns how
-    /// many allocations the core made since the previous call.
-    #[no_mangle]
-    pub extern "C" fn modssl_oom_inject(fail_at: usize) -> usize {
+    /// many allocations the core made since the previous call
+    /// (`ffi::modssl_oom_inject`).
+    pub fn set(fail_at: usize) -> usize {
         let n = COUNT.swap(0, Ordering::Relaxed);
         FAIL_AT.store(fail_at, Ordering::Relaxed);
         n
@@ -233,8 +233,8 @@ pub mod valgrind_selftest {
     /// connection's arena, 2 past one on the shared heap; 3 reads an arena
     /// allocation after freeing it, 4 a shared-heap one.  Returns the byte
     /// read (3, 4), 0 (1, 2), or -1 for an unknown `what` or no memory.
-    #[no_mangle]
-    pub extern "C" fn modssl_valgrind_selftest(what: i32) -> i32 {
+    /// (`ffi::modssl_valgrind_selftest`)
+    pub fn run(what: i32) -> i32 {
         let arena = if what == 1 || what == 3 {
             let a = Arena::create(1024, 1024, 16 * 1024);
             if a.is_null() {

@@ -1,32 +1,25 @@
-//! The exported functions (see `ffi/mod.rs` for the conventions).
-
-use super::status;
-
-use core::ptr;
-use core::slice;
-// The ABI's C types from cty, the crate chosen for them (core::ffi has the
-// same since Rust 1.64; one spelling for the boundary).
-use cty::c_char;
+//! `modssl_conn`: one TLS connection, in an arena of its own.  The shim
+//! moves ciphertext between the socket and the buffers `conn.rs` keeps
+//! (`recv_space`/`recv_commit`, `send_pending`/`send_consume`) and asks
+//! `process` to run rustls over them; every call runs with the connection's
+//! arena as the allocation owner.
 
 use alloc::boxed::Box;
+use core::ptr;
+use cty::c_char;
 
+use super::{code_of, status};
 use crate::conn::Conn;
 use crate::context::{self, Context};
-use crate::errors::{self, Detail};
-use crate::heap::{Arena, ArenaStats, OwnerGuard};
+use crate::errors::Detail;
+use crate::heap::{Arena, OwnerGuard};
 use crate::port;
 use crate::verifier::VerifyMode;
 
 /// A connection and the arena that holds it.
 pub struct Connection {
-    arena: *mut Arena,
+    pub(super) arena: *mut Arena,
     conn: Conn,
-}
-
-impl Connection {
-    pub(super) fn conn(&self) -> &Conn {
-        &self.conn
-    }
 }
 
 /// Sizes of a connection's arena, in bytes.
@@ -52,200 +45,6 @@ pub struct ConnInfo {
     pub cipher_suite_name: *const c_char,
     /// How many certificates the peer presented.
     pub peer_certificates: usize,
-}
-
-unsafe fn bytes<'a>(p: *const u8, len: usize) -> Option<&'a [u8]> {
-    if p.is_null() {
-        if len == 0 {
-            Some(&[])
-        } else {
-            None
-        }
-    } else {
-        Some(slice::from_raw_parts(p, len))
-    }
-}
-
-fn code_of(r: Result<(), i32>) -> i32 {
-    match r {
-        Ok(()) => status::OK,
-        Err(e) => e,
-    }
-}
-
-// ---- status --------------------------------------------------------------
-
-/// The text for a status code (NUL-terminated, static).
-#[no_mangle]
-pub extern "C" fn modssl_status_text(code: i32) -> *const c_char {
-    status::text(code).as_ptr() as *const c_char
-}
-
-/// How `code` is raised: 1 `ValueError` (bad input), 2
-/// `SSLCertVerificationError` (a refused certificate), 3 `SSLError` (a
-/// protocol error), 4 `MemoryError`; 0 for success.
-#[no_mangle]
-pub extern "C" fn modssl_status_raised(code: i32) -> u8 {
-    status::raised(code) as u8
-}
-
-/// Writes `detail`'s message for `code` into `buf` (NUL-terminated, cut to
-/// `len` bytes); its length without the NUL.
-fn message(code: i32, detail: Detail, buf: *mut c_char, len: usize) -> usize {
-    if buf.is_null() || len == 0 {
-        return 0;
-    }
-    let out = unsafe { slice::from_raw_parts_mut(buf as *mut u8, len) };
-    errors::write_message(code, detail, out)
-}
-
-/// The message for `code`, returned by one of `ctx`'s calls: the status text
-/// and what the call knew beyond the code (why a key was refused, which
-/// certificate was bad).  Into `buf` as for `modssl_conn_error_message`.
-#[no_mangle]
-pub extern "C" fn modssl_context_error_message(ctx: *const Context, code: i32, buf: *mut c_char, len: usize) -> usize {
-    let detail = unsafe { ctx.as_ref() }.map_or(Detail::None, |c| c.error_detail(code));
-    message(code, detail, buf, len)
-}
-
-/// The message for `code`, returned by one of `conn`'s calls: the status text
-/// and, for the connection's error, what the code does not say (the alert
-/// the peer sent, with a hint).  Written to `buf`, NUL-terminated and cut to
-/// `len` bytes; returns its length without the NUL.  Allocates nothing.
-#[no_mangle]
-pub extern "C" fn modssl_conn_error_message(conn: *const Connection, code: i32, buf: *mut c_char, len: usize) -> usize {
-    let detail = unsafe { conn.as_ref() }.map_or(Detail::None, |c| c.conn.error_detail(code));
-    message(code, detail, buf, len)
-}
-
-// ---- contexts ------------------------------------------------------------
-
-/// A new context for clients (`server` false) or servers.
-#[no_mangle]
-pub extern "C" fn modssl_context_new(server: bool, out: *mut *mut Context) -> i32 {
-    if out.is_null() {
-        return status::BAD_ARGUMENT;
-    }
-    if server && !cfg!(feature = "server") {
-        return status::SERVER_NOT_IN_BUILD;
-    }
-    OwnerGuard::shared(|| {
-        let ctx = Box::new(Context::new(server));
-        unsafe { *out = Box::into_raw(ctx) };
-        status::OK
-    })
-}
-
-/// Frees a context.  Connections made from it keep what they need.
-#[no_mangle]
-pub extern "C" fn modssl_context_free(ctx: *mut Context) {
-    if !ctx.is_null() {
-        OwnerGuard::shared(|| drop(unsafe { Box::from_raw(ctx) }));
-    }
-}
-
-/// 0 `CERT_NONE`, 1 `CERT_OPTIONAL`, 2 `CERT_REQUIRED`; `explicit`: the
-/// user's choice (an attribute or keyword), not the flavour's default.
-#[no_mangle]
-pub extern "C" fn modssl_context_set_verify_mode(ctx: *mut Context, mode: u8, explicit: bool) -> i32 {
-    let Some(ctx) = (unsafe { ctx.as_mut() }) else {
-        return status::BAD_ARGUMENT;
-    };
-    let Some(mode) = VerifyMode::from_u8(mode) else {
-        return status::BAD_ARGUMENT;
-    };
-    code_of(OwnerGuard::shared(|| ctx.set_verify_mode(mode, explicit)))
-}
-
-#[no_mangle]
-pub extern "C" fn modssl_context_verify_mode(ctx: *const Context) -> i32 {
-    match unsafe { ctx.as_ref() } {
-        Some(ctx) => ctx.verify_mode() as i32,
-        None => status::BAD_ARGUMENT,
-    }
-}
-
-/// Adds trusted certificates: PEM or DER, one or many.  Returns how many.
-#[no_mangle]
-pub extern "C" fn modssl_context_load_verify(ctx: *mut Context, data: *const u8, len: usize) -> i32 {
-    let (Some(ctx), Some(data)) = (unsafe { ctx.as_mut() }, unsafe { bytes(data, len) }) else {
-        return status::BAD_ARGUMENT;
-    };
-    match port::deep_once(|| OwnerGuard::shared(|| ctx.add_trusted(data))) {
-        Some(Ok(n)) => n.min(i32::MAX as usize) as i32,
-        Some(Err(e)) => e,
-        None => status::OUT_OF_MEMORY,
-    }
-}
-
-/// Sets the certificate chain (PEM or DER, leaf first) and private key
-/// (PEM or DER; RSA PKCS#1/PKCS#8, EC SEC1/PKCS#8, Ed25519 PKCS#8).
-#[no_mangle]
-pub extern "C" fn modssl_context_load_cert_chain(
-    ctx: *mut Context,
-    cert: *const u8,
-    cert_len: usize,
-    key: *const u8,
-    key_len: usize,
-) -> i32 {
-    let (Some(ctx), Some(cert), Some(key)) =
-        (unsafe { ctx.as_mut() }, unsafe { bytes(cert, cert_len) }, unsafe { bytes(key, key_len) })
-    else {
-        return status::BAD_ARGUMENT;
-    };
-    port::deep_once(|| OwnerGuard::shared(|| ctx.set_identity(cert, key))).map_or(status::OUT_OF_MEMORY, code_of)
-}
-
-/// 1 if `ctx` has a certificate and key (`load_cert_chain`), else 0: a
-/// server without one refuses at `wrap_socket` rather than at a ClientHello.
-#[no_mangle]
-pub extern "C" fn modssl_context_has_identity(ctx: *const Context) -> i32 {
-    match unsafe { ctx.as_ref() } {
-        Some(c) => c.has_identity() as i32,
-        None => status::BAD_ARGUMENT,
-    }
-}
-
-/// Restricts the cipher suites to `ids` (IANA numbers), in that order.
-#[no_mangle]
-pub extern "C" fn modssl_context_set_ciphers(ctx: *mut Context, ids: *const u16, n: usize) -> i32 {
-    let Some(ctx) = (unsafe { ctx.as_mut() }) else {
-        return status::BAD_ARGUMENT;
-    };
-    if ids.is_null() {
-        return status::BAD_ARGUMENT;
-    }
-    let ids = unsafe { slice::from_raw_parts(ids, n) };
-    code_of(OwnerGuard::shared(|| ctx.set_suites(ids)))
-}
-
-/// The `index`th cipher suite the context offers: its IANA number, and its
-/// name through `name` (static, NUL-terminated).  `BAD_ARGUMENT` past the end.
-#[no_mangle]
-pub extern "C" fn modssl_context_cipher(ctx: *const Context, index: usize, name: *mut *const c_char) -> i32 {
-    let Some(ctx) = (unsafe { ctx.as_ref() }) else {
-        return status::BAD_ARGUMENT;
-    };
-    let suites = OwnerGuard::shared(|| ctx.suites());
-    let Some(suite) = suites.get(index) else {
-        return status::BAD_ARGUMENT;
-    };
-    let id = u16::from(suite.suite());
-    if !name.is_null() {
-        unsafe { *name = crate::suites::name(id) };
-    }
-    OwnerGuard::shared(|| drop(suites));
-    id as i32
-}
-
-/// The IANA number of a suite named `name` (e.g. "TLS_AES_128_GCM_SHA256")
-/// that we implement, or `UNKNOWN_CIPHER`.
-#[no_mangle]
-pub extern "C" fn modssl_cipher_id(name: *const u8, len: usize) -> i32 {
-    match unsafe { bytes(name, len) } {
-        Some(name) => crate::suites::id(name).map_or(status::UNKNOWN_CIPHER, |id| id as i32),
-        None => status::BAD_ARGUMENT,
-    }
 }
 
 // ---- connections ---------------------------------------------------------
@@ -276,12 +75,9 @@ fn conn_new(
     arena: ArenaConfig,
     out: *mut *mut Connection,
 ) -> i32 {
-    let (Some(ctx), Some(name)) = (unsafe { ctx.as_mut() }, unsafe { bytes(server_name, server_name_len) }) else {
-        return status::BAD_ARGUMENT;
-    };
-    if out.is_null() {
-        return status::BAD_ARGUMENT;
-    }
+    let ctx = try_mut!(ctx);
+    let name = try_slice!(server_name, server_name_len);
+    try_out!(out);
     // The configuration belongs to the context: build it on the shared heap.
     // Verifying with nothing to verify against: named when the certificate
     // arrives (so a peer that is not TLS at all still reads as that, as
@@ -344,9 +140,7 @@ fn conn_new(
 /// Frees a connection normally (its destructors run) and then its arena.
 #[no_mangle]
 pub extern "C" fn modssl_conn_free(conn: *mut Connection) {
-    if conn.is_null() {
-        return;
-    }
+    try_out!(conn, ());
     unsafe {
         let arena = (*conn).arena;
         {
@@ -370,13 +164,9 @@ pub extern "C" fn modssl_conn_discard(conn: *mut Connection) {
 
 /// Runs `f` on the connection with its arena current.
 fn with_conn<R>(conn: *mut Connection, bad: R, f: impl FnOnce(&mut Conn) -> R) -> R {
-    match unsafe { conn.as_mut() } {
-        Some(c) => {
-            let _owner = unsafe { OwnerGuard::enter(c.arena) };
-            f(&mut c.conn)
-        }
-        None => bad,
-    }
+    let c = try_mut!(conn, bad);
+    let _owner = unsafe { OwnerGuard::enter(c.arena) };
+    f(&mut c.conn)
 }
 
 /// Processes received ciphertext and queues what must be sent.  Returns the
@@ -409,10 +199,10 @@ pub extern "C" fn modssl_conn_process(conn: *mut Connection) -> i32 {
 /// The connection's flags (`MODSSL_FLAG_*`), without doing any work.
 #[no_mangle]
 pub extern "C" fn modssl_conn_flags(conn: *const Connection) -> i32 {
-    match unsafe { conn.as_ref() } {
-        Some(c) if c.conn.error() != status::OK => c.conn.error(),
-        Some(c) => c.conn.flags() as i32,
-        None => status::BAD_ARGUMENT,
+    let c = &try_ref!(conn).conn;
+    match c.error() {
+        status::OK => c.flags() as i32,
+        e => e,
     }
 }
 
@@ -420,9 +210,7 @@ pub extern "C" fn modssl_conn_flags(conn: *const Connection) -> i32 {
 /// room there (at least 1 byte; enough to complete the current record).
 #[no_mangle]
 pub extern "C" fn modssl_conn_recv_space(conn: *mut Connection, buf: *mut *mut u8) -> usize {
-    if buf.is_null() {
-        return 0;
-    }
+    try_out!(buf, 0);
     with_conn(conn, 0, |c| {
         let space = c.recv_space();
         unsafe { *buf = space.as_mut_ptr() };
@@ -440,9 +228,7 @@ pub extern "C" fn modssl_conn_recv_commit(conn: *mut Connection, n: usize) {
 /// Ciphertext to send: sets `*buf` and returns its length (0: nothing).
 #[no_mangle]
 pub extern "C" fn modssl_conn_send_pending(conn: *mut Connection, buf: *mut *const u8) -> usize {
-    if buf.is_null() {
-        return 0;
-    }
+    try_out!(buf, 0);
     with_conn(conn, 0, |c| {
         let p = c.send_pending();
         unsafe { *buf = if p.is_empty() { ptr::null() } else { p.as_ptr() } };
@@ -460,25 +246,15 @@ pub extern "C" fn modssl_conn_send_consume(conn: *mut Connection, n: usize) {
 /// the flags tell whether more may come).
 #[no_mangle]
 pub extern "C" fn modssl_conn_read(conn: *mut Connection, buf: *mut u8, len: usize) -> isize {
-    if buf.is_null() && len != 0 {
-        return status::BAD_ARGUMENT as isize;
-    }
-    with_conn(conn, status::BAD_ARGUMENT as isize, |c| {
-        if len == 0 {
-            return 0;
-        }
-        let out = unsafe { slice::from_raw_parts_mut(buf, len) };
-        c.read(out) as isize
-    })
+    let out = try_slice_mut!(buf, len, status::BAD_ARGUMENT as isize);
+    with_conn(conn, status::BAD_ARGUMENT as isize, |c| if out.is_empty() { 0 } else { c.read(out) as isize })
 }
 
 /// Encrypts up to one record's worth of `data` into the outgoing buffer;
 /// returns how many bytes were taken.  The handshake must be complete.
 #[no_mangle]
 pub extern "C" fn modssl_conn_write(conn: *mut Connection, data: *const u8, len: usize) -> isize {
-    let Some(data) = (unsafe { bytes(data, len) }) else {
-        return status::BAD_ARGUMENT as isize;
-    };
+    let data = try_slice!(data, len, status::BAD_ARGUMENT as isize);
     with_conn(conn, status::BAD_ARGUMENT as isize, |c| match c.write(data) {
         Ok(n) => n as isize,
         Err(e) => e as isize,
@@ -494,10 +270,8 @@ pub extern "C" fn modssl_conn_close_notify(conn: *mut Connection) -> i32 {
 /// What was negotiated.
 #[no_mangle]
 pub extern "C" fn modssl_conn_info(conn: *const Connection, info: *mut ConnInfo) -> i32 {
-    let (Some(c), false) = (unsafe { conn.as_ref() }, info.is_null()) else {
-        return status::BAD_ARGUMENT;
-    };
-    let c = &c.conn;
+    let c = &try_ref!(conn).conn;
+    try_out!(info);
     let suite = c.cipher_suite().map(|s| u16::from(s.suite())).unwrap_or(0);
     let version = c.protocol_version().map(u16::from).unwrap_or(0);
     unsafe {
@@ -520,9 +294,9 @@ pub extern "C" fn modssl_conn_peer_cert(
     der: *mut *const u8,
     len: *mut usize,
 ) -> i32 {
-    let (Some(c), false, false) = (unsafe { conn.as_ref() }, der.is_null(), len.is_null()) else {
-        return status::BAD_ARGUMENT;
-    };
+    let c = try_ref!(conn);
+    try_out!(der);
+    try_out!(len);
     match c.conn.peer_certificates().get(index) {
         Some(cert) => {
             unsafe {
@@ -535,21 +309,32 @@ pub extern "C" fn modssl_conn_peer_cert(
     }
 }
 
-/// Heap held by the connection's arena.
+/// Whether the connection's handshake resumed a session: 1, 0, or an error.
 #[no_mangle]
-pub extern "C" fn modssl_conn_stats(conn: *const Connection) -> ArenaStats {
-    match unsafe { conn.as_ref() } {
-        Some(c) => unsafe { (*c.arena).stats() },
-        None => ArenaStats::default(),
-    }
+pub extern "C" fn modssl_conn_resumed(conn: *const Connection) -> i32 {
+    try_ref!(conn).conn.resumed() as i32
 }
 
-#[cfg(all(test, all_algorithms))]
-mod tests {
-    #[test]
-    fn version_string_names_the_crate_version() {
-        let v = core::str::from_utf8(&crate::ffi::modssl_version_string).unwrap();
-        assert!(v.contains(concat!(" ", env!("CARGO_PKG_VERSION"), " ")));
-        assert!(v.ends_with('\0'));
+/// The ALPN protocol the peers agreed on: `*proto`/`*len`, or length 0.
+#[no_mangle]
+pub extern "C" fn modssl_conn_alpn(conn: *const Connection, proto: *mut *const u8, len: *mut usize) -> i32 {
+    let c = try_ref!(conn);
+    try_out!(proto);
+    try_out!(len);
+    let p = c.conn.alpn_protocol().unwrap_or(&[]);
+    unsafe {
+        *proto = p.as_ptr();
+        *len = p.len();
     }
+    status::OK
+}
+
+/// The message for `code`, returned by one of `conn`'s calls: the status text
+/// and, for the connection's error, what the code does not say (the alert
+/// the peer sent, with a hint).  Written to `buf`, NUL-terminated and cut to
+/// `len` bytes; returns its length without the NUL.  Allocates nothing.
+#[no_mangle]
+pub extern "C" fn modssl_conn_error_message(conn: *const Connection, code: i32, buf: *mut c_char, len: usize) -> usize {
+    let detail = unsafe { conn.as_ref() }.map_or(Detail::None, |c| c.conn.error_detail(code));
+    status::message(code, detail, buf, len)
 }

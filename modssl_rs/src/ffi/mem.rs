@@ -1,0 +1,47 @@
+//! Memory: the totals of every connection's arena (`ssl.mem_info()`), one
+//! connection's arena (for Rust tests and the fuzz targets, not the header),
+//! and the allocator hooks of the test builds (the OOM sweep, memcheck).
+
+use super::conn::Connection;
+use crate::heap::ArenaStats;
+
+/// Heap held by TLS connections, over all of them.
+#[repr(C)]
+pub struct MemInfo {
+    /// Connections alive (open, or abandoned and not yet collected).
+    pub connections: usize,
+    /// MicroPython heap their arenas hold.
+    pub reserved: usize,
+    /// Bytes in use inside those arenas.
+    pub used: usize,
+}
+
+#[no_mangle]
+pub extern "C" fn modssl_mem_info() -> MemInfo {
+    let (connections, reserved, used) = crate::heap::arena_totals();
+    MemInfo { connections, reserved, used }
+}
+
+/// Heap held by one connection's arena; zeros for NULL.  Rust's only (the
+/// shim reports the totals above), so not exported to the header.
+pub fn modssl_conn_stats(conn: *const Connection) -> ArenaStats {
+    let c = try_ref!(conn, ArenaStats::default());
+    unsafe { (*c.arena).stats() }
+}
+
+/// Test builds only (build/micropython-oom): fails the core's `fail_at`th
+/// allocation from now (0: none) and returns how many allocations it made
+/// since the previous call.
+#[cfg(feature = "oom-inject")]
+#[no_mangle]
+pub extern "C" fn modssl_oom_inject(fail_at: usize) -> usize {
+    crate::heap::oom_inject::set(fail_at)
+}
+
+/// Test builds only (build/micropython-valgrind): one deliberate memory
+/// error, which memcheck must report (`heap::valgrind_selftest`).
+#[cfg(feature = "valgrind")]
+#[no_mangle]
+pub extern "C" fn modssl_valgrind_selftest(what: i32) -> i32 {
+    crate::heap::valgrind_selftest::run(what)
+}
