@@ -127,15 +127,104 @@ impl Outgoing {
     }
 }
 
+/// Ciphertext from the socket: `buf[..len]`, records not yet processed.
+/// rustls' handshake deframer keeps offsets into it between calls, so it is
+/// always handed the real buffer, never a copy.
+struct Incoming {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Incoming {
+    fn new() -> Incoming {
+        Incoming { buf: alloc::vec![0; INITIAL_INCOMING], len: 0 }
+    }
+
+    /// Room for ciphertext from the socket: at least what completes the
+    /// record being received (or its header), often more.
+    fn space(&mut self) -> &mut [u8] {
+        let need = self.bytes_to_complete_record().max(1);
+        let want = (self.len + need).min(MAX_RECORD.max(self.len + 1));
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        &mut self.buf[self.len..]
+    }
+
+    /// How many more bytes the record at the front needs.
+    fn bytes_to_complete_record(&self) -> usize {
+        if self.len < 5 {
+            return 5 - self.len;
+        }
+        let len = u16::from_be_bytes([self.buf[3], self.buf[4]]) as usize;
+        (5 + len).saturating_sub(self.len)
+    }
+
+    fn commit(&mut self, n: usize) {
+        self.len = (self.len + n).min(self.buf.len());
+    }
+
+    /// The bytes received and not yet processed, for rustls.
+    fn received(&mut self) -> &mut [u8] {
+        &mut self.buf[..self.len]
+    }
+
+    /// Removes `n` processed bytes from the front.
+    fn discard(&mut self, n: usize) {
+        let n = n.min(self.len);
+        if n > 0 {
+            self.buf.copy_within(n..self.len, 0);
+            self.len -= n;
+        }
+    }
+}
+
+/// Decrypted application data waiting for `read`: `buf[pos..]`.
+#[derive(Default)]
+struct Plaintext {
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl Plaintext {
+    fn waiting(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    /// Copies into `out`; a drained buffer is emptied, and released when
+    /// big (a full record's worth need not stay for a connection at rest).
+    fn read(&mut self, out: &mut [u8]) -> usize {
+        let avail = self.buf.get(self.pos..).unwrap_or(&[]);
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.pos += n;
+        if self.pos >= self.buf.len() {
+            self.pos = 0;
+            if self.buf.capacity() > KEEP_PLAINTEXT {
+                self.buf = Vec::new();
+            } else {
+                self.buf.clear();
+            }
+        }
+        n
+    }
+}
+
+/// What one pass of rustls' state machine works on (`drive`): the three
+/// buffers, and what the pass learnt of the peer.
+struct Io {
+    incoming: Incoming,
+    outgoing: Outgoing,
+    plain: Plaintext,
+    /// rustls waits for more of the peer's handshake.
+    blocked: bool,
+    /// The peer sent close_notify.
+    peer_closed: bool,
+}
+
 pub struct Conn {
     tls: Tls,
-    incoming: Vec<u8>,
-    in_len: usize,
-    outgoing: Outgoing,
-    plain: Vec<u8>,
-    plain_pos: usize,
-    blocked: bool,
-    peer_closed: bool,
+    io: Io,
     eof: bool,
     sent_close: bool,
     /// The first error; every later call reports it again.
@@ -171,16 +260,16 @@ impl Conn {
     }
 
     fn with(tls: Tls) -> Conn {
-        let incoming = alloc::vec![0; INITIAL_INCOMING];
-        Conn {
-            tls,
-            incoming,
-            in_len: 0,
+        let io = Io {
+            incoming: Incoming::new(),
             outgoing: Outgoing::default(),
-            plain: Vec::new(),
-            plain_pos: 0,
+            plain: Plaintext::default(),
             blocked: false,
             peer_closed: false,
+        };
+        Conn {
+            tls,
+            io,
             eof: false,
             sent_close: false,
             error: status::OK,
@@ -225,19 +314,19 @@ impl Conn {
         if self.is_handshaking() {
             f |= flags::FLAG_HANDSHAKING;
         }
-        if self.blocked || self.in_len == 0 {
+        if self.io.blocked || self.io.incoming.len == 0 {
             f |= flags::FLAG_WANT_READ;
         }
-        if !self.outgoing.pending().is_empty() {
+        if !self.io.outgoing.pending().is_empty() {
             f |= flags::FLAG_WANT_WRITE;
         }
-        if self.plain_pos < self.plain.len() {
+        if self.io.plain.waiting() > 0 {
             f |= flags::FLAG_READABLE;
         }
-        if self.peer_closed || self.eof {
+        if self.io.peer_closed || self.eof {
             f |= flags::FLAG_PEER_CLOSED;
         }
-        if self.eof && !self.peer_closed {
+        if self.eof && !self.io.peer_closed {
             f |= flags::FLAG_UNCLEAN_EOF;
         }
         if self.sent_close {
@@ -249,25 +338,11 @@ impl Conn {
     /// Room for ciphertext from the socket: at least what completes the
     /// record being received (or its header), often more.
     pub fn recv_space(&mut self) -> &mut [u8] {
-        let need = self.bytes_to_complete_record().max(1);
-        let want = (self.in_len + need).min(MAX_RECORD.max(self.in_len + 1));
-        if self.incoming.len() < want {
-            self.incoming.resize(want, 0);
-        }
-        &mut self.incoming[self.in_len..]
-    }
-
-    /// How many more bytes the record at the front of `incoming` needs.
-    fn bytes_to_complete_record(&self) -> usize {
-        if self.in_len < 5 {
-            return 5 - self.in_len;
-        }
-        let len = u16::from_be_bytes([self.incoming[3], self.incoming[4]]) as usize;
-        (5 + len).saturating_sub(self.in_len)
+        self.io.incoming.space()
     }
 
     pub fn recv_commit(&mut self, n: usize) {
-        self.in_len = (self.in_len + n).min(self.incoming.len());
+        self.io.incoming.commit(n);
     }
 
     /// The socket reached end of file.
@@ -276,11 +351,11 @@ impl Conn {
     }
 
     pub fn send_pending(&self) -> &[u8] {
-        self.outgoing.pending()
+        self.io.outgoing.pending()
     }
 
     pub fn send_consume(&mut self, n: usize) {
-        self.outgoing.consume(n);
+        self.io.outgoing.consume(n);
     }
 
     /// Whether the next `process` may go deep (docs/design.md, "The core
@@ -296,21 +371,21 @@ impl Conn {
             && self.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3)
             && !self.data_seen
             && self.error == status::OK
-            && !self.peer_closed
+            && !self.io.peer_closed
             && !self.eof
     }
 
     /// Process what has arrived and queue what must be sent.
     pub fn process(&mut self) -> Result<u32, i32> {
-        let plain = self.plain.len();
+        let waiting = self.io.plain.waiting();
         let run = self.run(Action::Drive);
-        if self.plain.len() > plain {
+        if self.io.plain.waiting() > waiting {
             self.data_seen = true;
         }
         run?;
         // After EOF nothing more will come: a handshake waiting for bytes
         // (none buffered, or part of a record) can never finish.
-        if self.eof && self.is_handshaking() && (self.in_len == 0 || self.blocked) {
+        if self.eof && self.is_handshaking() && (self.io.incoming.len == 0 || self.io.blocked) {
             return self.fail(status::EOF_IN_HANDSHAKE);
         }
         Ok(self.flags())
@@ -318,26 +393,15 @@ impl Conn {
 
     /// Decrypted bytes into `buf`; 0 when none are buffered.
     pub fn read(&mut self, buf: &mut [u8]) -> usize {
-        let avail = self.plain.get(self.plain_pos..).unwrap_or(&[]);
-        let n = avail.len().min(buf.len());
-        buf[..n].copy_from_slice(&avail[..n]);
-        self.plain_pos += n;
-        if self.plain_pos >= self.plain.len() {
-            self.plain_pos = 0;
-            if self.plain.capacity() > KEEP_PLAINTEXT {
-                self.plain = Vec::new();
-            } else {
-                self.plain.clear();
-            }
-        }
-        n
+        self.io.plain.read(buf)
     }
 
     /// Encrypts up to one record of `data` into the outgoing buffer.
     /// Returns how many bytes of `data` were taken.
     pub fn write(&mut self, data: &[u8]) -> Result<usize, i32> {
         if self.sent_close {
-            return self.fail_soft(status::CONNECTION_CLOSED);
+            // For this call only: the connection stays usable for reading.
+            return Err(status::CONNECTION_CLOSED);
         }
         if self.is_handshaking() {
             return Err(status::WRONG_STATE);
@@ -389,11 +453,6 @@ impl Conn {
         Err(self.error)
     }
 
-    /// An error for this call only; the connection stays usable.
-    fn fail_soft<T>(&mut self, code: i32) -> Result<T, i32> {
-        Err(code)
-    }
-
     /// Runs the state machine until it needs the peer or the shim; returns
     /// whether `action` was carried out.
     fn run(&mut self, action: Action<'_>) -> Result<bool, i32> {
@@ -401,27 +460,9 @@ impl Conn {
             return Err(self.error);
         }
         let result = match &mut self.tls {
-            Tls::Client(c) => drive(
-                &mut **c,
-                &mut self.incoming,
-                &mut self.in_len,
-                &mut self.outgoing,
-                &mut self.plain,
-                &mut self.peer_closed,
-                &mut self.blocked,
-                action,
-            ),
+            Tls::Client(c) => drive(&mut **c, &mut self.io, action),
             #[cfg(feature = "server")]
-            Tls::Server(s) => drive(
-                &mut **s,
-                &mut self.incoming,
-                &mut self.in_len,
-                &mut self.outgoing,
-                &mut self.plain,
-                &mut self.peer_closed,
-                &mut self.blocked,
-                action,
-            ),
+            Tls::Server(s) => drive(&mut **s, &mut self.io, action),
         };
         match result {
             Ok(done) => Ok(done),
@@ -448,9 +489,9 @@ impl Conn {
         // Bounded: each pass encodes one queued record or stops.
         for _ in 0..16 {
             let encoded = match &mut self.tls {
-                Tls::Client(c) => encode_pending(&mut **c, &mut self.incoming, &mut self.in_len, &mut self.outgoing),
+                Tls::Client(c) => encode_pending(&mut **c, &mut self.io),
                 #[cfg(feature = "server")]
-                Tls::Server(s) => encode_pending(&mut **s, &mut self.incoming, &mut self.in_len, &mut self.outgoing),
+                Tls::Server(s) => encode_pending(&mut **s, &mut self.io),
             };
             if !encoded {
                 break;
@@ -462,23 +503,17 @@ impl Conn {
 /// Encodes one record rustls has queued; false when there is none.  The
 /// incoming buffer must be the real one: rustls' handshake deframer keeps
 /// offsets into it between calls (an empty slice here made it panic).
-fn encode_pending<M: Machine>(
-    machine: &mut M,
-    incoming: &mut [u8],
-    in_len: &mut usize,
-    outgoing: &mut Outgoing,
-) -> bool {
-    let len = *in_len;
-    let UnbufferedStatus { discard, state } = machine.process(&mut incoming[..len]);
+fn encode_pending<M: Machine>(machine: &mut M, io: &mut Io) -> bool {
+    let UnbufferedStatus { discard, state } = machine.process(io.incoming.received());
     let encoded = match state {
-        Ok(ConnectionState::EncodeTlsData(mut e)) => outgoing.fill(|buf| e.encode(buf), encode_needs),
+        Ok(ConnectionState::EncodeTlsData(mut e)) => io.outgoing.fill(|buf| e.encode(buf), encode_needs),
         Ok(ConnectionState::TransmitTlsData(t)) => {
             t.done();
             true
         }
         _ => false,
     };
-    drop_front(incoming, in_len, discard);
+    io.incoming.discard(discard);
     encoded
 }
 
@@ -520,35 +555,24 @@ impl Machine for UnbufferedConnectionCommon<ServerConnectionData> {
 }
 
 /// One pass of rustls' unbuffered state machine over our buffers.
-#[allow(clippy::too_many_arguments)]
-fn drive<M: Machine>(
-    machine: &mut M,
-    incoming: &mut [u8],
-    in_len: &mut usize,
-    outgoing: &mut Outgoing,
-    plain: &mut Vec<u8>,
-    peer_closed: &mut bool,
-    blocked: &mut bool,
-    action: Action<'_>,
-) -> Result<bool, rustls::Error> {
+fn drive<M: Machine>(machine: &mut M, io: &mut Io, action: Action<'_>) -> Result<bool, rustls::Error> {
     // Each state is handled at most a bounded number of times per call: the
     // peer cannot keep us here (every pass either consumes input or stops).
     loop {
-        let len = *in_len;
-        let UnbufferedStatus { discard, state } = machine.process(&mut incoming[..len]);
+        let UnbufferedStatus { discard, state } = machine.process(io.incoming.received());
         let mut finished: Option<bool> = None;
         match state {
             Err(e) => {
-                drop_front(incoming, in_len, discard);
+                io.incoming.discard(discard);
                 return Err(e);
             }
             Ok(ConnectionState::ReadTraffic(mut r)) => {
                 while let Some(rec) = r.next_record() {
-                    plain.extend_from_slice(rec?.payload);
+                    io.plain.buf.extend_from_slice(rec?.payload);
                 }
             }
             Ok(ConnectionState::EncodeTlsData(mut e)) => {
-                outgoing.fill(|buf| e.encode(buf), encode_needs);
+                io.outgoing.fill(|buf| e.encode(buf), encode_needs);
             }
             Ok(ConnectionState::TransmitTlsData(t)) => {
                 // Our outgoing buffer is the transmission queue: the shim
@@ -556,22 +580,22 @@ fn drive<M: Machine>(
                 t.done();
             }
             Ok(ConnectionState::BlockedHandshake) => {
-                *blocked = true;
+                io.blocked = true;
                 finished = Some(false);
             }
             Ok(ConnectionState::PeerClosed) => {
-                *peer_closed = true;
+                io.peer_closed = true;
             }
             Ok(ConnectionState::Closed) => {
-                *peer_closed = true;
+                io.peer_closed = true;
                 finished = Some(matches!(action, Action::Drive));
             }
             Ok(ConnectionState::WriteTraffic(mut w)) => {
-                *blocked = false;
+                io.blocked = false;
                 let done = match action {
                     Action::Drive => true,
-                    Action::Encrypt(data) => outgoing.fill(|buf| w.encrypt(data, buf), encrypt_needs),
-                    Action::CloseNotify => outgoing.fill(|buf| w.queue_close_notify(buf), encrypt_needs),
+                    Action::Encrypt(data) => io.outgoing.fill(|buf| w.encrypt(data, buf), encrypt_needs),
+                    Action::CloseNotify => io.outgoing.fill(|buf| w.queue_close_notify(buf), encrypt_needs),
                 };
                 finished = Some(done);
             }
@@ -581,19 +605,10 @@ fn drive<M: Machine>(
                 finished = Some(false);
             }
         }
-        drop_front(incoming, in_len, discard);
+        io.incoming.discard(discard);
         if let Some(done) = finished {
             return Ok(done);
         }
-    }
-}
-
-/// Removes `n` processed bytes from the front of the incoming buffer.
-fn drop_front(incoming: &mut [u8], in_len: &mut usize, n: usize) {
-    let n = n.min(*in_len);
-    if n > 0 {
-        incoming.copy_within(n..*in_len, 0);
-        *in_len -= n;
     }
 }
 
