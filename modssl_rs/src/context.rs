@@ -23,7 +23,7 @@ use crate::policy::Policy;
 use crate::session::{ClientSessions, ServerSessions};
 #[cfg(feature = "server")]
 use crate::verifier::ClientVerifier;
-use crate::verifier::{ServerVerifier, VerifyMode};
+use crate::verifier::{ServerVerifier, TrustStore, VerifyMode};
 
 pub struct Context {
     server: bool,
@@ -32,7 +32,9 @@ pub struct Context {
     /// The user set `verify_mode` (docs/security.md, "Secure when the
     /// intent is clear").
     verify_explicit: bool,
-    trusted: Vec<CertificateDer<'static>>,
+    /// Parsed once at load; shared with the verifiers of every configuration
+    /// built since (a later load copies it once if they still hold it).
+    trusted: Arc<TrustStore>,
     identity: Option<Arc<CertifiedKey>>,
     /// The identity's key does not belong to its certificate.
     key_mismatch: bool,
@@ -57,7 +59,7 @@ impl Context {
             // MicroPython's `tls`: clients verify by default, servers don't ask.
             verify_mode: if server { VerifyMode::None } else { VerifyMode::Required },
             verify_explicit: false,
-            trusted: Vec::new(),
+            trusted: Arc::new(TrustStore::default()),
             identity: None,
             key_mismatch: false,
             last_error: (status::OK, Detail::None),
@@ -191,7 +193,10 @@ impl Context {
     pub fn add_trusted(&mut self, data: &[u8]) -> Result<usize, i32> {
         let certs = self.parse_certs(data)?;
         let n = certs.len();
-        self.trusted.extend(certs);
+        // parse_certs has made each an anchor already: this cannot fail.
+        if !Arc::make_mut(&mut self.trusted).add(&certs) {
+            return Err(status::INVALID_CERT);
+        }
         self.changed();
         Ok(n)
     }
@@ -259,8 +264,7 @@ impl Context {
                 return Ok(c.clone());
             }
         }
-        let verifier = ServerVerifier::new(self.trusted.clone(), self.verify_mode(), &crypto::SUPPORTED_SIG_ALGS)
-            .map_err(|_| status::INVALID_CERT)?;
+        let verifier = ServerVerifier::new(self.trusted.clone(), self.verify_mode(), &crypto::SUPPORTED_SIG_ALGS);
         let verifier = self.policy.apply_to_verifier(verifier)?.with_hostname_check(check_name);
         let builder = ClientConfig::builder_with_details(self.provider(), Arc::new(PortTime))
             .with_protocol_versions(self.policy.versions()?)
@@ -305,8 +309,7 @@ impl Context {
         let builder = match self.verify_mode {
             VerifyMode::None => builder.with_no_client_auth(),
             mode => {
-                let verifier = ClientVerifier::new(self.trusted.clone(), mode, &crypto::SUPPORTED_SIG_ALGS)
-                    .map_err(|_| status::INVALID_CERT)?;
+                let verifier = ClientVerifier::new(self.trusted.clone(), mode, &crypto::SUPPORTED_SIG_ALGS);
                 builder.with_client_cert_verifier(Arc::new(verifier))
             }
         };

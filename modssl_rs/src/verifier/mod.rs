@@ -69,20 +69,20 @@ use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, PeerMisbehaved, SignatureScheme};
 
-use crate::pem::CertParseError;
-
 mod certinfo;
 mod errors;
 mod names;
 mod signature;
 #[cfg(all(test, all_algorithms))]
 mod tests;
+mod trust;
 
 use certinfo::*;
 use errors::{cert_error, pki_error, unix};
 pub use errors::{classify, CertFailure};
 use names::*;
 use signature::*;
+pub use trust::TrustStore;
 
 /// MicroPython's `ssl.CERT_NONE`, `CERT_OPTIONAL`, `CERT_REQUIRED`.
 #[repr(u8)]
@@ -116,7 +116,7 @@ pub type Clock = fn() -> Option<u64>;
 // The checks shared by both verifiers.
 
 struct Core {
-    trusted: Vec<CertificateDer<'static>>,
+    trusted: Arc<TrustStore>,
     static_anchors: &'static [TrustAnchor<'static>],
     mode: VerifyMode,
     algs: &'static WebPkiSupportedAlgorithms,
@@ -134,15 +134,8 @@ enum Peer {
 }
 
 impl Core {
-    fn new(
-        trusted: Vec<CertificateDer<'static>>,
-        mode: VerifyMode,
-        algs: &'static WebPkiSupportedAlgorithms,
-    ) -> Result<Self, CertParseError> {
-        for cert in &trusted {
-            webpki::anchor_from_trusted_cert(cert).map_err(|_| CertParseError::BadCertificate)?;
-        }
-        Ok(Core { trusted, static_anchors: &[], mode, algs, callback: None, clock: crate::port::now, pins: Vec::new() })
+    fn new(trusted: Arc<TrustStore>, mode: VerifyMode, algs: &'static WebPkiSupportedAlgorithms) -> Self {
+        Core { trusted, static_anchors: &[], mode, algs, callback: None, clock: crate::port::now, pins: Vec::new() }
     }
 
     fn run_callback(&self, end_entity: &CertificateDer<'_>, intermediates: &[CertificateDer<'_>]) -> Result<(), Error> {
@@ -174,8 +167,7 @@ impl Core {
                 not_before: unix(info.not_before),
             }));
         };
-        let pinned = self.trusted.iter().any(|t| t.as_ref() == end_entity.as_ref())
-            || self.fingerprint_pinned(&info, end_entity);
+        let pinned = self.trusted.contains(end_entity.as_ref()) || self.fingerprint_pinned(&info, end_entity);
         if pinned {
             if now < info.not_before {
                 return Err(cert_error(CertificateError::NotValidYetContext {
@@ -219,18 +211,18 @@ impl Core {
         now: u64,
     ) -> Result<(), Error> {
         let ee = webpki::EndEntityCert::try_from(end_entity).map_err(pki_error)?;
-        let mut own: Vec<TrustAnchor<'_>> = Vec::new();
-        let anchors: &[TrustAnchor<'_>] = if self.trusted.is_empty() {
-            self.static_anchors
-        } else {
-            own.reserve(self.trusted.len() + self.static_anchors.len());
-            for cert in &self.trusted {
-                if let Ok(anchor) = webpki::anchor_from_trusted_cert(cert) {
-                    own.push(anchor);
-                }
+        // Either list alone is used where it lies; both together, as views
+        // (no bytes copied) in one list for webpki.
+        let mut both: Vec<TrustAnchor<'_>> = Vec::new();
+        let anchors: &[TrustAnchor<'_>] = match (self.trusted.anchors(), self.static_anchors) {
+            (ours, []) => ours,
+            ([], bundle) => bundle,
+            (ours, bundle) => {
+                both.reserve(ours.len() + bundle.len());
+                both.extend(ours.iter().map(view));
+                both.extend(bundle.iter().map(view));
+                &both
             }
-            own.extend(self.static_anchors.iter().cloned());
-            &own
         };
         let usage = match peer {
             Peer::Server => webpki::KeyUsage::server_auth(),
@@ -256,6 +248,15 @@ impl Core {
             .field("static_anchors", &self.static_anchors.len())
             .field("callback", &self.callback.is_some())
             .finish()
+    }
+}
+
+/// A trust anchor borrowing `a`'s bytes.
+fn view<'a>(a: &'a TrustAnchor<'_>) -> TrustAnchor<'a> {
+    TrustAnchor {
+        subject: a.subject.as_ref().into(),
+        subject_public_key_info: a.subject_public_key_info.as_ref().into(),
+        name_constraints: a.name_constraints.as_ref().map(|n| n.as_ref().into()),
     }
 }
 
@@ -285,13 +286,9 @@ pub struct ServerVerifier {
 }
 
 impl ServerVerifier {
-    /// A verifier trusting `trusted` (each must parse as a certificate).
-    pub fn new(
-        trusted: Vec<CertificateDer<'static>>,
-        mode: VerifyMode,
-        algs: &'static WebPkiSupportedAlgorithms,
-    ) -> Result<Self, CertParseError> {
-        Ok(ServerVerifier { core: Core::new(trusted, mode, algs)?, check_hostname: true })
+    /// A verifier trusting the anchors of `trusted` (shared, not copied).
+    pub fn new(trusted: Arc<TrustStore>, mode: VerifyMode, algs: &'static WebPkiSupportedAlgorithms) -> Self {
+        ServerVerifier { core: Core::new(trusted, mode, algs), check_hostname: true }
     }
 
     /// Also trust these anchors (e.g. `webpki_roots::TLS_SERVER_ROOTS`);
@@ -395,19 +392,11 @@ pub struct ClientVerifier {
 }
 
 impl ClientVerifier {
-    /// A verifier trusting `trusted` (each must parse as a certificate); their
-    /// subjects are sent to clients as the acceptable CA names.
-    pub fn new(
-        trusted: Vec<CertificateDer<'static>>,
-        mode: VerifyMode,
-        algs: &'static WebPkiSupportedAlgorithms,
-    ) -> Result<Self, CertParseError> {
-        let mut hints = Vec::with_capacity(trusted.len());
-        for cert in &trusted {
-            let anchor = webpki::anchor_from_trusted_cert(cert).map_err(|_| CertParseError::BadCertificate)?;
-            hints.push(DistinguishedName::in_sequence(anchor.subject.as_ref()));
-        }
-        Ok(ClientVerifier { core: Core::new(trusted, mode, algs)?, hints })
+    /// A verifier trusting the anchors of `trusted` (shared, not copied);
+    /// their subjects are sent to clients as the acceptable CA names.
+    pub fn new(trusted: Arc<TrustStore>, mode: VerifyMode, algs: &'static WebPkiSupportedAlgorithms) -> Self {
+        let hints = trusted.anchors().iter().map(|a| DistinguishedName::in_sequence(a.subject.as_ref())).collect();
+        ClientVerifier { core: Core::new(trusted, mode, algs), hints }
     }
 
     /// Also trust these anchors (not copied; their subjects become hints).
