@@ -17,6 +17,7 @@ import shutil
 import pytest
 
 from helpers.certs import Certs
+from helpers.fixtures import peer_factory
 from helpers.mpy import DeviceRunner, HostRunner, binary_path
 from helpers.net import free_port
 from helpers.osslpeers import SServer
@@ -114,43 +115,8 @@ def mpy_server(mpy):
 
 # -- peers ----------------------------------------------------------------------
 
-@pytest.fixture
-def tls_server():
-    """Factory for CPython TLS servers (see helpers.pypeers.TLSServer)."""
-    servers: list[TLSServer] = []
-
-    def make(certfile, keyfile, **kw) -> TLSServer:
-        srv = TLSServer(certfile, keyfile, **kw)
-        servers.append(srv)
-        return srv
-    yield make
-    for s in servers:
-        s.close()
-
-
-@pytest.fixture
-def plain_server():
-    """Factory for plain-TCP servers (no TLS) running ``steps``."""
-    servers: list[TLSServer] = []
-
-    def make(steps, connections=1) -> TLSServer:
-        srv = TLSServer(None, None, steps=steps, connections=connections, plain=True)
-        servers.append(srv)
-        return srv
-    yield make
-    for s in servers:
-        s.close()
-
-
-@pytest.fixture
-def s_server():
-    """Factory for ``openssl s_server`` processes (see helpers.osslpeers.SServer)."""
-    servers: list[SServer] = []
-
-    def make(cert, key, **kw) -> SServer:
-        srv = SServer(cert, key, **kw)
-        servers.append(srv)
-        return srv
-    yield make
-    for s in servers:
-        s.close()
+tls_server = peer_factory(TLSServer, "Factory for CPython TLS servers (see helpers.pypeers.TLSServer).")
+plain_server = peer_factory(
+    lambda steps, connections=1: TLSServer(None, None, steps=steps, connections=connections, plain=True),
+    "Factory for plain-TCP servers (no TLS) running ``steps``.")
+s_server = peer_factory(SServer, "Factory for ``openssl s_server`` processes (see helpers.osslpeers.SServer).")
