@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import threading
 
 import pytest
 
@@ -24,7 +25,7 @@ from helpers.osslpeers import SServer
 from helpers.pypeers import TLSServer
 
 # Fixtures that start a peer on the host's loopback interface.
-PEER_FIXTURES = {"tls_server", "plain_server", "s_server", "mpy_server"}
+PEER_FIXTURES = {"tls_server", "plain_server", "s_server", "mpy_server", "slow_reader"}
 
 
 def pytest_addoption(parser):
@@ -120,3 +121,21 @@ plain_server = peer_factory(
     lambda steps, connections=1: TLSServer(None, None, steps=steps, connections=connections, plain=True),
     "Factory for plain-TCP servers (no TLS) running ``steps``.")
 s_server = peer_factory(SServer, "Factory for ``openssl s_server`` processes (see helpers.osslpeers.SServer).")
+
+
+@pytest.fixture
+def slow_reader(certs, tls_server):
+    """A CPython TLS 1.2 server (P-256 leaf) that reads nothing until its
+    ``drain`` event is set, so that a client's writes fill the socket; then it
+    reads until EOF (``record().received``, ``.eof``).
+
+    TLS 1.2: no session tickets after the handshake.  A client closing with
+    unread bytes in its receive queue makes the kernel send RST, which would
+    discard data still queued in its send buffer."""
+    leaf = certs["p256"]
+    drain = threading.Event()
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path, version="1.2",
+                     steps=[("wait", drain), ("recv_eof",)])
+    srv.drain = drain
+    yield srv
+    drain.set()   # a test that failed before draining: let the server end
