@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import threading
 
 import pytest
 
 from helpers.certs import Certs
+from helpers.fixtures import peer_factory
 from helpers.mpy import DeviceRunner, HostRunner, binary_path
 from helpers.net import free_port
 from helpers.osslpeers import SServer
 from helpers.pypeers import TLSServer
 
 # Fixtures that start a peer on the host's loopback interface.
-PEER_FIXTURES = {"tls_server", "plain_server", "s_server", "mpy_server"}
+PEER_FIXTURES = {"tls_server", "plain_server", "s_server", "mpy_server", "slow_reader"}
 
 
 def pytest_addoption(parser):
@@ -114,43 +116,26 @@ def mpy_server(mpy):
 
 # -- peers ----------------------------------------------------------------------
 
-@pytest.fixture
-def tls_server():
-    """Factory for CPython TLS servers (see helpers.pypeers.TLSServer)."""
-    servers: list[TLSServer] = []
-
-    def make(certfile, keyfile, **kw) -> TLSServer:
-        srv = TLSServer(certfile, keyfile, **kw)
-        servers.append(srv)
-        return srv
-    yield make
-    for s in servers:
-        s.close()
+tls_server = peer_factory(TLSServer, "Factory for CPython TLS servers (see helpers.pypeers.TLSServer).")
+plain_server = peer_factory(
+    lambda steps, connections=1: TLSServer(None, None, steps=steps, connections=connections, plain=True),
+    "Factory for plain-TCP servers (no TLS) running ``steps``.")
+s_server = peer_factory(SServer, "Factory for ``openssl s_server`` processes (see helpers.osslpeers.SServer).")
 
 
 @pytest.fixture
-def plain_server():
-    """Factory for plain-TCP servers (no TLS) running ``steps``."""
-    servers: list[TLSServer] = []
+def slow_reader(certs, tls_server):
+    """A CPython TLS 1.2 server (P-256 leaf) that reads nothing until its
+    ``drain`` event is set, so that a client's writes fill the socket; then it
+    reads until EOF (``record().received``, ``.eof``).
 
-    def make(steps, connections=1) -> TLSServer:
-        srv = TLSServer(None, None, steps=steps, connections=connections, plain=True)
-        servers.append(srv)
-        return srv
-    yield make
-    for s in servers:
-        s.close()
-
-
-@pytest.fixture
-def s_server():
-    """Factory for ``openssl s_server`` processes (see helpers.osslpeers.SServer)."""
-    servers: list[SServer] = []
-
-    def make(cert, key, **kw) -> SServer:
-        srv = SServer(cert, key, **kw)
-        servers.append(srv)
-        return srv
-    yield make
-    for s in servers:
-        s.close()
+    TLS 1.2: no session tickets after the handshake.  A client closing with
+    unread bytes in its receive queue makes the kernel send RST, which would
+    discard data still queued in its send buffer."""
+    leaf = certs["p256"]
+    drain = threading.Event()
+    srv = tls_server(leaf.chain.path, leaf.key.pem.path, version="1.2",
+                     steps=[("wait", drain), ("recv_eof",)])
+    srv.drain = drain
+    yield srv
+    drain.set()   # a test that failed before draining: let the server end

@@ -1,46 +1,16 @@
 """MicroPython code run on the emulated boards (tests/test_qemu.py).
 
 The qemu port has no network: a client and a server run inside one
-interpreter over an in-memory stream pair (``End``, an ``io.IOBase``
-subclass with readinto/write/ioctl), both non-blocking, and the script
-alternates between them until the handshake and the data exchange are done.
+interpreter over an in-memory stream pair (``pair()``, helpers/memstream.py),
+both non-blocking, and the script alternates between them until the
+handshake and the data exchange are done.
 """
+
+from helpers.memstream import STREAM
 
 PIPE = r'''
 import io, gc, ssl, tls, time, hashlib, binascii, modssl_qemu
-
-class Buf:
-    def __init__(self):
-        self.b = bytearray()
-
-class End(io.IOBase):
-    # One end of an in-memory duplex stream; readinto gives None (EAGAIN)
-    # when nothing is queued, as a non-blocking socket would.
-    def __init__(self, rx, tx):
-        self.rx = rx
-        self.tx = tx
-        self.closed = False
-    def readinto(self, buf):
-        n = min(len(buf), len(self.rx.b))
-        if n == 0:
-            return None
-        buf[:n] = self.rx.b[:n]
-        self.rx.b = self.rx.b[n:]
-        return n
-    def write(self, buf):
-        self.tx.b.extend(buf)
-        return len(buf)
-    def ioctl(self, req, arg):
-        return 0
-    def setblocking(self, flag):
-        pass
-    def close(self):
-        self.closed = True
-
-def pair():
-    a, b = Buf(), Buf()
-    return End(a, b), End(b, a)
-
+''' + STREAM + r'''
 def pattern(n, seed):
     out = bytearray(n)
     x = seed

@@ -1,20 +1,7 @@
 """Module surface and defaults, as MicroPython 1.26 has them.  Needs no peer:
 runs on the host binary and on a board (--device)."""
 
-DUMMY_STREAM = '''
-import io
-class Dummy(io.IOBase):
-    # A stream that accepts writes and reads EOF: enough for wrap_socket
-    # without a handshake.
-    def write(self, buf):
-        return len(buf)
-    def readinto(self, buf):
-        return 0
-    def ioctl(self, cmd, arg):
-        return 0
-    def setblocking(self, value):
-        pass
-'''
+from helpers.memstream import STREAM   # End(): takes every write, reads EOF
 
 
 def test_imports_and_constants(mpy):
@@ -61,16 +48,16 @@ print("SSLSET", name(ctx.verify_mode))
 
 
 def test_cert_required_needs_server_hostname(mpy):
-    r = mpy.run(DUMMY_STREAM + '''
+    r = mpy.run(STREAM + '''
 ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
 try:
-    ctx.wrap_socket(Dummy(), do_handshake_on_connect=False)
+    ctx.wrap_socket(End(), do_handshake_on_connect=False)
     print("NOHOST no exception")
 except Exception as e:
     show("NOHOST", e)
 # CERT_NONE without a hostname is allowed
 ctx.verify_mode = tls.CERT_NONE
-s = ctx.wrap_socket(Dummy(), do_handshake_on_connect=False)
+s = ctx.wrap_socket(End(), do_handshake_on_connect=False)
 print("NONE_OK", type(s).__name__)
 s.close()
 ''').check()
@@ -79,10 +66,10 @@ s.close()
 
 
 def test_sslsocket_methods_exist(mpy):
-    r = mpy.run(DUMMY_STREAM + '''
+    r = mpy.run(STREAM + '''
 ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
 ctx.verify_mode = tls.CERT_NONE
-s = ctx.wrap_socket(Dummy(), do_handshake_on_connect=False)
+s = ctx.wrap_socket(End(), do_handshake_on_connect=False)
 names = ["read", "readinto", "readline", "write", "recv", "recv_into", "send", "sendall",
          "close", "setblocking", "getpeercert", "cipher", "__enter__", "__exit__"]
 missing = [n for n in names if not hasattr(s, n)]
@@ -97,10 +84,10 @@ print("CLOSED_TWICE")
 
 def test_io_after_close_raises_oserror(mpy):
     # MicroPython's extmod/ssl_basic.py: read/write on a closed SSLSocket -> OSError
-    r = mpy.run(DUMMY_STREAM + '''
+    r = mpy.run(STREAM + '''
 ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
 ctx.verify_mode = tls.CERT_NONE
-s = ctx.wrap_socket(Dummy(), do_handshake_on_connect=False)
+s = ctx.wrap_socket(End(), do_handshake_on_connect=False)
 s.close()
 for op in ("read", "write"):
     try:
@@ -121,15 +108,9 @@ def test_micropython_ssl_basic(mpy):
     created without a certificate when the handshake is deferred; setblocking()
     reaches the underlying stream; a failed handshake, close() twice and I/O
     after close raise OSError (not crash)."""
-    r = mpy.run('''
-import io, ssl
-class TestSocket(io.IOBase):
-    def write(self, buf):
-        return len(buf)
-    def readinto(self, buf):
-        return 0
-    def ioctl(self, cmd, arg):
-        return 0
+    r = mpy.run(STREAM + '''
+import ssl
+class TestSocket(End):
     def setblocking(self, value):
         print("TestSocket.setblocking({})".format(value))
 try:
@@ -169,17 +150,17 @@ except OSError:
 
 def test_many_sequential_sockets_do_not_leak(mpy):
     # MicroPython's extmod/tls_noleak.py, both shapes, 128 iterations each.
-    r = mpy.run(DUMMY_STREAM + '''
+    r = mpy.run(STREAM + '''
 import gc
 for n in range(128):
     ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
     ctx.verify_mode = tls.CERT_NONE
-    s = ctx.wrap_socket(Dummy(), do_handshake_on_connect=False)
+    s = ctx.wrap_socket(End(), do_handshake_on_connect=False)
 print("UNIQUE_DONE")
 ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
 ctx.verify_mode = tls.CERT_NONE
 for n in range(128):
-    s = ctx.wrap_socket(Dummy(), do_handshake_on_connect=False)
+    s = ctx.wrap_socket(End(), do_handshake_on_connect=False)
 print("SHARED_DONE")
 ''', timeout=120).check()
     assert "UNIQUE_DONE" in r.lines and "SHARED_DONE" in r.lines, r

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from helpers.fixtures import peer_factory
 from helpers.snippets import b
 
 
@@ -49,17 +50,7 @@ class Trickle:
         self.lsock.close()
 
 
-@pytest.fixture
-def trickle():
-    peers = []
-
-    def make(**kw):
-        p = Trickle(**kw)
-        peers.append(p)
-        return p
-    yield make
-    for p in peers:
-        p.close()
+trickle = peer_factory(Trickle, "Factory for Trickle peers.")
 
 
 @pytest.fixture

@@ -1,26 +1,19 @@
 """Board-only checks (run with --device PORT)."""
 import pytest
 
+from helpers.memstream import STREAM   # End(): takes every write, reads EOF
+
 pytestmark = pytest.mark.device_only
 
-SNIPPET = '''
-import gc, io, ssl
-class Dummy(io.IOBase):
-    def write(self, buf):
-        return len(buf)
-    def readinto(self, buf):
-        return 0
-    def ioctl(self, cmd, arg):
-        return 0
-    def setblocking(self, value):
-        pass
+SNIPPET = STREAM + '''
+import gc, ssl
 # Leave contexts and sockets alive (not closed) when the script ends: the next
 # run starts after a soft reset, which must not trip over anything they held.
 keep = []
 for i in range(4):
     ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
     ctx.verify_mode = tls.CERT_NONE
-    keep.append(ctx.wrap_socket(Dummy(), do_handshake_on_connect=False))
+    keep.append(ctx.wrap_socket(End(), do_handshake_on_connect=False))
 gc.collect()
 print("FREE", gc.mem_free())
 print("DONE")

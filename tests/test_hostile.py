@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from helpers.fixtures import peer_factory
 from helpers.rawpeers import (RawPeer, client_hello_session_id, handshake, record, recv_record,
                               server_hello, wait_eof)
 from helpers.snippets import b
@@ -163,17 +164,8 @@ def good_server(certs, tls_server):
                       steps=[("recv", 4), ("send", b"pong"), ("recv_eof",)])
 
 
-@pytest.fixture
-def raw_peer():
-    peers = []
-
-    def make(behaviour, connections=REPEAT + 1):
-        p = RawPeer(behaviour, connections)
-        peers.append(p)
-        return p
-    yield make
-    for p in peers:
-        p.close()
+raw_peer = peer_factory(lambda behaviour, connections=REPEAT + 1: RawPeer(behaviour, connections),
+                        "Factory for RawPeer servers (helpers.rawpeers).")
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTED))

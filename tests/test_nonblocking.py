@@ -125,47 +125,12 @@ s.close()
     assert r.one("GOT") == "b'012345' 4 b'6789'", r
 
 
-def test_write_returns_none_when_the_socket_is_full(mpy, certs):
+def test_write_returns_none_when_the_socket_is_full(mpy, certs, slow_reader):
     """A peer that does not read: write() takes bytes until the socket is
     full, then returns None (not a short count forever, not an exception);
     once the peer drains, every byte write() reported arrives, in order."""
-    leaf = certs["p256"]
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(str(leaf.chain.path), str(leaf.key.pem.path))
-    # TLS 1.2: no session tickets after the handshake.  A client closing with
-    # unread bytes in its receive queue makes the kernel send RST, which
-    # would discard data still queued in its send buffer.
-    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(1)
-    lsock.settimeout(30)
-    port = lsock.getsockname()[1]
-    drain = threading.Event()
-    result = {}
-
-    def serve():
-        raw, _ = lsock.accept()
-        conn = ctx.wrap_socket(raw, server_side=True)
-        conn.settimeout(30)
-        drain.wait(60)
-        data = bytearray()
-        try:
-            while True:
-                d = conn.recv(65536)
-                if not d:
-                    break
-                data += d
-        except OSError as e:
-            result["error"] = repr(e)
-        result["data"] = bytes(data)
-        conn.close()
-        lsock.close()
-
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
     proc = mpy.start(PUMP + f'''
-s = client({port}, cadata={b(certs.root.cert.der.data)})
+s = client({slow_reader.port}, cadata={b(certs.root.cert.der.data)})
 s.setblocking(False)
 ''' + '''
 import hashlib
@@ -191,14 +156,14 @@ print("SENT", sent, binascii.hexlify(h.digest()).decode())
 s.close()
 ''')
     assert proc.wait_for("FULL", timeout=60), proc.output()
-    drain.set()
+    slow_reader.drain.set()
     r = proc.finish().check()
-    t.join(60)
+    rec = slow_reader.record(timeout=60)
     sent_line = r.one("SENT").split()
     full = int(r.one("FULL"))
     assert 0 < full < 64 * 1024 * 1024, r
-    data = result["data"]
-    assert "error" not in result, (result["error"], len(data), r)
+    data = bytes(rec.received)
+    assert rec.error is None and rec.eof == "close_notify", (rec.error, rec.eof, len(data), r)
     import hashlib
     assert len(data) == int(sent_line[0]), (len(data), r)
     assert hashlib.sha256(data).hexdigest() == sent_line[1], r

@@ -5,9 +5,6 @@ closed or failed socket reports POLLNVAL.  (MicroPython's own ssl_poll.py,
 run by `make mp-suite`, covers the handshake redirection with a fake socket.)
 
 No timing assertions: poll(0) is only asked about states that already hold."""
-import socket
-import ssl
-import threading
 
 from helpers.snippets import b
 
@@ -40,44 +37,13 @@ s.close()
     assert r.one("EOF") == "b''", r
 
 
-def test_pollout_only_when_a_write_can_progress(mpy, certs):
+def test_pollout_only_when_a_write_can_progress(mpy, certs, slow_reader):
     """A peer that does not read: once write() returns None, POLLOUT is not
     reported (poll(0) is empty); after the peer drains, poll() reports it and
     the write goes through."""
-    leaf = certs["p256"]
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(str(leaf.chain.path), str(leaf.key.pem.path))
-    # TLS 1.2: no session tickets after the handshake.  A client closing with
-    # unread bytes in its receive queue makes the kernel send RST, which
-    # would discard data still queued in its send buffer.
-    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(1)
-    lsock.settimeout(30)
-    port = lsock.getsockname()[1]
-    drain = threading.Event()
-    got = {}
-
-    def serve():
-        raw, _ = lsock.accept()
-        conn = ctx.wrap_socket(raw, server_side=True)
-        conn.settimeout(30)
-        drain.wait(60)
-        n = 0
-        while True:
-            d = conn.recv(65536)
-            if not d:
-                break
-            n += len(d)
-        got["n"] = n
-        conn.close()
-        lsock.close()
-
-    threading.Thread(target=serve, daemon=True).start()
     proc = mpy.start(f'''
 import select
-s = client({port}, cadata={b(certs.root.cert.der.data)})
+s = client({slow_reader.port}, cadata={b(certs.root.cert.der.data)})
 s.setblocking(False)
 p = select.poll()
 p.register(s, select.POLLOUT)
@@ -105,17 +71,15 @@ print("SENT", sent)
 s.close()
 ''')
     assert proc.wait_for("POLLOUT_WHEN_FULL", timeout=60), proc.output()
-    drain.set()
+    slow_reader.drain.set()
     r = proc.finish().check()
     assert r.one("WRITABLE_AT_START") == "True", r
     assert r.one("POLLOUT_WHEN_FULL") == "[]", r
     assert r.one("POLLOUT_LATER") == "True", r
     # Every byte write() reported reached the peer.
-    for _ in range(60):
-        if "n" in got:
-            break
-        threading.Event().wait(0.5)
-    assert got.get("n") == int(r.one("SENT")), (got, r)
+    rec = slow_reader.record(timeout=30)
+    assert rec.error is None and rec.eof == "close_notify", (rec.error, rec.eof, r)
+    assert len(rec.received) == int(r.one("SENT")), (len(rec.received), r)
 
 
 def test_pollnval_after_close_and_after_error(mpy, certs, plain_server):

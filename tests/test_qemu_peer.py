@@ -6,11 +6,12 @@ Here the board's endpoint (thumbv6m core on MPS2_AN385, riscv32imc core on
 VIRT_RV32) talks to CPython's ``ssl`` (OpenSSL) through ``ssl.MemoryBIO``,
 with the TLS records relayed over the board's UART by mpremote's raw REPL:
 
-* on the board, an in-memory non-blocking stream (``Pipe``: ``readinto``
-  returns None when empty) wrapped with ``tls.SSLContext(...).wrap_socket(...,
-  do_handshake_on_connect=False)``; each ``step(rx)`` exec appends the
-  host's bytes to its rx buffer, tries the socket's ``write``/``read`` and
-  returns (base64) what the socket wrote;
+* on the board, an in-memory non-blocking stream (``End``,
+  helpers/memstream.py: ``readinto`` returns None when empty) wrapped with
+  ``tls.SSLContext(...).wrap_socket(..., do_handshake_on_connect=False)``;
+  each ``step(rx)`` exec appends the host's bytes to its rx buffer, tries
+  the socket's ``write``/``read`` and returns (base64) what the socket
+  wrote;
 * on the host, an ``SSLObject`` whose incoming BIO gets the board's bytes and
   whose outgoing BIO goes back to the board in the next step.
 
@@ -35,6 +36,7 @@ import time
 
 import pytest
 
+from helpers.memstream import STREAM
 from helpers.osslpeers import iana_name
 from helpers.qemu import BOARDS, QemuBoard, firmware_path
 
@@ -68,29 +70,7 @@ def pattern(n: int, seed: int) -> bytes:
 
 BOARD_CODE = r'''
 import io, gc, tls, binascii, hashlib, modssl_qemu
-
-class Pipe(io.IOBase):
-    # The board's end of the relay: the host fills rx and drains tx.
-    def __init__(self):
-        self.rx = bytearray()
-        self.tx = bytearray()
-    def readinto(self, buf):
-        n = min(len(buf), len(self.rx))
-        if n == 0:
-            return None
-        buf[:n] = self.rx[:n]
-        self.rx = self.rx[n:]
-        return n
-    def write(self, buf):
-        self.tx.extend(buf)
-        return len(buf)
-    def ioctl(self, req, arg):
-        return 0
-    def setblocking(self, flag):
-        pass
-    def close(self):
-        pass
-
+''' + STREAM + r'''
 def pattern(n, seed):
     out = bytearray()
     i = 0
@@ -111,7 +91,8 @@ def setup(server, version, suites, cert, key, ca, n, up_seed):
     ctx.maximum_version = version
     if suites:
         ctx.set_ciphers(suites)
-    P = Pipe()
+    # The board's end of the relay: the host fills P.rx and drains P.tx.
+    P = End(Buf(), Buf())
     if server:
         S = ctx.wrap_socket(P, server_side=True, do_handshake_on_connect=False)
     else:
@@ -130,7 +111,7 @@ def _io():
     # return None while the socket waits for the host (and drive the
     # handshake meanwhile).
     while True:
-        before = (SENT, len(GOT), len(P.rx), len(P.tx))
+        before = (SENT, len(GOT), len(P.rx.b), len(P.tx.b))
         if SENT < N:
             w = S.write(OUT[SENT:SENT + 1024])
             if w:
@@ -141,7 +122,7 @@ def _io():
                 EOF = True
             elif r:
                 GOT.extend(r)
-        if (SENT, len(GOT), len(P.rx), len(P.tx)) == before:
+        if (SENT, len(GOT), len(P.rx.b), len(P.tx.b)) == before:
             return
 
 PAINT = 0      # > 0: measure the main stack of each step (stack painting)
@@ -149,7 +130,7 @@ MAIN = 0
 
 def step(rx, close=False):
     global ERR, MAIN
-    P.rx.extend(binascii.a2b_base64(rx))
+    P.rx.b.extend(binascii.a2b_base64(rx))
     if ERR is None:
         if PAINT:
             modssl_qemu.stack_paint(PAINT)
@@ -162,8 +143,8 @@ def step(rx, close=False):
             ERR = type(e).__name__ + " " + repr(e.args)
         if PAINT:
             MAIN = max(MAIN, modssl_qemu.stack_peak())
-    tx = binascii.b2a_base64(P.tx).strip().decode()
-    P.tx = bytearray()
+    tx = binascii.b2a_base64(P.tx.b).strip().decode()
+    P.tx.b = bytearray()
     print(repr((SENT, len(GOT), EOF, ERR, tx)))
 
 def result(down_seed):

@@ -22,8 +22,13 @@ pub mod port;
 pub mod roots_compact;
 pub mod session;
 pub mod suites;
+// Connections driven through the C ABI (tests, fuzz targets, host tools).
+#[cfg(any(test, feature = "std-host"))]
+pub mod testkit;
 pub mod verifier;
 
+#[cfg(all(test, all_algorithms))]
+mod ffi_tests;
 #[cfg(test)]
 mod profile_tests;
 

@@ -6,4 +6,6 @@ pypeers   -- CPython ``ssl`` server and client peers
 osslpeers -- ``openssl s_server`` / ``openssl s_client`` wrappers
 mpy       -- running MicroPython snippets (host binary or a board via mpremote)
 snippets  -- the MicroPython-side prelude every snippet starts with
+memstream -- the MicroPython-side in-memory stream snippets wrap
+fixtures  -- peer_factory: the fixtures that start peers and close them
 """

@@ -15,6 +15,9 @@ Steps (tuples):
   ("shutdown",)         unwrap(): send close_notify (and await the peer's)
   ("close",)            close the TCP socket without close_notify
   ("sleep", s)          wait s seconds (reading nothing: the client's socket fills)
+  ("wait", event)       read nothing until the threading.Event is set (at most
+                        60 s; then the step fails): the client's writes fill
+                        the socket meanwhile
 """
 from __future__ import annotations
 
@@ -118,6 +121,9 @@ def run_steps(conn: ssl.SSLSocket, rec: ConnRecord, steps) -> None:
             return
         elif op == "sleep":
             time.sleep(step[1])
+        elif op == "wait":
+            if not step[1].wait(60):
+                raise OSError("wait: the event was not set in 60 s")
         else:
             raise ValueError(f"unknown step {step!r}")
 
