@@ -76,18 +76,7 @@ if(NOT MODSSL_RUST_TARGET)
     elseif(IDF_TARGET STREQUAL "esp32c6" OR IDF_TARGET STREQUAL "esp32h2" OR IDF_TARGET STREQUAL "esp32c5")
         set(MODSSL_RUST_TARGET riscv32imac-unknown-none-elf)
     elseif(IDF_TARGET STREQUAL "esp32" OR IDF_TARGET STREQUAL "esp32s2" OR IDF_TARGET STREQUAL "esp32s3")
-        set(MODSSL_RUST_TARGET xtensa-${IDF_TARGET}-none-elf)
-        if(NOT MODSSL_CARGO)
-            execute_process(COMMAND rustup which --toolchain esp cargo
-                OUTPUT_VARIABLE MODSSL_CARGO OUTPUT_STRIP_TRAILING_WHITESPACE
-                RESULT_VARIABLE MODSSL_ESP_RC ERROR_QUIET)
-            if(NOT MODSSL_ESP_RC EQUAL 0 OR NOT MODSSL_CARGO)
-                message(FATAL_ERROR
-                    "modssl-rs: ${IDF_TARGET} is an Xtensa chip, which needs Espressif's Rust toolchain: "
-                    "cargo install espup && espup install (adds the 'esp' rustup toolchain), "
-                    "then rebuild.  The RISC-V ESP32-C3/C6 need only Rust with the std sources.")
-            endif()
-        endif()
+        set(MODSSL_RUST_TARGET xtensa-${IDF_TARGET}-none-elf)  # cargo: scripts/build-core.sh
     else()
         message(FATAL_ERROR
             "modssl-rs: no default Rust target for this port/platform "
@@ -96,60 +85,14 @@ if(NOT MODSSL_RUST_TARGET)
     endif()
 endif()
 
-# Debian's rustc-web (rust-web-src has the std sources) when present: cross
-# targets are built with -Zbuild-std, which needs those sources.
-if(NOT MODSSL_CARGO AND EXISTS /usr/bin/cargo AND EXISTS /usr/lib/rustlib/src/rust/library)
-    set(MODSSL_CARGO /usr/bin/cargo)
-endif()
-if(NOT MODSSL_CARGO)
-    # rustup's cargo first (a distribution's cargo may also be on PATH).
-    if(DEFINED ENV{CARGO_HOME})
-        set(MODSSL_CARGO_HINT $ENV{CARGO_HOME}/bin)
-    else()
-        set(MODSSL_CARGO_HINT $ENV{HOME}/.cargo/bin)
-    endif()
-    find_program(MODSSL_CARGO cargo HINTS ${MODSSL_CARGO_HINT})
-    if(NOT MODSSL_CARGO)
-        message(FATAL_ERROR "modssl-rs: cargo not found (install Rust with rustup, or set MODSSL_CARGO)")
-    endif()
-endif()
-# No code for `{:?}` formatting (no user-visible text of ours uses it):
-# -6,100 B of flash on thumbv6m.  Every build here is a cross build with
-# RUSTC_BOOTSTRAP=1, which the -Z flag needs.
-if(NOT DEFINED MODSSL_CROSS_RUSTFLAGS)
-    set(MODSSL_CROSS_RUSTFLAGS "-Zfmt-debug=none")
-endif()
-# core's and alloc's smaller variants (sorting, formatting): -2,760 B on
-# thumbv6m, handshake instructions unchanged.  An older toolchain without
-# the feature: -DMODSSL_BUILD_STD_FEATURES= (empty is fine for cargo).
-if(NOT DEFINED MODSSL_BUILD_STD_FEATURES)
-    set(MODSSL_BUILD_STD_FEATURES optimize_for_size)
-endif()
-if(NOT DEFINED MODSSL_RUSTFLAGS)
-    set(MODSSL_RUSTFLAGS "")
-endif()
-
-set(MODSSL_CARGO_ARGS rustc --release --quiet -p modssl_rs --crate-type staticlib
-    --manifest-path ${MODSSL_ROOT}/Cargo.toml)
-set(MODSSL_CARGO_ENV)
-# The rustc next to the chosen cargo (rustup's proxy may come first on PATH).
-get_filename_component(MODSSL_CARGO_DIR ${MODSSL_CARGO} DIRECTORY)
-if(EXISTS ${MODSSL_CARGO_DIR}/rustc)
-    list(APPEND MODSSL_CARGO_ENV RUSTC=${MODSSL_CARGO_DIR}/rustc)
-endif()
+# The cross build of the core is scripts/build-core.sh's (as for the make
+# ports): it finds the cargo (Debian's rustc-web for built-in triples and
+# target JSONs alike, so that a target rustup has not installed, or cannot,
+# as on our machines, still builds; Espressif's for Xtensa) and has the
+# defaults of MODSSL_CROSS_RUSTFLAGS and MODSSL_BUILD_STD_FEATURES.
+# Settings not given are not passed on.
 if(MODSSL_RUST_TARGET MATCHES "\\.json$")
-    get_filename_component(MODSSL_TARGET_NAME ${MODSSL_RUST_TARGET} NAME_WE)
     get_filename_component(MODSSL_RUST_TARGET ${MODSSL_RUST_TARGET} ABSOLUTE)
-    list(APPEND MODSSL_CARGO_ARGS --target ${MODSSL_RUST_TARGET}
-        -Zbuild-std=core,alloc -Zbuild-std-features=${MODSSL_BUILD_STD_FEATURES} -Zjson-target-spec)
-    list(APPEND MODSSL_CARGO_ENV RUSTC_BOOTSTRAP=1)
-else()
-    # Built-in triples too are built from source: a target that rustup has
-    # not installed (or cannot, as on our machines) still works.
-    set(MODSSL_TARGET_NAME ${MODSSL_RUST_TARGET})
-    list(APPEND MODSSL_CARGO_ARGS --target ${MODSSL_RUST_TARGET} -Zbuild-std=core,alloc
-        -Zbuild-std-features=${MODSSL_BUILD_STD_FEATURES})
-    list(APPEND MODSSL_CARGO_ENV RUSTC_BOOTSTRAP=1)
 endif()
 # The feature profile.  On rp2 the largest that the board's flash holds
 # (rp2-boards.cmake); otherwise `general`, which has the compact trust store
@@ -161,33 +104,51 @@ endif()
 if(NOT MODSSL_PROFILE)
     set(MODSSL_PROFILE general)
 endif()
-set(MODSSL_FEATURE_SETTINGS)
+set(MODSSL_BUILD_CORE ${MODSSL_ROOT}/scripts/build-core.sh --target=${MODSSL_RUST_TARGET}
+    --profile=${MODSSL_PROFILE})
 foreach(name TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT)
-    list(APPEND MODSSL_FEATURE_SETTINGS "${name}=${MODSSL_${name}}")
+    list(APPEND MODSSL_BUILD_CORE "${name}=${MODSSL_${name}}")
 endforeach()
+foreach(setting CARGO_FEATURES:features CARGO_TARGET_DIR:target-dir CARGO:cargo RUSTFLAGS:rustflags)
+    string(REPLACE ":" ";" setting ${setting})
+    list(GET setting 0 var)
+    list(GET setting 1 opt)
+    if(NOT "${MODSSL_${var}}" STREQUAL "")
+        list(APPEND MODSSL_BUILD_CORE "--${opt}=${MODSSL_${var}}")
+    endif()
+endforeach()
+# These two may be set empty.
+foreach(setting CROSS_RUSTFLAGS:cross-rustflags BUILD_STD_FEATURES:build-std-features)
+    string(REPLACE ":" ";" setting ${setting})
+    list(GET setting 0 var)
+    list(GET setting 1 opt)
+    if(DEFINED MODSSL_${var})
+        list(APPEND MODSSL_BUILD_CORE "--${opt}=${MODSSL_${var}}")
+    endif()
+endforeach()
+# The profile's features, the archive cargo makes and the cargo, which also
+# checks the settings before anything is built.  Our own target dir per Rust
+# target by default, outside MicroPython's build dir so that a port clean
+# does not throw away the Rust build.
 execute_process(
-    COMMAND sh ${MODSSL_MOD_DIR}/features.sh ${MODSSL_PROFILE} ${MODSSL_FEATURE_SETTINGS}
-    OUTPUT_VARIABLE MODSSL_FEATURES OUTPUT_STRIP_TRAILING_WHITESPACE
-    RESULT_VARIABLE MODSSL_FEATURES_RESULT)
-if(NOT MODSSL_FEATURES_RESULT EQUAL 0)
-    message(FATAL_ERROR "modssl-rs: bad MODSSL_PROFILE or MODSSL_<FEATURE> setting (see micropython/features.sh)")
+    COMMAND ${MODSSL_BUILD_CORE} --print=features --print=lib --print=cargo
+    OUTPUT_VARIABLE MODSSL_CORE_INFO OUTPUT_STRIP_TRAILING_WHITESPACE
+    RESULT_VARIABLE MODSSL_CORE_RESULT)
+if(NOT MODSSL_CORE_RESULT EQUAL 0)
+    message(FATAL_ERROR "modssl-rs: cannot build the core with these settings (scripts/build-core.sh's message above)")
 endif()
+string(REPLACE "\n" ";" MODSSL_CORE_INFO "${MODSSL_CORE_INFO}")
+list(GET MODSSL_CORE_INFO 0 MODSSL_FEATURES)
+list(GET MODSSL_CORE_INFO 1 MODSSL_CARGO_LIB)
+list(GET MODSSL_CORE_INFO 2 MODSSL_CORE_CARGO)
 message(STATUS "modssl-rs: profile ${MODSSL_PROFILE}: features ${MODSSL_FEATURES}")
 # What this build holds, for tests and for people: build/.../modssl/features.txt.
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/modssl/features.txt "${MODSSL_FEATURES}\n")
 file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/modssl/profile.txt "${MODSSL_PROFILE}\n")
-list(APPEND MODSSL_CARGO_ARGS --no-default-features)
-if(MODSSL_FEATURES)
-    list(APPEND MODSSL_CARGO_ARGS --features ${MODSSL_FEATURES})
-endif()
-if(MODSSL_CARGO_FEATURES)
-    list(APPEND MODSSL_CARGO_ARGS --features ${MODSSL_CARGO_FEATURES})
-endif()
+# A new profile definition or recipe configures again (features.txt).
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+    ${MODSSL_MOD_DIR}/features.sh ${MODSSL_ROOT}/scripts/build-core.sh)
 
-# Our own target dir per Rust target, outside MicroPython's build dir so that
-# a port clean does not throw away the Rust build.
-set(MODSSL_CARGO_TARGET_DIR ${MODSSL_ROOT}/target/mpy-${MODSSL_TARGET_NAME})
-set(MODSSL_CARGO_LIB ${MODSSL_CARGO_TARGET_DIR}/${MODSSL_TARGET_NAME}/release/libmodssl_rs.a)
 # The archive we link: a copy with compiler_builtins removed.
 set(MODSSL_LIB ${CMAKE_CURRENT_BINARY_DIR}/modssl/libmodssl_rs.a)
 set(MODSSL_HEADER ${MODSSL_MOD_DIR}/modssl_rs.h)
@@ -198,15 +159,15 @@ if(NOT CMAKE_AR)
     set(CMAKE_AR ar)
 endif()
 
+# cargo runs when the core's sources, manifests or recipe change.
 add_custom_command(
     OUTPUT ${MODSSL_LIB}
-    COMMAND ${CMAKE_COMMAND} -E env ${MODSSL_CARGO_ENV}
-        "RUSTFLAGS=${MODSSL_RUSTFLAGS} ${MODSSL_CROSS_RUSTFLAGS}" CARGO_TARGET_DIR=${MODSSL_CARGO_TARGET_DIR}
-        ${MODSSL_CARGO} ${MODSSL_CARGO_ARGS}
+    COMMAND ${MODSSL_BUILD_CORE}
     COMMAND ${MODSSL_ROOT}/scripts/strip-builtins.sh ${CMAKE_AR} ${MODSSL_CARGO_LIB} ${MODSSL_LIB}
     DEPENDS ${MODSSL_RUST_SRC} ${MODSSL_ROOT}/modssl_rs/Cargo.toml ${MODSSL_ROOT}/modssl_rs/build.rs
         ${MODSSL_ROOT}/Cargo.toml ${MODSSL_ROOT}/Cargo.lock
-    COMMENT "modssl-rs: cargo (${MODSSL_TARGET_NAME})"
+        ${MODSSL_ROOT}/scripts/build-core.sh ${MODSSL_MOD_DIR}/features.sh
+    COMMENT "modssl-rs: cargo (${MODSSL_PROFILE}, ${MODSSL_CORE_CARGO}) -> ${MODSSL_CARGO_LIB}"
     USES_TERMINAL
     VERBATIM
 )

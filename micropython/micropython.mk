@@ -6,10 +6,12 @@
 # (USER_C_MODULES names the directory that *contains* this `micropython/`
 # directory: py/py.mk includes $(USER_C_MODULES)/*/micropython.mk).
 # It needs nothing from our top-level Makefile: it builds the Rust core with
-# cargo, generates the C header with cbindgen (installing the pinned
-# cbindgen if missing) and links the core after the C objects.
+# scripts/build-core.sh (the cargo command micropython.cmake runs too),
+# generates the C header with cbindgen (installing the pinned cbindgen if
+# missing) and links the core after the C objects.
 #
-# Settings (make variables; the defaults suit the unix port):
+# Settings (make variables; the defaults suit the unix port; build-core.sh
+# has the defaults not given here):
 #   MODSSL_CROSS_RUSTFLAGS  more RUSTFLAGS for cross targets (default: -Zfmt-debug=none)
 #   MODSSL_RUSTFLAGS   more RUSTFLAGS for the core (default: none)
 #   MODSSL_RUST_TARGET a Rust target triple or a target JSON (targets/*.json);
@@ -18,7 +20,10 @@
 #                      RP2040's code; VIRT_RV32: targets/riscv32imc-unknown-none-elf-cas.json,
 #                      the ESP32-C3's).  Cross targets build with -Zbuild-std.
 #   MODSSL_CROSS_CARGO the cargo for cross targets (default: Debian's rustc-web
-#                      /usr/bin/cargo, whose rust-web-src has the std sources)
+#                      /usr/bin/cargo, whose rust-web-src has the std sources;
+#                      Espressif's for Xtensa)
+#   MODSSL_BUILD_STD_FEATURES  core's and alloc's features on cross targets
+#                      (default: optimize_for_size)
 #   MODSSL_PROFILE     the feature profile (micropython/features.sh, docs/building.md):
 #                      full (default: everything + CA bundle), general, client,
 #                      small-client, minimal
@@ -28,7 +33,8 @@
 #                      1 or 0: add one feature to the profile, or take it away
 #   MODSSL_CARGO_FEATURES  more --features for modssl_rs (test-only ones)
 #   MODSSL_CARGO_TARGET_DIR  where cargo builds (default: <repo>/target/mpy-<triple|host>)
-#   CARGO              the cargo to run (default: rustup's ~/.cargo/bin/cargo, else PATH's)
+#   CARGO              the cargo to run (default: rustup's ~/.cargo/bin/cargo, else PATH's;
+#                      cross targets too, when they have no cargo of their own)
 
 MODSSL_MOD_DIR := $(USERMOD_DIR)
 MODSSL_ROOT := $(abspath $(MODSSL_MOD_DIR)/..)
@@ -92,73 +98,41 @@ endif
 MODSSL_OBJ := $(addprefix $(BUILD)/,$(patsubst $(USER_C_MODULES)/%.c,%.o,$(MODSSL_SRC_C)))
 
 # ---- the Rust core ----------------------------------------------------------------
-# rustup's cargo first: a distribution's cargo may also be on PATH.
-ifeq ($(CARGO),)
-CARGO := $(firstword $(wildcard $(if $(CARGO_HOME),$(CARGO_HOME),$(HOME)/.cargo)/bin/cargo) \
-    $(shell command -v cargo 2>/dev/null) cargo)
-endif
-MODSSL_RUSTFLAGS ?=
-# Cross builds only (they run with RUSTC_BOOTSTRAP=1): no code for `{:?}`
-# formatting, which no user-visible text of ours uses (messages are fixed
-# strings, ffi/status.rs).  Measured on thumbv6m: -6,100 B of flash.
-# (-Zlocation-detail=none saved nothing: our panic handler ignores the
-# location.  Immediate-abort panics would save 7.7 KB more but bypass the
-# panic guard: an out-of-memory would hang the board.  docs/design.md.)
-MODSSL_CROSS_RUSTFLAGS ?= -Zfmt-debug=none
-MODSSL_RUST_TARGET ?=
-MODSSL_CARGO_FEATURES ?=
+# scripts/build-core.sh runs cargo, the same command micropython.cmake and
+# make cross run (`cargo rustc --crate-type staticlib`; cross targets build
+# core and alloc from source), and finds the cargo: rustup's for the host,
+# Debian's rustc-web for cross targets.  Settings left unset here keep the
+# script's defaults (MODSSL_CROSS_RUSTFLAGS, MODSSL_BUILD_STD_FEATURES, the
+# target dir), which is why only those given are passed on.
+#
 # What the core can do, and so what it costs in flash: a feature profile,
 # adjusted per feature.  `full` has everything, including the built-in CA
 # bundle (webpki-roots: Mozilla's roots, ~58 KB of flash on thumbv6m) behind
 # ssl.create_default_context(); what a build leaves out raises ValueError
 # saying so.
 MODSSL_PROFILE ?= full
-MODSSL_FEATURES := $(shell '$(MODSSL_ROOT)/micropython/features.sh' '$(MODSSL_PROFILE)' \
-    TLS12=$(MODSSL_TLS12) SERVER=$(MODSSL_SERVER) P384=$(MODSSL_P384) RSA=$(MODSSL_RSA) \
-    ED25519=$(MODSSL_ED25519) SIGN_ECDSA=$(MODSSL_SIGN_ECDSA) SIGN_RSA=$(MODSSL_SIGN_RSA) \
-    SIGN_ED25519=$(MODSSL_SIGN_ED25519) CA_BUNDLE=$(MODSSL_CA_BUNDLE) CA_COMPACT=$(MODSSL_CA_COMPACT) \
-    || echo FAILED)
-ifeq ($(MODSSL_FEATURES),FAILED)
-$(error modssl-rs: bad MODSSL_PROFILE or MODSSL_<FEATURE> setting (see micropython/features.sh))
-endif
-MODSSL_CARGO_FEATURE_ARGS := --no-default-features $(if $(MODSSL_FEATURES),--features '$(MODSSL_FEATURES)')
-# A target JSON is named by its file name without .json (cargo does the same
-# for its output directory); a triple by itself.
-MODSSL_TARGET_NAME := $(patsubst %.json,%,$(notdir $(MODSSL_RUST_TARGET)))
-MODSSL_CARGO_TARGET_DIR ?= $(MODSSL_ROOT)/target/mpy-$(if $(MODSSL_RUST_TARGET),$(MODSSL_TARGET_NAME),host)
-MODSSL_LIB := $(MODSSL_CARGO_TARGET_DIR)/$(if $(MODSSL_RUST_TARGET),$(MODSSL_TARGET_NAME)/)release/libmodssl_rs.a
-
-# Cross targets: rustup cannot add targets here, so the core and alloc are
-# built from source (-Zbuild-std, RUSTC_BOOTSTRAP=1) with Debian's rustc-web
-# 1.96, whose rust-web-src package has the sources; its rustc is named
-# explicitly, since rustup's proxy comes first on PATH.
-ifneq ($(MODSSL_RUST_TARGET),)
-MODSSL_CROSS_CARGO ?= $(firstword $(wildcard /usr/bin/cargo) $(CARGO))
-MODSSL_CARGO_RUN := RUSTC_BOOTSTRAP=1 $(if $(wildcard $(dir $(MODSSL_CROSS_CARGO))rustc),RUSTC='$(dir $(MODSSL_CROSS_CARGO))rustc') '$(MODSSL_CROSS_CARGO)'
-# optimize_for_size: core's and alloc's smaller variants (sorting,
-# formatting): -2,760 B on thumbv6m, handshake instructions unchanged.
-MODSSL_BUILD_STD_FEATURES ?= optimize_for_size
-MODSSL_CARGO_TARGET_ARGS := -Zbuild-std=core,alloc -Zbuild-std-features=$(MODSSL_BUILD_STD_FEATURES) \
-    $(if $(filter %.json,$(MODSSL_RUST_TARGET)),-Zjson-target-spec --target '$(abspath $(MODSSL_RUST_TARGET))',--target $(MODSSL_RUST_TARGET))
-else
-MODSSL_CARGO_RUN := '$(CARGO)'
-MODSSL_CARGO_TARGET_ARGS :=
+modssl_if_set = $(if $(filter undefined,$(origin $(1))),,$(2)='$($(1))')
+MODSSL_CORE_ARGS := --profile='$(MODSSL_PROFILE)' \
+    $(foreach f,TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT,$(f)='$(MODSSL_$(f))') \
+    $(if $(MODSSL_RUST_TARGET),--target='$(MODSSL_RUST_TARGET)' $(if $(MODSSL_CROSS_CARGO),--cargo='$(MODSSL_CROSS_CARGO)'), \
+        $(if $(CARGO),--cargo='$(CARGO)')) \
+    $(if $(MODSSL_CARGO_FEATURES),--features='$(MODSSL_CARGO_FEATURES)') \
+    $(if $(MODSSL_CARGO_TARGET_DIR),--target-dir='$(MODSSL_CARGO_TARGET_DIR)') \
+    --rustflags='$(MODSSL_RUSTFLAGS)' $(call modssl_if_set,MODSSL_CROSS_RUSTFLAGS,--cross-rustflags) \
+    $(call modssl_if_set,MODSSL_BUILD_STD_FEATURES,--build-std-features)
+MODSSL_BUILD_CORE := '$(MODSSL_ROOT)/scripts/build-core.sh' $(MODSSL_CORE_ARGS)
+# The archive's path, which also checks the settings before anything is built.
+MODSSL_LIB := $(shell $(MODSSL_BUILD_CORE) --print=lib || echo FAILED)
+ifeq ($(MODSSL_LIB),FAILED)
+$(error modssl-rs: bad MODSSL_PROFILE, MODSSL_<FEATURE> or MODSSL_RUST_TARGET setting (scripts/build-core.sh's message above))
 endif
 
-# `cargo rustc --crate-type staticlib` rather than `cargo build`: the crate
-# also declares an rlib, and with both kinds rustc skips LTO for the
-# staticlib (the archive then holds every dependency's unoptimised objects:
-# 13.7 MB instead of 4.3 MB on x86-64).
-#
 # cargo runs every time (its own up-to-date check takes well under a second);
 # it leaves the archive untouched when nothing changed, so make relinks only
 # when the core really changed.  `+` passes make's jobserver to cargo.
 $(MODSSL_LIB): FORCE
-	$(ECHO) "CARGO modssl_rs$(if $(MODSSL_RUST_TARGET), ($(MODSSL_TARGET_NAME)))"
-	+$(Q)RUSTFLAGS='$(MODSSL_RUSTFLAGS)$(if $(MODSSL_RUST_TARGET), $(MODSSL_CROSS_RUSTFLAGS))' CARGO_TARGET_DIR='$(MODSSL_CARGO_TARGET_DIR)' \
-	    $(MODSSL_CARGO_RUN) rustc --release --quiet -p modssl_rs --crate-type staticlib \
-	    --manifest-path '$(MODSSL_ROOT)/Cargo.toml' $(MODSSL_CARGO_TARGET_ARGS) \
-	    $(MODSSL_CARGO_FEATURE_ARGS) $(if $(MODSSL_CARGO_FEATURES),--features '$(MODSSL_CARGO_FEATURES)')
+	$(ECHO) "CARGO modssl_rs ($(or $(patsubst %.json,%,$(notdir $(MODSSL_RUST_TARGET))),host), $(MODSSL_PROFILE))"
+	+$(Q)$(MODSSL_BUILD_CORE) >/dev/null
 
 # ---- the generated header (the only contract between Rust and C) ------------
 # Regenerated when the core's sources or the cbindgen config change; the

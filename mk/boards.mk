@@ -1,7 +1,9 @@
 # Microcontroller targets, included by the top-level Makefile (which defines
 # REPO, B, GET_MPY, PYTHON, MPY_LIB_STUB, SUBJOBS, QUIET).
 #
-#   make cross       the core for RP2040, RP2350, ESP32-C3, ESP32-C6
+#   make cross       the core for RP2040, RP2350, ESP32-C3, ESP32-C6 (the crate's
+#                    default features, or MODSSL_PROFILE and the other settings
+#                    of micropython.mk)
 #   make cross-xtensa  ... for ESP32/S2/S3 (Espressif's Rust toolchain)
 #   make qemu        MicroPython's qemu port with our module: the MPS2_AN385
 #                    board running the RP2040's thumbv6m code, VIRT_RV32 the
@@ -35,6 +37,18 @@ CROSS_TARGETS := \
 	$(REPO)/targets/riscv32imc-unknown-none-elf-cas.json \
 	riscv32imac-unknown-none-elf
 
+# The settings of micropython.mk that a build of the core alone takes
+# (scripts/build-core.sh); without MODSSL_PROFILE, the crate's default features.
+MODSSL_FEATURE_NAMES := TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT
+modssl_if_set = $(if $(filter undefined,$(origin $(1))),,$(2)='$($(1))')
+CROSS_CORE_ARGS = $(if $(MODSSL_PROFILE),--profile='$(MODSSL_PROFILE)') \
+	$(foreach f,$(MODSSL_FEATURE_NAMES),$(f)='$(MODSSL_$(f))') \
+	$(if $(MODSSL_CARGO_FEATURES),--features='$(MODSSL_CARGO_FEATURES)') \
+	$(if $(MODSSL_CARGO_TARGET_DIR),--target-dir='$(MODSSL_CARGO_TARGET_DIR)') \
+	$(if $(MODSSL_CROSS_CARGO),--cargo='$(MODSSL_CROSS_CARGO)') \
+	--rustflags='$(MODSSL_RUSTFLAGS)' $(call modssl_if_set,MODSSL_CROSS_RUSTFLAGS,--cross-rustflags) \
+	$(call modssl_if_set,MODSSL_BUILD_STD_FEATURES,--build-std-features)
+
 cross: $(CROSS_DEPS)
 	@set -e; for t in $(CROSS_TARGETS); do \
 	    case $$t in \
@@ -44,7 +58,7 @@ cross: $(CROSS_DEPS)
 	        *riscv32imac*) what="ESP32-C6, RP2350 RISC-V cores";; \
 	    esac; \
 	    echo "== $$(basename $$t .json): $$what"; \
-	    lib=$$($(REPO)/scripts/cross-build.sh $$t); \
+	    lib=$$($(REPO)/scripts/build-core.sh --target=$$t $(CROSS_CORE_ARGS)); \
 	    ls -l $$lib | awk '{print "   " $$5 " bytes  " $$9}'; \
 	done
 	@echo "== Xtensa (ESP32, ESP32-S2, ESP32-S3): not built here; 'make cross-xtensa' with Espressif's Rust toolchain"
@@ -55,29 +69,18 @@ cross: $(CROSS_DEPS)
 # its own target directory, so the firmware builds' objects stay as they are).
 # scripts/stack-report.py says what the static graph can and cannot follow.
 stack-report: $(CROSS_DEPS)
-	@lib=$$(MODSSL_CROSS_TARGET_DIR=$(REPO)/target/stack-thumbv6m \
-	    MODSSL_CROSS_RUSTFLAGS="-Zfmt-debug=none -Zemit-stack-sizes" \
-	    $(REPO)/scripts/cross-build.sh $(REPO)/targets/thumbv6m-none-eabi-cas.json) && \
+	@lib=$$($(REPO)/scripts/build-core.sh --target=$(REPO)/targets/thumbv6m-none-eabi-cas.json $(CROSS_CORE_ARGS) \
+	    --target-dir=$(REPO)/target/stack-thumbv6m --cross-rustflags="-Zfmt-debug=none -Zemit-stack-sizes") && \
 	python3 $(REPO)/scripts/stack-report.py $$lib
 
 # Xtensa needs Espressif's fork of Rust/LLVM (upstream LLVM has no usable
-# Xtensa backend: Debian's rustc 1.96 stops with a data-layout mismatch).
-ESP_CARGO = $(shell rustup which --toolchain esp cargo 2>/dev/null)
+# Xtensa backend: Debian's rustc 1.96 stops with a data-layout mismatch);
+# scripts/build-core.sh finds it, or says how to install it.
 XTENSA_TARGET ?= xtensa-esp32-none-elf
 cross-xtensa:
-	@if [ -z "$(ESP_CARGO)" ]; then \
-	    echo "make cross-xtensa: Espressif's Rust toolchain ('esp') is not installed."; \
-	    echo "  The ESP32, ESP32-S2 and ESP32-S3 are Xtensa CPUs, which only Espressif's fork"; \
-	    echo "  of Rust/LLVM can target.  Install it with espup:"; \
-	    echo "      cargo install espup && espup install     # adds the 'esp' rustup toolchain"; \
-	    echo "      . \$$HOME/export-esp.sh"; \
-	    echo "  and, for firmware, ESP-IDF v5.x (https://docs.espressif.com/projects/esp-idf/)."; \
-	    echo "  Then: make cross-xtensa [XTENSA_TARGET=xtensa-esp32s3-none-elf]"; \
-	    echo "  The RISC-V ESP32s (C3, C6) need none of this: make cross."; \
-	    exit 1; \
-	fi
-	@echo "== $(XTENSA_TARGET) (Espressif toolchain: $(ESP_CARGO))"
-	@MODSSL_CROSS_CARGO=$(ESP_CARGO) $(REPO)/scripts/cross-build.sh $(XTENSA_TARGET)
+	@cargo=$$($(REPO)/scripts/build-core.sh --target=$(XTENSA_TARGET) --print=cargo) && \
+	echo "== $(XTENSA_TARGET) (Espressif toolchain: $$cargo)" && \
+	$(REPO)/scripts/build-core.sh --target=$(XTENSA_TARGET) $(CROSS_CORE_ARGS)
 
 # ---- MicroPython's qemu port with our module -------------------------------------------
 QEMU_BOARDS := MPS2_AN385 VIRT_RV32
@@ -136,7 +139,7 @@ $(B)/qemu-profile-%/firmware.elf: $(QEMU_FIRMWARE) FORCE
 # What each feature of the general profile costs on thumbv6m: the general
 # firmware again without one feature at a time (make feature-costs; about 1
 # min per feature the first time).  bench/feature_costs.py prints the table.
-FEATURE_COST_NAMES := TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_COMPACT
+FEATURE_COST_NAMES := $(filter-out CA_BUNDLE,$(MODSSL_FEATURE_NAMES))
 FEATURE_COST_FIRMWARE := $(foreach f,$(FEATURE_COST_NAMES),$(B)/qemu-without-$(f)-MPS2_AN385/firmware.elf)
 feature-costs: $(FEATURE_COST_FIRMWARE)
 	@cd $(REPO) && $(PYTHON) bench/feature_costs.py --build $(B)
