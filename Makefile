@@ -153,9 +153,13 @@ cargo-test: $(B)/.deps.stamp
 	@echo "== cargo test, smallest feature profile (src/profile_tests.rs)"
 	cd $(REPO) && RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/make-test \
 	    cargo test -p modssl_rs --no-default-features
+	@echo "== cargo test, the fuzz-only provider (src/crypto/fuzz.rs, feature fuzz)"
+	cd $(REPO) && RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/make-test \
+	    cargo test -p modssl_rs --features fuzz --lib crypto::fuzz
 
 # rustfmt (rustfmt.toml, options explicit) and clippy with every warning an
-# error, for the full and the smallest feature set, with the toolchain the
+# error, for the full and the smallest feature set and the fuzz builds' (the
+# full set with `fuzz`: src/crypto/fuzz.rs), with the toolchain the
 # README installs (rustup's stable; its version is printed).  Own target dir.
 lint: $(B)/.deps.stamp
 	@cd $(REPO) && for c in rustfmt clippy; do \
@@ -163,7 +167,7 @@ lint: $(B)/.deps.stamp
 	    { echo "lint: cargo $$c is missing and rustup cannot add it: rustup component add $$c"; exit 1; }; done
 	@echo "== lint: $$(cargo fmt --version), $$(cargo clippy --version)"
 	cd $(REPO) && cargo fmt --check
-	cd $(REPO) && for f in "" --no-default-features; do \
+	cd $(REPO) && for f in "" --no-default-features "--features fuzz"; do \
 	    RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/clippy \
 	    cargo clippy -q -p modssl_rs --all-targets $$f -- -D warnings || exit 1; done
 

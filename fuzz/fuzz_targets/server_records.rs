@@ -8,6 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use modssl_rs_fuzz::*;
 
 fuzz_target!(|data: &[u8]| {
+    fuzz_provider::reset();
     if data.len() < 2 {
         return;
     }

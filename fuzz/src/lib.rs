@@ -6,6 +6,8 @@
 use core::ptr;
 
 pub use modssl_rs::context::Context;
+/// The fuzz-only provider: `fuzz_provider::reset()` starts each input.
+pub use modssl_rs::crypto::fuzz as fuzz_provider;
 pub use modssl_rs::ffi::{self, status, ArenaConfig, Connection, ConnInfo};
 
 pub const CA_PEM: &[u8] = include_bytes!("../../modssl_rs/tests-data/certs/root-ca.pem");
