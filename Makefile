@@ -205,14 +205,26 @@ fuzz-build: fuzz-deps
 	cd $(REPO)/fuzz && nice cargo +nightly fuzz build -O
 
 # A fresh scratch corpus each time: the run starts from the seeds alone.
+# The record targets' handshake states (fuzz/src/states.rs): the run's
+# corpus and the seeds are run again, each input once, with
+# MODSSL_FUZZ_STATES set, and fuzz/check-states.py prints how many inputs
+# reach each state and fails if one is reached by none.
+FUZZ_STATE_TARGETS := client_records server_records
 fuzz-smoke: fuzz-build
 	@set -e; for t in $(FUZZ_TARGETS); do \
-	    rm -rf $(B)/fuzz-smoke/$$t; mkdir -p $(B)/fuzz-smoke/$$t; \
+	    rm -rf $(B)/fuzz-smoke/$$t $(B)/fuzz-smoke/$$t.states; mkdir -p $(B)/fuzz-smoke/$$t; \
 	    echo "== fuzz-smoke $$t ($(FUZZ_SMOKE_SECONDS) s)"; \
 	    ( $(FUZZ_RUN) $$t $(B)/fuzz-smoke/$$t seeds/$$t -- -max_total_time=$(FUZZ_SMOKE_SECONDS) \
 	        -rss_limit_mb=2048 -print_final_stats=1 2>&1 ) > $(B)/fuzz-smoke/$$t.log || \
 	        { tail -60 $(B)/fuzz-smoke/$$t.log; echo "fuzz-smoke: $$t FAILED (fuzz/artifacts/$$t)"; exit 1; }; \
 	    grep -E '^stat::number_of_executed_units' $(B)/fuzz-smoke/$$t.log; \
+	    case " $(FUZZ_STATE_TARGETS) " in *" $$t "*) \
+	        ( export MODSSL_FUZZ_STATES=$(B)/fuzz-smoke/$$t.states; \
+	          $(FUZZ_RUN) $$t $(B)/fuzz-smoke/$$t seeds/$$t -- -runs=0 2>&1 ) > $(B)/fuzz-smoke/$$t.replay.log || \
+	            { tail -30 $(B)/fuzz-smoke/$$t.replay.log; echo "fuzz-smoke: $$t replay FAILED"; exit 1; }; \
+	        echo "   handshake states ($$t: the run's corpus and seeds, fuzz/src/states.rs):"; \
+	        python3 $(REPO)/fuzz/check-states.py $(B)/fuzz-smoke/$$t.states $$t || exit 1;; \
+	    esac; \
 	done
 
 fuzz: fuzz-build

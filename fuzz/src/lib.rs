@@ -10,6 +10,8 @@ pub use modssl_rs::context::Context;
 pub use modssl_rs::crypto::fuzz as fuzz_provider;
 pub use modssl_rs::ffi::{self, status, ArenaConfig, Connection, ConnInfo};
 
+pub mod states;
+
 pub const CA_PEM: &[u8] = include_bytes!("../../modssl_rs/tests-data/certs/root-ca.pem");
 pub const LEAF_CHAIN: &[u8] = include_bytes!("../../modssl_rs/tests-data/certs/leaf-p256-chain.pem");
 pub const LEAF_PEM: &[u8] = include_bytes!("../../modssl_rs/tests-data/certs/leaf-p256.pem");
