@@ -13,6 +13,9 @@
 //! - `keys`: private-key decoding (PEM/DER) and the `KeyProvider`
 //! - `random`: the port's random source as rustls and rand_core want it
 //! - `hash`: the one SHA-2 the signature code hashes with
+//!
+//! `fuzz` (feature `fuzz`, the fuzz targets only) wraps the provider: a
+//! fixed random stream and the expensive calls remembered (fuzz/README.md).
 
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::{SignatureScheme, SupportedCipherSuite};
