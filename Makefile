@@ -154,9 +154,13 @@ cargo-test: $(B)/.deps.stamp
 	@echo "== cargo test, smallest feature profile (src/profile_tests.rs)"
 	cd $(REPO) && RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/make-test \
 	    cargo test -p modssl_rs --no-default-features
+	@echo "== cargo test, the fuzz-only provider (src/crypto/fuzz.rs, feature fuzz)"
+	cd $(REPO) && RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/make-test \
+	    cargo test -p modssl_rs --features fuzz --lib crypto::fuzz
 
 # rustfmt (rustfmt.toml, options explicit) and clippy with every warning an
-# error, for the full and the smallest feature set, with the toolchain the
+# error, for the full and the smallest feature set and the fuzz builds' (the
+# full set with `fuzz`: src/crypto/fuzz.rs), with the toolchain the
 # README installs (rustup's stable; its version is printed).  Own target dir.
 lint: $(B)/.deps.stamp
 	@cd $(REPO) && for c in rustfmt clippy; do \
@@ -165,7 +169,7 @@ lint: $(B)/.deps.stamp
 	@echo "== lint: $$(cargo fmt --version), $$(cargo clippy --version)"
 	cd $(REPO) && cargo fmt --check
 	$(REPO)/scripts/c-format.sh "$$($(GET_MPY))"
-	cd $(REPO) && for f in "" --no-default-features; do \
+	cd $(REPO) && for f in "" --no-default-features "--features fuzz"; do \
 	    RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/clippy \
 	    cargo clippy -q -p modssl_rs --all-targets $$f -- -D warnings || exit 1; done
 
@@ -203,14 +207,26 @@ fuzz-build: fuzz-deps
 	cd $(REPO)/fuzz && nice cargo +nightly fuzz build -O
 
 # A fresh scratch corpus each time: the run starts from the seeds alone.
+# The record targets' handshake states (fuzz/src/states.rs): the run's
+# corpus and the seeds are run again, each input once, with
+# MODSSL_FUZZ_STATES set, and fuzz/check-states.py prints how many inputs
+# reach each state and fails if one is reached by none.
+FUZZ_STATE_TARGETS := client_records server_records
 fuzz-smoke: fuzz-build
 	@set -e; for t in $(FUZZ_TARGETS); do \
-	    rm -rf $(B)/fuzz-smoke/$$t; mkdir -p $(B)/fuzz-smoke/$$t; \
+	    rm -rf $(B)/fuzz-smoke/$$t $(B)/fuzz-smoke/$$t.states; mkdir -p $(B)/fuzz-smoke/$$t; \
 	    echo "== fuzz-smoke $$t ($(FUZZ_SMOKE_SECONDS) s)"; \
 	    ( $(FUZZ_RUN) $$t $(B)/fuzz-smoke/$$t seeds/$$t -- -max_total_time=$(FUZZ_SMOKE_SECONDS) \
 	        -rss_limit_mb=2048 -print_final_stats=1 2>&1 ) > $(B)/fuzz-smoke/$$t.log || \
 	        { tail -60 $(B)/fuzz-smoke/$$t.log; echo "fuzz-smoke: $$t FAILED (fuzz/artifacts/$$t)"; exit 1; }; \
 	    grep -E '^stat::number_of_executed_units' $(B)/fuzz-smoke/$$t.log; \
+	    case " $(FUZZ_STATE_TARGETS) " in *" $$t "*) \
+	        ( export MODSSL_FUZZ_STATES=$(B)/fuzz-smoke/$$t.states; \
+	          $(FUZZ_RUN) $$t $(B)/fuzz-smoke/$$t seeds/$$t -- -runs=0 2>&1 ) > $(B)/fuzz-smoke/$$t.replay.log || \
+	            { tail -30 $(B)/fuzz-smoke/$$t.replay.log; echo "fuzz-smoke: $$t replay FAILED"; exit 1; }; \
+	        echo "   handshake states ($$t: the run's corpus and seeds, fuzz/src/states.rs):"; \
+	        python3 $(REPO)/fuzz/check-states.py $(B)/fuzz-smoke/$$t.states $$t || exit 1;; \
+	    esac; \
 	done
 
 fuzz: fuzz-build

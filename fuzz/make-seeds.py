@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Writes the checked-in seed corpus fuzz/seeds/<target>/ (run once; the
-files are committed).  Real TLS bytes from CPython's ssl over memory BIOs:
+"""Writes the checked-in seed corpus fuzz/seeds/<target>/ (the files are
+committed; a file already there is kept: delete it to have it made again).  Real TLS bytes from CPython's ssl over memory BIOs:
 ClientHellos (TLS 1.3 / 1.2) for the server target, a server's first flight
 for the client target, plus hand-made records (alerts, HelloRequest,
-oversized lengths); PEM/DER material from modssl_rs/tests-data."""
+oversized lengths), and those records again at each handshake state the
+record targets define (fuzz/src/states.rs), so that the smoke run starts
+from every one; PEM/DER material from modssl_rs/tests-data."""
 import os
 import ssl
 import sys
@@ -17,7 +19,8 @@ OUT = HERE / "seeds"
 def write(target, name, data):
     d = OUT / target
     d.mkdir(parents=True, exist_ok=True)
-    (d / name).write_bytes(data)
+    if not (d / name).exists():
+        (d / name).write_bytes(data)
 
 
 def flights(maxv):
@@ -64,6 +67,14 @@ def main():
             write("client_records", f"{name}-{steps}", bytes([steps, 0]) + rec)
         for steps in (0, 2, 4):
             write("server_records", f"{name}-{steps}", bytes([steps, 0]) + rec)
+        # (steps, options) reaching the states of fuzz/src/states.rs the
+        # lines above do not: options bit 0 = the client offers TLS 1.2
+        # suites only; server_records bit 1 = client certificates required.
+        for steps, opts, state in ((2, 1, "tls12-ccs"), (4, 1, "tls12-traffic"), (6, 3, "tls12-traffic-rsa")):
+            write("client_records", f"{name}-{state}", bytes([steps, opts]) + rec)
+        for steps, opts, state in ((1, 1, "tls12-clientkx"), (2, 3, "tls12-certificate"),
+                                   (2, 2, "tls13-certificate"), (4, 1, "tls12-traffic"), (5, 2, "tls13-traffic-mtls")):
+            write("server_records", f"{name}-{state}", bytes([steps, opts]) + rec)
     for sub in ("certs", "keys"):
         for f in sorted((DATA / sub).iterdir()):
             if f.is_file() and f.suffix in (".pem", ".der", ".key"):

@@ -7,6 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use modssl_rs_fuzz::*;
 
 fuzz_target!(|data: &[u8]| {
+    fuzz_provider::reset();
     let ctx = context(false, 2, None, None);
     let _ = ffi::modssl_context_load_verify(ctx, data.as_ptr(), data.len());
     if let Ok(c) = conn(ctx, b"localhost") {

@@ -8,6 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use modssl_rs_fuzz::*;
 
 fuzz_target!(|data: &[u8]| {
+    fuzz_provider::reset();
     if data.len() < 2 {
         return;
     }
@@ -24,8 +25,11 @@ fuzz_target!(|data: &[u8]| {
     let client = conn(cctx, b"localhost").expect("client connection");
     let server = conn(sctx, b"").expect("server connection");
     if exchange(client, server, steps) {
+        states::reached("client_records", states::CLIENT_STATES, states::client_state(client));
         let _ = feed(client, records);
         poke(client);
+    } else {
+        states::reached("client_records", states::CLIENT_STATES, "real exchange failed (not a defined state)");
     }
     ffi::modssl_conn_free(client);
     ffi::modssl_conn_free(server);

@@ -196,6 +196,7 @@ fn null_cases(u: &mut Unstructured, w: &World) -> Result<()> {
 }
 
 fuzz_target!(|data: &[u8]| {
+    fuzz_provider::reset();
     let mut u = Unstructured::new(data);
     let mut w = World { ctx: [context(false, 0, None, None), context(true, 0, None, None)], conns: Vec::new() };
     for _ in 0..64 {

@@ -7,6 +7,7 @@ use modssl_rs::crypto::keys;
 use modssl_rs::pem;
 
 fuzz_target!(|data: &[u8]| {
+    modssl_rs::crypto::fuzz::reset();
     if let Ok(certs) = pem::parse_certificates(data) {
         for c in &certs {
             assert!(!c.is_empty());

@@ -8,6 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use modssl_rs_fuzz::*;
 
 fuzz_target!(|data: &[u8]| {
+    fuzz_provider::reset();
     if data.len() < 2 {
         return;
     }
@@ -23,8 +24,11 @@ fuzz_target!(|data: &[u8]| {
     let server = conn(sctx, b"").expect("server connection");
     // The client speaks first; with steps == 0 the server sees only fuzz.
     if exchange(client, server, steps) {
+        states::reached("server_records", states::SERVER_STATES, states::server_state(server, mtls));
         let _ = feed(server, records);
         poke(server);
+    } else {
+        states::reached("server_records", states::SERVER_STATES, "real exchange failed (not a defined state)");
     }
     ffi::modssl_conn_free(client);
     ffi::modssl_conn_free(server);

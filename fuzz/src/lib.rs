@@ -5,4 +5,8 @@
 //! (built with `std-host`), where `cargo test` drives handshakes with them
 //! too.
 
+/// The fuzz-only provider: `fuzz_provider::reset()` starts each input.
+pub use modssl_rs::crypto::fuzz as fuzz_provider;
 pub use modssl_rs::testkit::*;
+
+pub mod states;

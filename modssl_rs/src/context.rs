@@ -204,7 +204,12 @@ impl Context {
     /// The certificate chain and private key this side presents.
     pub fn set_identity(&mut self, chain: &[u8], key: &[u8]) -> Result<(), i32> {
         let chain = self.parse_certs(chain)?;
-        let key = crypto::keys::load_signing_key(key).map_err(|e| match e {
+        // Fuzz builds remember the key made from its DER and its signatures.
+        #[cfg(feature = "fuzz")]
+        let key = crypto::fuzz::load_signing_key(key);
+        #[cfg(not(feature = "fuzz"))]
+        let key = crypto::keys::load_signing_key(key);
+        let key = key.map_err(|e| match e {
             crypto::keys::KeyError::NotInThisBuild => status::KEY_NOT_IN_BUILD,
             e => self.failed(status::INVALID_KEY, Detail::Key(e)),
         })?;
@@ -264,7 +269,7 @@ impl Context {
                 return Ok(c.clone());
             }
         }
-        let verifier = ServerVerifier::new(self.trusted.clone(), self.verify_mode(), &crypto::SUPPORTED_SIG_ALGS);
+        let verifier = ServerVerifier::new(self.trusted.clone(), self.verify_mode(), crypto::sig_algs());
         let verifier = self.policy.apply_to_verifier(verifier)?.with_hostname_check(check_name);
         let builder = ClientConfig::builder_with_details(self.provider(), Arc::new(PortTime))
             .with_protocol_versions(self.policy.versions()?)
@@ -309,7 +314,7 @@ impl Context {
         let builder = match self.verify_mode {
             VerifyMode::None => builder.with_no_client_auth(),
             mode => {
-                let verifier = ClientVerifier::new(self.trusted.clone(), mode, &crypto::SUPPORTED_SIG_ALGS);
+                let verifier = ClientVerifier::new(self.trusted.clone(), mode, crypto::sig_algs());
                 builder.with_client_cert_verifier(Arc::new(verifier))
             }
         };

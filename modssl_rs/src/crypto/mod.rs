@@ -13,10 +13,15 @@
 //! - `keys`: private-key decoding (PEM/DER) and the `KeyProvider`
 //! - `random`: the port's random source as rustls and rand_core want it
 //! - `hash`: the one SHA-2 the signature code hashes with
+//!
+//! `fuzz` (feature `fuzz`, the fuzz targets only) wraps the provider: a
+//! fixed random stream and the expensive calls remembered (fuzz/README.md).
 
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::{SignatureScheme, SupportedCipherSuite};
 
+#[cfg(feature = "fuzz")]
+pub mod fuzz;
 mod hash;
 pub mod keys;
 pub mod kx;
@@ -112,13 +117,30 @@ pub static SUPPORTED_SIG_ALGS: WebPkiSupportedAlgorithms = WebPkiSupportedAlgori
 };
 
 /// Our provider: the suites above, X25519/P-256/P-384, our verifiers, the
-/// port's random source and our key loader.
+/// port's random source and our key loader.  (Fuzz builds: the same behind
+/// `fuzz`'s remembering wrappers.)
 pub fn provider() -> CryptoProvider {
-    CryptoProvider {
+    let provider = CryptoProvider {
         cipher_suites: ALL_CIPHER_SUITES.to_vec(),
         kx_groups: kx::ALL_KX_GROUPS.to_vec(),
         signature_verification_algorithms: SUPPORTED_SIG_ALGS,
         secure_random: &random::PortRandom,
         key_provider: &keys::KeyLoader,
-    }
+    };
+    #[cfg(feature = "fuzz")]
+    let provider = fuzz::provider(provider);
+    provider
 }
+
+/// The verification algorithms the verifiers use: `SUPPORTED_SIG_ALGS`
+/// (fuzz builds: behind `fuzz`'s remembering wrappers).
+pub fn sig_algs() -> &'static WebPkiSupportedAlgorithms {
+    #[cfg(feature = "fuzz")]
+    let algs = fuzz::sig_algs();
+    #[cfg(not(feature = "fuzz"))]
+    let algs = &SUPPORTED_SIG_ALGS;
+    algs
+}
+
+#[cfg(all(feature = "fuzz", target_os = "none"))]
+compile_error!("the `fuzz` feature is for the fuzz targets on a host (fuzz/), never for a firmware build");
