@@ -152,16 +152,21 @@ __attribute__((naked, noinline)) static void stack_switch(void *top, void (*fn)(
 #error "modssl-rs: pico-sdk's stack guards fault on the core stack: build with MODSSL_CORE_STACK=0 (a 32 KiB main stack)"
 #endif
 
-// What MicroPython's stack check may use of the core stack (Python runs
-// there only in a hard interrupt handler).
-#define CORE_STACK_LIMIT (MODSSL_CORE_STACK - 1024)
 #define PAINT (0x5aa5c33cu)
 
-size_t mpssl_stack_size(void) {
-    return MODSSL_CORE_STACK;
+#if MODSSL_CORE_STACK > 0
+
+// MODSSL_CORE_STACK, or what the core says its deep calls need when that
+// is more (modssl_core_stack_need(): the `pq` feature's ML-KEM).  A
+// constant of the build, asked of the core without a guard.
+static size_t core_stack_size(void) {
+    size_t need = modssl_core_stack_need();
+    return need > MODSSL_CORE_STACK ? need : MODSSL_CORE_STACK;
 }
 
-#if MODSSL_CORE_STACK > 0
+size_t mpssl_stack_size(void) {
+    return core_stack_size();
+}
 
 static uint8_t *aligned_top(uint8_t *p) {
     return (uint8_t *)((uintptr_t)p & ~(uintptr_t)15);
@@ -170,9 +175,9 @@ static uint8_t *aligned_top(uint8_t *p) {
 // How much of the block has been used: painted at allocation, the lowest
 // word that is not paint marks the deepest point reached.
 static size_t used(const uint8_t *block) {
-    STACK_READABLE(block, MODSSL_CORE_STACK);
+    STACK_READABLE(block, core_stack_size());
     const uint32_t *p = (const uint32_t *)block;
-    const uint32_t *end = (const uint32_t *)(block + MODSSL_CORE_STACK);
+    const uint32_t *end = (const uint32_t *)(block + core_stack_size());
     while (p < end && *p == PAINT) {
         p++;
     }
@@ -204,21 +209,23 @@ int32_t modssl_port_run_deep(void (*fn)(void *), void *arg) {
     }
     if (cs->block == NULL) {
         // On the main stack: this allocation may collect.
-        uint8_t *b = modssl_port_tracked_alloc(MODSSL_CORE_STACK);
+        uint8_t *b = modssl_port_tracked_alloc(core_stack_size());
         if (b == NULL) {
             return -1;
         }
-        for (uint32_t *p = (uint32_t *)b; p < (uint32_t *)(b + MODSSL_CORE_STACK); p++) {
+        for (uint32_t *p = (uint32_t *)b; p < (uint32_t *)(b + core_stack_size()); p++) {
             *p = PAINT;
         }
         cs->block = b;
-        cs->valgrind_id = STACK_REGISTER(b, MODSSL_CORE_STACK);
+        cs->valgrind_id = STACK_REGISTER(b, core_stack_size());
     }
-    uint8_t *top = aligned_top(cs->block + MODSSL_CORE_STACK);
+    uint8_t *top = aligned_top(cs->block + core_stack_size());
     cs->in_use = true;
     cs->entry_guard = mpssl_guard_current();
     keep_main_bounds(cs);
-    set_bounds((char *)top, CORE_STACK_LIMIT);
+    // What MicroPython's stack check may use of the core stack (Python runs
+    // there only in a hard interrupt handler).
+    set_bounds((char *)top, core_stack_size() - 1024);
     stack_switch(top, fn, arg, &cs->main_sp);
     set_bounds(cs->main_top, cs->main_limit);
     cs->in_use = false;
@@ -251,7 +258,7 @@ void mpssl_stack_on_main(void (*fn)(void *), void *arg) {
     cs->on_main = true;
     set_bounds(cs->main_top, cs->main_limit);
     stack_switch(aligned_top(cs->main_sp), fn, arg, &core_sp);
-    set_bounds(core_top, CORE_STACK_LIMIT);
+    set_bounds(core_top, core_stack_size() - 1024);
     cs->on_main = false;
 }
 
@@ -296,6 +303,10 @@ void mpssl_stack_escape(struct _mpssl_guard_t *g) {
 }
 
 size_t mpssl_stack_take_peak(void) {
+    return 0;
+}
+
+size_t mpssl_stack_size(void) {
     return 0;
 }
 

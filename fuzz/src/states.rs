@@ -56,8 +56,7 @@ const TLS13: u16 = 0x0304;
 
 /// (negotiated version or 0, still handshaking)
 fn phase(conn: *mut Connection) -> (u16, bool) {
-    let mut info =
-        ConnInfo { protocol_version: 0, cipher_suite: 0, cipher_suite_name: core::ptr::null(), peer_certificates: 0 };
+    let mut info = ConnInfo::default();
     assert_eq!(ffi::modssl_conn_info(conn, &mut info), ffi::status::OK);
     let flags = ffi::modssl_conn_flags(conn);
     (info.protocol_version, flags >= 0 && flags as u32 & modssl_rs::conn::flags::FLAG_HANDSHAKING != 0)

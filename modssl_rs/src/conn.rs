@@ -430,6 +430,12 @@ impl Conn {
         self.common().protocol_version()
     }
 
+    /// The key exchange group of the handshake (of the first, when resumed
+    /// with TLS 1.2, which makes no new exchange: none then).
+    pub fn key_exchange_group(&self) -> Option<rustls::NamedGroup> {
+        self.common().negotiated_key_exchange_group().map(|g| g.name())
+    }
+
     pub fn cipher_suite(&self) -> Option<rustls::SupportedCipherSuite> {
         self.common().negotiated_cipher_suite()
     }

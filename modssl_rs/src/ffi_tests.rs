@@ -172,8 +172,7 @@ impl End {
     }
 
     fn info(&self) -> ConnInfo {
-        let mut info =
-            ConnInfo { protocol_version: 0, cipher_suite: 0, cipher_suite_name: ptr::null(), peer_certificates: 0 };
+        let mut info = ConnInfo::default();
         assert_eq!(ffi::modssl_conn_info(self.conn, &mut info), status::OK);
         info
     }
@@ -498,8 +497,7 @@ fn connection_calls_reject_null_and_garbage() {
 
     let null: *mut Connection = ptr::null_mut();
     let mut byte = [0u8; 4];
-    let mut info =
-        ConnInfo { protocol_version: 0, cipher_suite: 0, cipher_suite_name: ptr::null(), peer_certificates: 0 };
+    let mut info = ConnInfo::default();
     let (mut der, mut len) = (ptr::null(), 0usize);
     assert_eq!(ffi::modssl_conn_process(null), status::BAD_ARGUMENT);
     assert_eq!(ffi::modssl_conn_flags(null), status::BAD_ARGUMENT);

@@ -32,6 +32,9 @@ fn cipher_suites_follow_tls12_and_rsa() {
 fn key_exchange_groups_follow_p384() {
     let groups: Vec<NamedGroup> = crypto::kx::ALL_KX_GROUPS.iter().map(|g| g.name()).collect();
     let mut expect = alloc::vec![NamedGroup::X25519, NamedGroup::secp256r1];
+    if cfg!(feature = "pq") {
+        expect.insert(0, NamedGroup::X25519MLKEM768);
+    }
     if cfg!(feature = "p384") {
         expect.push(NamedGroup::secp384r1);
     }

@@ -122,8 +122,7 @@ pub fn exchange(a: *mut Connection, b: *mut Connection, steps: u8) -> bool {
 
 /// Everything callers may ask of a connection, whatever its state.
 pub fn poke(conn: *mut Connection) {
-    let mut info =
-        ConnInfo { protocol_version: 0, cipher_suite: 0, cipher_suite_name: ptr::null(), peer_certificates: 0 };
+    let mut info = ConnInfo::default();
     assert_eq!(ffi::modssl_conn_info(conn, &mut info), status::OK);
     for i in 0..info.peer_certificates + 1 {
         let (mut p, mut n) = (ptr::null(), 0usize);

@@ -161,13 +161,18 @@ fn with_random<V: Clone>(table: &Table<(V, u64)>, parts: &[&[u8]], f: impl FnOnc
 
 // ------------------------------------------------------------ key exchange
 
-/// Our groups (kx.rs), each behind a [`FuzzKx`].
+/// Our groups (kx.rs), each behind a [`FuzzKx`]; not X25519MLKEM768 (`pq`):
+/// its server side is a KEM (`start_and_complete`) and its client share
+/// has a second, X25519 half (`hybrid_component`), which [`FuzzKx`] does
+/// not remember, so the targets' handshakes use X25519.  The hybrid share's
+/// parsing is in `cargo test` (crypto/pq.rs) and `tests/test_pq.py`.
 fn kx_groups() -> Vec<&'static dyn SupportedKxGroup> {
     static GROUPS: OnceLock<Vec<&'static dyn SupportedKxGroup>> = OnceLock::new();
     GROUPS
         .get_or_init(|| {
             super::kx::ALL_KX_GROUPS
                 .iter()
+                .filter(|g| g.name() != NamedGroup::X25519MLKEM768)
                 .map(|g| &*Box::leak(Box::new(FuzzKx(*g))) as &'static dyn SupportedKxGroup)
                 .collect()
         })

@@ -20,7 +20,14 @@ use super::random;
 /// (about 9 KB of code, no bignum), P-256 is what every server has, P-384 is
 /// for servers that insist on it.  A client sends a key share for the first
 /// group only; the others cost a HelloRetryRequest round trip when chosen.
+///
+/// With the `pq` feature, X25519MLKEM768 comes first (as rustls'
+/// `prefer-post-quantum`): a client's ClientHello carries its share and,
+/// beside it, the share of its X25519 half, which a server without ML-KEM
+/// picks; a server picks it whenever the client offers it.
 pub static ALL_KX_GROUPS: &[&dyn SupportedKxGroup] = &[
+    #[cfg(feature = "pq")]
+    &super::pq::X25519MLKEM768,
     &X25519,
     &SECP256R1,
     #[cfg(feature = "p384")]

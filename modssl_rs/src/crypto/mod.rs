@@ -25,6 +25,8 @@ pub mod fuzz;
 mod hash;
 pub mod keys;
 pub mod kx;
+#[cfg(feature = "pq")]
+pub mod pq;
 pub mod random;
 pub mod sign;
 pub mod verify;

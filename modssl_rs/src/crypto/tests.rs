@@ -190,12 +190,19 @@ fn every_tls13_suite_and_group() {
         rustls_rustcrypto::TLS13_CHACHA20_POLY1305_SHA256,
         rustls_rustcrypto::TLS13_AES_256_GCM_SHA384,
     ];
+    // Both ends with the whole provider agree on its first group.
+    let first = provider().kx_groups[0].name();
     for suite in suites {
         let p = narrowed(Some(suite), None);
         let got = connect(client_config(p.clone(), false), server_config(p, false, "p256").unwrap()).unwrap();
-        assert_eq!(got, (suite.suite(), NamedGroup::X25519));
+        assert_eq!(got, (suite.suite(), first));
     }
-    for group in [NamedGroup::X25519, NamedGroup::secp256r1, NamedGroup::secp384r1] {
+    // The fuzz provider leaves the hybrid out (crypto/fuzz.rs).
+    #[cfg(all(feature = "pq", not(feature = "fuzz")))]
+    let groups = [NamedGroup::X25519MLKEM768, NamedGroup::X25519, NamedGroup::secp256r1, NamedGroup::secp384r1];
+    #[cfg(not(all(feature = "pq", not(feature = "fuzz"))))]
+    let groups = [NamedGroup::X25519, NamedGroup::secp256r1, NamedGroup::secp384r1];
+    for group in groups {
         let p = narrowed(None, Some(group));
         let got = connect(client_config(p.clone(), false), server_config(p, false, "p256").unwrap()).unwrap();
         assert_eq!(got, (rustls::CipherSuite::TLS13_AES_128_GCM_SHA256, group));
@@ -309,7 +316,11 @@ fn provider_shape() {
     );
     assert_eq!(names.len(), if cfg!(feature = "tls12") { 9 } else { 3 });
     let groups: Vec<_> = p.kx_groups.iter().map(|g| g.name()).collect();
-    assert_eq!(groups, [NamedGroup::X25519, NamedGroup::secp256r1, NamedGroup::secp384r1]);
+    let mut expect = vec![NamedGroup::X25519, NamedGroup::secp256r1, NamedGroup::secp384r1];
+    if cfg!(feature = "pq") && !cfg!(feature = "fuzz") {
+        expect.insert(0, NamedGroup::X25519MLKEM768);
+    }
+    assert_eq!(groups, expect);
     assert!(!p.fips());
     // Every mapped verifier is also in `all`.
     for (_, algs) in SUPPORTED_SIG_ALGS.mapping {

@@ -45,6 +45,11 @@ pub struct ConnInfo {
     pub cipher_suite_name: *const c_char,
     /// How many certificates the peer presented.
     pub peer_certificates: usize,
+    /// The IANA number of the key exchange group; 0 while handshaking or
+    /// when none was made (a TLS 1.2 resumption).
+    pub key_exchange_group: u16,
+    /// Its IANA name (NUL-terminated, static), or NULL.
+    pub key_exchange_group_name: *const c_char,
 }
 
 // ---- connections ---------------------------------------------------------
@@ -274,12 +279,15 @@ pub extern "C" fn modssl_conn_info(conn: *const Connection, info: *mut ConnInfo)
     try_out!(info);
     let suite = c.cipher_suite().map(|s| u16::from(s.suite())).unwrap_or(0);
     let version = c.protocol_version().map(u16::from).unwrap_or(0);
+    let group = c.key_exchange_group().map(u16::from).unwrap_or(0);
     unsafe {
         *info = ConnInfo {
             protocol_version: version,
             cipher_suite: suite,
             cipher_suite_name: if suite == 0 { ptr::null() } else { crate::suites::name(suite) },
             peer_certificates: c.peer_certificates().len(),
+            key_exchange_group: group,
+            key_exchange_group_name: crate::suites::group_name(group),
         }
     };
     status::OK
@@ -306,6 +314,20 @@ pub extern "C" fn modssl_conn_peer_cert(
             status::OK
         }
         None => status::BAD_ARGUMENT,
+    }
+}
+
+impl Default for ConnInfo {
+    /// Nothing negotiated yet.
+    fn default() -> Self {
+        ConnInfo {
+            protocol_version: 0,
+            cipher_suite: 0,
+            cipher_suite_name: ptr::null(),
+            peer_certificates: 0,
+            key_exchange_group: 0,
+            key_exchange_group_name: ptr::null(),
+        }
     }
 }
 

@@ -22,6 +22,26 @@ pub extern "C" fn modssl_mem_info() -> MemInfo {
     MemInfo { connections, reserved, used }
 }
 
+/// The core stack this build's deep calls need at least (bytes), when the
+/// shim's default (`MODSSL_CORE_STACK`, sized for the classical handshake)
+/// is not enough; 0 otherwise.  RustCrypto's ML-KEM keeps whole matrices of
+/// polynomials on the stack: with `pq`, a server's encapsulation reaches
+/// PQ_CORE_STACK bytes deep on thumbv6m.
+#[no_mangle]
+pub extern "C" fn modssl_core_stack_need() -> usize {
+    if cfg!(feature = "pq") {
+        PQ_CORE_STACK
+    } else {
+        0
+    }
+}
+
+/// The deepest `pq` handshake measured on the emulated Cortex-M0 (qemu
+/// MPS2_AN385, a client and a server in one interpreter, ssl.stack_info()):
+/// 34,700 B making the client's key share, 39,892 B at most after; with
+/// the room the default keeps for interrupt handlers (about 4 KiB).
+const PQ_CORE_STACK: usize = 44 * 1024;
+
 /// Heap held by one connection's arena; zeros for NULL.  Rust's only (the
 /// shim reports the totals above), so not exported to the header.
 pub fn modssl_conn_stats(conn: *const Connection) -> ArenaStats {

@@ -1,0 +1,124 @@
+//! A rustls peer on the aws-lc-rs provider, for tests/test_pq.py.
+//!
+//!   rustls-aws-peer server CERT KEY GROUPS [CONNECTIONS]
+//!       listens on 127.0.0.1 (prints "PORT n"), and for each connection
+//!       completes the handshake, prints "GROUP name VERSION v", echoes
+//!       what it reads until the client's close_notify, answers with its own
+//!   rustls-aws-peer client CA HOST PORT GROUPS
+//!       connects, verifies the server against CA for HOST, prints "GROUP
+//!       name VERSION v", sends "ping from rustls", prints "ECHO text" of
+//!       the answer, closes
+//!
+//! GROUPS, in preference order: "pq" (X25519MLKEM768, then X25519),
+//! "mlkem" (X25519MLKEM768 only), "classic" (X25519, secp256r1).
+use std::io::{BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+
+use rustls::crypto::aws_lc_rs::{self, kx_group};
+use rustls::crypto::{CryptoProvider, SupportedKxGroup};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::{ClientConnection, ServerConnection, StreamOwned};
+
+fn provider(groups: &str) -> Arc<CryptoProvider> {
+    let kx: Vec<&'static dyn SupportedKxGroup> = match groups {
+        "pq" => vec![kx_group::X25519MLKEM768, kx_group::X25519],
+        "mlkem" => vec![kx_group::X25519MLKEM768],
+        "classic" => vec![kx_group::X25519, kx_group::SECP256R1],
+        other => panic!("unknown groups {other}"),
+    };
+    Arc::new(CryptoProvider { kx_groups: kx, ..aws_lc_rs::default_provider() })
+}
+
+fn group_line(common: &rustls::CommonState) -> String {
+    let group = common.negotiated_key_exchange_group().map(|g| format!("{:?}", g.name())).unwrap_or("none".into());
+    let version = common.protocol_version().map(|v| format!("{v:?}")).unwrap_or("none".into());
+    format!("GROUP {group} VERSION {version}")
+}
+
+fn server(cert: &str, key: &str, groups: &str, connections: usize) {
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(cert).expect("cert file").map(|c| c.expect("cert")).collect();
+    let key = PrivateKeyDer::from_pem_file(key).expect("key file");
+    let config = rustls::ServerConfig::builder_with_provider(provider(groups))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server certificate");
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    println!("PORT {}", listener.local_addr().unwrap().port());
+    std::io::stdout().flush().unwrap();
+    for stream in listener.incoming().take(connections) {
+        let conn = ServerConnection::new(config.clone()).unwrap();
+        let mut tls = StreamOwned::new(conn, stream.unwrap());
+        let mut buf = [0u8; 4096];
+        let mut told = false;
+        loop {
+            match tls.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if !told {
+                        println!("{}", group_line(&tls.conn));
+                        told = true;
+                    }
+                    if tls.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    println!("ERROR {e}");
+                    break;
+                }
+            }
+        }
+        tls.conn.send_close_notify();
+        let _ = tls.flush();
+        std::io::stdout().flush().unwrap();
+    }
+}
+
+fn client(ca: &str, host: &str, port: u16, groups: &str) {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(ca).expect("ca file") {
+        roots.add(c.expect("ca")).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(provider(groups))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = ServerName::try_from(host.to_string()).unwrap();
+    let conn = ClientConnection::new(Arc::new(config), name).unwrap();
+    let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut tls = StreamOwned::new(conn, sock);
+    if let Err(e) = tls.write_all(b"ping from rustls").and_then(|_| tls.flush()) {
+        println!("ERROR {e}");
+        return;
+    }
+    let mut reader = BufReader::new(&mut tls);
+    let mut buf = [0u8; 64];
+    match reader.read(&mut buf) {
+        Ok(n) => {
+            println!("{}", group_line(&tls.conn));
+            println!("ECHO {}", String::from_utf8_lossy(&buf[..n]));
+        }
+        Err(e) => println!("ERROR {e}"),
+    }
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("server") => server(&args[2], &args[3], &args[4], args.get(5).map_or(usize::MAX, |n| n.parse().unwrap())),
+        Some("client") => client(&args[2], &args[3], args[4].parse().unwrap(), &args[5]),
+        _ => {
+            eprintln!("usage: rustls-aws-peer server CERT KEY GROUPS [N] | client CA HOST PORT GROUPS");
+            std::process::exit(2);
+        }
+    }
+}
