@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """What each feature of the `general` profile costs in flash on thumbv6m
 (`make feature-costs`): the general firmware against the same firmware built
-without one feature at a time (MODSSL_<NAME>=0).  Prints a markdown table and
+without one feature at a time (MODSSL_<NAME>=0), and with each feature it
+leaves out added (MODSSL_<NAME>=1).  Prints a markdown table and
 appends it to bench/results/<date>.md.  Features share code (a signer and
 its verifier share their curve or bignum), so the costs do not add up to the
 profile's total: each is what leaving that one feature out saves."""
@@ -25,6 +26,10 @@ WHAT = {
     "SIGN_RSA": "signing with RSA keys (CRT, blinding, key checks)",
     "SIGN_ED25519": "signing with Ed25519 keys",
     "CA_COMPACT": "the compact trust store (37 roots behind create_default_context())",
+}
+# Features the general profile leaves out, costed by adding one.
+ADDED = {
+    "PQ": "X25519MLKEM768 (ML-KEM-768 and the hybrid group)",
 }
 
 
@@ -52,6 +57,14 @@ def main():
             continue
         f = flash(elf)
         lines.append(f"| `{name}` | {what} | {f - base:,} | {general - f:,} |")
+    lines += ["", "| feature added | what comes | flash added | costs |", "|---|---|---:|---:|"]
+    for name, what in ADDED.items():
+        elf = os.path.join(a.build, f"qemu-with-{name}-MPS2_AN385", "firmware.elf")
+        if not os.path.exists(elf):
+            lines.append(f"| `{name}` | {what} | not built | |")
+            continue
+        f = flash(elf)
+        lines.append(f"| `{name}` | {what} | {f - base:,} | {f - general:,} |")
     text = "\n".join(lines) + "\n"
     print(text)
     day = datetime.date.today().isoformat()

@@ -879,6 +879,18 @@ static mp_obj_t socket_cipher(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(socket_cipher_obj, socket_cipher);
 
+// group(): the key exchange group's IANA name ("X25519MLKEM768", "x25519",
+// "secp256r1", "secp384r1"), as CPython 3.15's SSLSocket.group(); None
+// before the handshake, and after a TLS 1.2 resumption, which makes none.
+static mp_obj_t socket_group(mp_obj_t self_in) {
+    modssl_conninfo info;
+    if (!conn_info(MP_OBJ_TO_PTR(self_in), &info) || info.key_exchange_group_name == NULL) {
+        return mp_const_none;
+    }
+    return mp_obj_new_str(info.key_exchange_group_name, strlen(info.key_exchange_group_name));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(socket_group_obj, socket_group);
+
 // version(): "TLSv1.3" or "TLSv1.2", as CPython.
 static mp_obj_t socket_version(mp_obj_t self_in) {
     modssl_conninfo info;
@@ -957,6 +969,7 @@ static const mp_rom_map_elem_t socket_locals_dict_table[] = {
     #endif
     { MP_ROM_QSTR(MP_QSTR_getpeercert), MP_ROM_PTR(&socket_getpeercert_obj) },
     { MP_ROM_QSTR(MP_QSTR_cipher), MP_ROM_PTR(&socket_cipher_obj) },
+    { MP_ROM_QSTR(MP_QSTR_group), MP_ROM_PTR(&socket_group_obj) },
     { MP_ROM_QSTR(MP_QSTR_version), MP_ROM_PTR(&socket_version_obj) },
     { MP_ROM_QSTR(MP_QSTR_selected_alpn_protocol), MP_ROM_PTR(&socket_selected_alpn_protocol_obj) },
     { MP_ROM_QSTR(MP_QSTR_connect), MP_ROM_PTR(&socket_connect_obj) },

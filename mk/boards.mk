@@ -39,7 +39,7 @@ CROSS_TARGETS := \
 
 # The settings of micropython.mk that a build of the core alone takes
 # (scripts/build-core.sh); without MODSSL_PROFILE, the crate's default features.
-MODSSL_FEATURE_NAMES := TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT
+MODSSL_FEATURE_NAMES := TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ
 modssl_if_set = $(if $(filter undefined,$(origin $(1))),,$(2)='$($(1))')
 CROSS_CORE_ARGS = $(if $(MODSSL_PROFILE),--profile='$(MODSSL_PROFILE)') \
 	$(foreach f,$(MODSSL_FEATURE_NAMES),$(f)='$(MODSSL_$(f))') \
@@ -137,12 +137,21 @@ $(B)/qemu-profile-%/firmware.elf: $(QEMU_FIRMWARE) FORCE
 	    MODSSL_CARGO_TARGET_DIR=$(REPO)/target/profile-$(call profile_name,$*)-$(call profile_board,$*))
 
 # What each feature of the general profile costs on thumbv6m: the general
-# firmware again without one feature at a time (make feature-costs; about 1
-# min per feature the first time).  bench/feature_costs.py prints the table.
-FEATURE_COST_NAMES := $(filter-out CA_BUNDLE,$(MODSSL_FEATURE_NAMES))
-FEATURE_COST_FIRMWARE := $(foreach f,$(FEATURE_COST_NAMES),$(B)/qemu-without-$(f)-MPS2_AN385/firmware.elf)
+# firmware again without one feature at a time; and the features general
+# leaves out (FEATURE_ADD_NAMES), with one added at a time (make
+# feature-costs; about 1 min per feature the first time).
+# bench/feature_costs.py prints the table.
+FEATURE_ADD_NAMES := PQ
+FEATURE_COST_NAMES := $(filter-out CA_BUNDLE $(FEATURE_ADD_NAMES),$(MODSSL_FEATURE_NAMES))
+FEATURE_COST_FIRMWARE := $(foreach f,$(FEATURE_COST_NAMES),$(B)/qemu-without-$(f)-MPS2_AN385/firmware.elf) \
+	$(foreach f,$(FEATURE_ADD_NAMES),$(B)/qemu-with-$(f)-MPS2_AN385/firmware.elf)
 feature-costs: $(FEATURE_COST_FIRMWARE)
 	@cd $(REPO) && $(PYTHON) bench/feature_costs.py --build $(B)
+
+$(B)/qemu-with-%-MPS2_AN385/firmware.elf: $(B)/qemu-profile-general-MPS2_AN385/firmware.elf FORCE
+	@[ -d $(@D) ] || cp -a $(B)/qemu-profile-general-MPS2_AN385 $(@D)
+	$(call qemu_build,MPS2_AN385,$(@D),1,MODSSL_PROFILE=general MODSSL_$*=1 \
+	    MODSSL_CARGO_TARGET_DIR=$(REPO)/target/with-$*)
 
 $(B)/qemu-without-%-MPS2_AN385/firmware.elf: $(B)/qemu-profile-general-MPS2_AN385/firmware.elf FORCE
 	@[ -d $(@D) ] || cp -a $(B)/qemu-profile-general-MPS2_AN385 $(@D)
