@@ -173,8 +173,17 @@ lint: $(B)/.deps.stamp
 	    RUSTFLAGS='$(MODSSL_RUSTFLAGS)' CARGO_TARGET_DIR=$(REPO)/target/clippy \
 	    cargo clippy -q -p modssl_rs --all-targets $$f -- -D warnings || exit 1; done
 
-pytest: $(MICROPYTHON) $(MICROPYTHON_COV)
-	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) MICROPYTHON_COVERAGE=$(MICROPYTHON_COV) $(PYTHON) -m pytest tests $(PYTEST_ARGS)
+pytest: $(MICROPYTHON) $(MICROPYTHON_COV) peers
+	cd $(REPO) && MICROPYTHON=$(MICROPYTHON) MICROPYTHON_COVERAGE=$(MICROPYTHON_COV) \
+	    RUSTLS_AWS_PEER=$(RUSTLS_AWS_PEER) $(PYTHON) -m pytest tests $(PYTEST_ARGS)
+
+# Test peers built from crates.io (tests/peers/): rustls on the aws-lc-rs
+# provider, whose ML-KEM and X25519 are AWS-LC's (tests/test_pq.py).  Its own
+# lock file and target dir; cargo decides what is out of date.
+RUSTLS_AWS_PEER := $(REPO)/target/peers/release/rustls-aws-peer
+.PHONY: peers
+peers: $(B)/.deps.stamp
+	cd $(REPO)/tests/peers/rustls-aws && nice cargo build -q --release --locked --target-dir $(REPO)/target/peers
 
 # ---- demo -------------------------------------------------------------------------
 demo: $(MICROPYTHON)
