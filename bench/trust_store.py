@@ -31,6 +31,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests"))
 sys.path.insert(0, HERE)
 
+from helpers.memstream import STREAM  # noqa: E402
 from qemu_bench import make_material  # noqa: E402
 
 SCRIPT = r'''
@@ -46,36 +47,15 @@ CADATA = {cadata!r}
 CERT = {cert!r}
 KEY = {key!r}
 
-class Buf:
-    def __init__(self):
-        self.b = bytearray()
-
-class End(io.IOBase):
-    def __init__(self, rx, tx):
-        self.rx, self.tx = rx, tx
-    def readinto(self, buf):
-        n = min(len(buf), len(self.rx.b))
-        if n == 0:
-            return None
-        buf[:n] = self.rx.b[:n]
-        self.rx.b = self.rx.b[n:]
-        return n
-    def write(self, buf):
-        self.tx.b.extend(buf)
-        return len(buf)
-    def ioctl(self, req, arg):
-        return 0
-    def close(self):
-        pass
-
+{stream}
 sctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
 sctx.load_cert_chain(CERT, KEY)
 
 def handshake(cctx):
-    a, b = Buf(), Buf()
+    ce, se = pair()
     t = 0
-    c = cctx.wrap_socket(End(a, b), server_hostname="localhost", do_handshake_on_connect=False)
-    s = sctx.wrap_socket(End(b, a), server_side=True, do_handshake_on_connect=False)
+    c = cctx.wrap_socket(ce, server_hostname="localhost", do_handshake_on_connect=False)
+    s = sctx.wrap_socket(se, server_side=True, do_handshake_on_connect=False)
     for _ in range(200):
         t0 = ticks_us()
         n = c.write(b"x")
@@ -143,7 +123,7 @@ def main():
             cadata = b"".join(others[: k // 2] + [ca] + others[k // 2: k - 1])
             path = os.path.join(d, f"t{k}.py")
             with open(path, "w") as f:
-                f.write(SCRIPT.format(cadata=cadata, cert=cert, key=key))
+                f.write(SCRIPT.format(cadata=cadata, cert=cert, key=key, stream=STREAM))
             loaded, kept, h1, h2 = run(args, path)
             scale = 1000 if args.qemu else 1
             print(f"  K={k:2} ({len(cadata):5} B DER): heap {loaded:6} / {kept:6}   handshake {h1 * scale:>11,} /"
