@@ -50,21 +50,20 @@ def main():
              f"The general profile adds {general - base:,} B of flash to the thumbv6m qemu firmware "
              "(MPS2_AN385). Each row: that firmware built without one feature.", "",
              "| feature left out | what goes | flash added | saved |", "|---|---|---:|---:|"]
-    for name, what in WHAT.items():
-        elf = os.path.join(a.build, f"qemu-without-{name}-MPS2_AN385", "firmware.elf")
-        if not os.path.exists(elf):
-            lines.append(f"| `{name}` | {what} | not built | |")
-            continue
-        f = flash(elf)
-        lines.append(f"| `{name}` | {what} | {f - base:,} | {general - f:,} |")
+
+    def rows(features, variant, sign):
+        # One row per feature: its firmware's flash over the base, and how
+        # far from general (sign +1: general - it, what leaving it out saves).
+        for name, what in features.items():
+            elf = os.path.join(a.build, f"qemu-{variant}-{name}-MPS2_AN385", "firmware.elf")
+            if not os.path.exists(elf):
+                lines.append(f"| `{name}` | {what} | not built | |")
+                continue
+            f = flash(elf)
+            lines.append(f"| `{name}` | {what} | {f - base:,} | {sign * (general - f):,} |")
+    rows(WHAT, "without", 1)
     lines += ["", "| feature added | what comes | flash added | costs |", "|---|---|---:|---:|"]
-    for name, what in ADDED.items():
-        elf = os.path.join(a.build, f"qemu-with-{name}-MPS2_AN385", "firmware.elf")
-        if not os.path.exists(elf):
-            lines.append(f"| `{name}` | {what} | not built | |")
-            continue
-        f = flash(elf)
-        lines.append(f"| `{name}` | {what} | {f - base:,} | {f - general:,} |")
+    rows(ADDED, "with", -1)
     text = "\n".join(lines) + "\n"
     print(text)
     day = datetime.date.today().isoformat()
