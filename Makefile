@@ -205,7 +205,7 @@ sizes: $(MICROPYTHON)
 FUZZ_TARGETS := client_records server_records pem_der cadata ffi_ops
 FUZZ_SMOKE_SECONDS ?= 15
 FUZZ_SECONDS ?= 600
-FUZZ_RUN = cd $(REPO)/fuzz && cargo +nightly fuzz run -O
+FUZZ_RUN = cd $(REPO)/fuzz && nice cargo +nightly fuzz run -O
 .PHONY: fuzz-deps fuzz-build fuzz-smoke fuzz oom-build oom-sweep profile-test soak valgrind valgrind-build
 
 fuzz-deps:

@@ -48,7 +48,7 @@ def flights(maxv):
 
 def main():
     alert = bytes.fromhex("1503030002022815030300020100")
-    hello_request = bytes.fromhex("16030300040000000")[:9] if False else bytes.fromhex("160303000400000000")
+    hello_request = bytes.fromhex("160303000400000000")
     oversized = bytes.fromhex("16030348ff") + b"\x02" * 64
     zero_len = bytes.fromhex("1603030000") * 4
     ccs = bytes.fromhex("140303000101")
