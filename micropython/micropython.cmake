@@ -222,7 +222,8 @@ target_link_libraries(usermod_modssl INTERFACE ${MODSSL_LIB})
 # board keeps the port's 8 KiB main stack and all of its GC heap.
 #
 # MODSSL_CORE_STACK=0 runs them on the main stack instead, which then needs
-# MODSSL_MAIN_STACK bytes (default 32 KiB with MODSSL_CORE_STACK=0): the
+# MODSSL_MAIN_STACK bytes (default 32 KiB with MODSSL_CORE_STACK=0, 56 KiB
+# with pq): the
 # port's own linker script, copied with the stack extended downwards from
 # the scratch banks into the end of main RAM (taken from the GC heap for
 # good).  MicroPython's stack-limit checks follow, since they read
@@ -235,10 +236,18 @@ if(DEFINED MODSSL_CORE_STACK AND MODSSL_CORE_STACK EQUAL 0)
 else()
     set(MODSSL_DEEP_ON_MAIN OFF)
 endif()
+# What a handshake needs where the deep calls run: about 20 KB, or about
+# 40 KB with the post-quantum key exchange (pq: ML-KEM-768's frames; the
+# core stack sizes itself, modssl_core_stack_need()).
+if(",${MODSSL_FEATURES}," MATCHES ",pq,")
+    set(MODSSL_DEEP_STACK 57344)
+else()
+    set(MODSSL_DEEP_STACK 32768)
+endif()
 if(PICO_PLATFORM AND NOT MICROPY_BOARD_LINKER_SCRIPT)
     if(NOT DEFINED MODSSL_MAIN_STACK)
         if(MODSSL_DEEP_ON_MAIN)
-            set(MODSSL_MAIN_STACK 32768)
+            set(MODSSL_MAIN_STACK ${MODSSL_DEEP_STACK})
         else()
             set(MODSSL_MAIN_STACK 0)
         endif()
@@ -289,7 +298,7 @@ endif()
 # UNTESTED here (no ESP-IDF on our machines).
 if(MODSSL_PORT STREQUAL "esp32")
     if(NOT DEFINED MODSSL_TASK_STACK)
-        set(MODSSL_TASK_STACK 32768)
+        set(MODSSL_TASK_STACK ${MODSSL_DEEP_STACK})
     endif()
     if(MODSSL_TASK_STACK GREATER 0)
         target_compile_definitions(usermod_modssl INTERFACE MICROPY_TASK_STACK_SIZE=${MODSSL_TASK_STACK})
