@@ -54,6 +54,15 @@ pub struct ConnInfo {
 
 // ---- connections ---------------------------------------------------------
 
+/// What a client's first chunk holds beyond the shim's `first_chunk`: with
+/// `pq`, the ML-KEM-768 keys `modssl_conn_new` makes (about 7 KB) and a
+/// ClientHello 1,216 B longer, so that the first flight is still written
+/// without growing the arena, as it must be when the user has locked the
+/// heap (MicroPython's tls_num_errors test): measured on qemu MPS2_AN385,
+/// 9,863 B in use after `wrap_socket` and 14,560 B reserved after the first
+/// write, against 2,919 B of a 4,160 B chunk without.
+const CLIENT_FIRST_CHUNK_EXTRA: usize = if cfg!(feature = "pq") { 10 * 1024 } else { 0 };
+
 /// Makes a connection from `ctx`.  A client passes the server name (DNS name
 /// or IP address; NULL/0 for none), which is sent as SNI and verified.
 /// Runs on the core stack (it makes the key shares and the first flight),
@@ -115,7 +124,8 @@ fn conn_new(
         Ok(s) => s,
         Err(e) => return e,
     };
-    let a = Arena::create(arena.first_chunk, arena.grow_chunk, arena.limit);
+    let first = if client.is_some() { arena.first_chunk + CLIENT_FIRST_CHUNK_EXTRA } else { arena.first_chunk };
+    let a = Arena::create(first, arena.grow_chunk, arena.limit.max(first));
     if a.is_null() {
         OwnerGuard::shared(|| drop((client, server, name)));
         return status::OUT_OF_MEMORY;
