@@ -168,6 +168,12 @@ size_t mpssl_stack_size(void) {
     return core_stack_size();
 }
 
+// What MicroPython's stack check may use of the core stack (Python runs
+// there only in a hard interrupt handler).
+static size_t core_stack_limit(void) {
+    return core_stack_size() - 1024;
+}
+
 static uint8_t *aligned_top(uint8_t *p) {
     return (uint8_t *)((uintptr_t)p & ~(uintptr_t)15);
 }
@@ -175,9 +181,10 @@ static uint8_t *aligned_top(uint8_t *p) {
 // How much of the block has been used: painted at allocation, the lowest
 // word that is not paint marks the deepest point reached.
 static size_t used(const uint8_t *block) {
-    STACK_READABLE(block, core_stack_size());
+    size_t size = core_stack_size();
+    STACK_READABLE(block, size);
     const uint32_t *p = (const uint32_t *)block;
-    const uint32_t *end = (const uint32_t *)(block + core_stack_size());
+    const uint32_t *end = (const uint32_t *)(block + size);
     while (p < end && *p == PAINT) {
         p++;
     }
@@ -207,25 +214,24 @@ int32_t modssl_port_run_deep(void (*fn)(void *), void *arg) {
         fn(arg);
         return 0;
     }
+    size_t size = core_stack_size();
     if (cs->block == NULL) {
         // On the main stack: this allocation may collect.
-        uint8_t *b = modssl_port_tracked_alloc(core_stack_size());
+        uint8_t *b = modssl_port_tracked_alloc(size);
         if (b == NULL) {
             return -1;
         }
-        for (uint32_t *p = (uint32_t *)b; p < (uint32_t *)(b + core_stack_size()); p++) {
+        for (uint32_t *p = (uint32_t *)b; p < (uint32_t *)(b + size); p++) {
             *p = PAINT;
         }
         cs->block = b;
-        cs->valgrind_id = STACK_REGISTER(b, core_stack_size());
+        cs->valgrind_id = STACK_REGISTER(b, size);
     }
-    uint8_t *top = aligned_top(cs->block + core_stack_size());
+    uint8_t *top = aligned_top(cs->block + size);
     cs->in_use = true;
     cs->entry_guard = mpssl_guard_current();
     keep_main_bounds(cs);
-    // What MicroPython's stack check may use of the core stack (Python runs
-    // there only in a hard interrupt handler).
-    set_bounds((char *)top, core_stack_size() - 1024);
+    set_bounds((char *)top, core_stack_limit());
     stack_switch(top, fn, arg, &cs->main_sp);
     set_bounds(cs->main_top, cs->main_limit);
     cs->in_use = false;
@@ -258,7 +264,7 @@ void mpssl_stack_on_main(void (*fn)(void *), void *arg) {
     cs->on_main = true;
     set_bounds(cs->main_top, cs->main_limit);
     stack_switch(aligned_top(cs->main_sp), fn, arg, &core_sp);
-    set_bounds(core_top, core_stack_size() - 1024);
+    set_bounds(core_top, core_stack_limit());
     cs->on_main = false;
 }
 
