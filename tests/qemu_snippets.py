@@ -49,6 +49,8 @@ def handshake_and_exchange(tag, version, cert, key, ca, nbytes, paint):
         STACK[k] = 0
         CORE[k] = 0
     ssl.stack_info()
+    gc.collect()
+    heap0 = gc.mem_alloc()
     cctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
     cctx.verify_mode = tls.CERT_REQUIRED
     cctx.load_verify_locations(cadata=ca)
@@ -97,7 +99,12 @@ def handshake_and_exchange(tag, version, cert, key, ca, nbytes, paint):
         r = call("c", c.read, 2048)
         if r:
             back.extend(r)
+    # The heap both contexts and both live connections hold once the data
+    # has gone both ways (MicroPython's GC heap; the core's arenas live in it).
+    gc.collect()
+    print(tag, "HEAP", gc.mem_alloc() - heap0)
     print(tag, "VERSION", c.version(), s.version())
+    print(tag, "GROUP", c.group() if hasattr(c, "group") else None)
     cip = c.cipher()
     print(tag, "CIPHER", cip[0] if isinstance(cip, tuple) else cip)
     print(tag, "UP", hexdigest(got) == hexdigest(up), len(got))
