@@ -27,6 +27,7 @@ RUN = r'''
 SIDE = {"c": 0, "s": 0}
 STACK = {"c": 0, "s": 0}
 CORE = {"c": 0, "s": 0}
+ARENA = [0]
 PAINT = 0
 
 def call(side, f, *args):
@@ -39,6 +40,8 @@ def call(side, f, *args):
     if PAINT:
         STACK[side] = max(STACK[side], modssl_qemu.stack_peak())
     CORE[side] = max(CORE[side], ssl.stack_info()[1])
+    # The most heap the connections' TLS state held after any call.
+    ARENA[0] = max(ARENA[0], ssl.mem_info()[1])
     return r
 
 def handshake_and_exchange(tag, version, cert, key, ca, nbytes, paint):
@@ -48,6 +51,7 @@ def handshake_and_exchange(tag, version, cert, key, ca, nbytes, paint):
         SIDE[k] = 0
         STACK[k] = 0
         CORE[k] = 0
+    ARENA[0] = 0
     ssl.stack_info()
     gc.collect()
     heap0 = gc.mem_alloc()
@@ -102,7 +106,7 @@ def handshake_and_exchange(tag, version, cert, key, ca, nbytes, paint):
     # The heap both contexts and both live connections hold once the data
     # has gone both ways (MicroPython's GC heap; the core's arenas live in it).
     gc.collect()
-    print(tag, "HEAP", gc.mem_alloc() - heap0)
+    print(tag, "HEAP", gc.mem_alloc() - heap0, ARENA[0])
     print(tag, "VERSION", c.version(), s.version())
     print(tag, "GROUP", c.group() if hasattr(c, "group") else None)
     cip = c.cipher()

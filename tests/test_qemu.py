@@ -98,7 +98,7 @@ def test_handshakes_and_data(board, certs, tmp_path):
 
     lines = [f"== {board.board}: {board.description} (qemu -icount shift=0; {wall:.0f} s wall)",
              f"   {'case':<13} {'version':<8} {'cipher suite':<40} {'group':<15} {'client Minstr':>13}"
-             f" {'server Minstr':>13} {'heap':>7} {'client stack':>12} {'server stack':>12} {'core stack':>10}"]
+             f" {'server Minstr':>13} {'heap':>7} {'arena max':>9} {'client stack':>12} {'server stack':>12} {'core stack':>10}"]
     for kind, version in CASES:
         tag = f"{kind}-{'1.3' if version == 0x0304 else '1.2'}"
         r, rs = res.get(tag), res.get(tag + "-stack")
@@ -122,13 +122,14 @@ def test_handshakes_and_data(board, certs, tmp_path):
         # And the deep calls, on the core stack, 1 KiB clear of its end.
         core = core_stack_peak(tag, rs)
         # 1 us of virtual time = 1000 instructions (icount shift=0).
-        heap = int(r["HEAP"][0])
-        assert 0 < heap < 200_000, (tag, heap)
+        heap, arena = (int(x) for x in r["HEAP"])
+        assert 0 < heap < 200_000 and 0 < arena < 200_000, (tag, r["HEAP"])
         lines.append(f"   {kind:<13} {want:<8} {r['CIPHER'][0]:<40} {r['GROUP'][0]:<15} {c_us / 1000:>13.1f}"
-                     f" {s_us / 1000:>13.1f} {heap:>7,} {c_st:>12,} {s_st:>12,} {core:>10,}")
+                     f" {s_us / 1000:>13.1f} {heap:>7,} {arena:>9,} {c_st:>12,} {s_st:>12,} {core:>10,}")
     lines.append("   Minstr: millions of instructions for that side's handshake (its calls into the"
                  " module, up to its first application data), from time.ticks_us() under -icount.")
-    lines.append("   heap: the GC heap both contexts and both live connections hold after the exchange.")
+    lines.append("   heap: the GC heap both contexts and both live connections hold after the exchange;"
+                 " arena max: the most the connections' TLS state held (ssl.mem_info()) after any call.")
     lines.append("   stack: peak main C stack below the Python call site of the module call (shim + core),"
                  " by stack painting; core stack: the most of the core stack (ssl.stack_info()) the"
                  " handshake and the exchange used, both sides (they share it: one thread).")
