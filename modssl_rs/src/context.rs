@@ -217,7 +217,9 @@ impl Context {
     /// Adds trusted certificates (PEM or DER, one or many), or trusted raw
     /// public keys (`PUBLIC KEY` PEM or DER SubjectPublicKeyInfos).
     pub fn add_trusted(&mut self, data: &[u8]) -> Result<usize, i32> {
-        if crate::rpk::holds_public_keys(data) {
+        // With raw keys built in, a PUBLIC KEY beside certificates is a
+        // mix (refused), not a block to skip as certificate parsing would.
+        if crate::rpk::holds_public_keys(data) || (cfg!(feature = "rpk") && crate::rpk::has_public_key_block(data)) {
             return self.add_trusted_keys(data);
         }
         if self.trusted.has_keys() {

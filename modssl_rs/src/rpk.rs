@@ -27,6 +27,12 @@ pub fn holds_public_keys(data: &[u8]) -> bool {
     spki_parts(first_der(data)).is_some()
 }
 
+/// Whether `data` is PEM with a `PUBLIC KEY` block (perhaps beside
+/// certificates: refused as a mix where raw keys are built in).
+pub fn has_public_key_block(data: &[u8]) -> bool {
+    contains(data, b"-----BEGIN PUBLIC KEY-----")
+}
+
 /// The first DER element of `data` (all of `data` if it is not DER).
 fn first_der(data: &[u8]) -> &[u8] {
     crate::pem::split_der(data).map_or(data, |(one, _)| one)
