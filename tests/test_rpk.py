@@ -321,7 +321,7 @@ attempt("WITH_ROOTS", lambda: c.wrap_socket(End(), server_hostname="x"))
 # ---- in one interpreter: our client and our server ------------------------------
 
 PAIR = STREAM + '''
-import binascii, gc
+import binascii, gc, ssl
 
 class Counted(End):
     # Counts the bytes written: the wire.
@@ -336,16 +336,14 @@ def counted_pair():
 
 def handshake(tag, cctx, sctx, name="localhost"):
     ce, se = counted_pair()
-    gc.collect()
-    before = gc.mem_free()
     c = cctx.wrap_socket(ce, server_hostname=name, do_handshake_on_connect=False)
     s = sctx.wrap_socket(se, server_side=True, do_handshake_on_connect=False)
     try:
         for i in range(60):
             c.write(b"x")
             if s.read(1) == b"x":
-                gc.collect()
-                print(tag, "OK", ce.n, se.n, before - gc.mem_free())
+                # Bytes each end wrote; arena bytes in use, both connections.
+                print(tag, "OK", ce.n, se.n, ssl.mem_info()[2])
                 print(tag + "_PEER", binascii.hexlify(c.getpeercert(True) or b"").decode(),
                       binascii.hexlify(s.getpeercert(True) or b"").decode())
                 return
@@ -381,7 +379,9 @@ def client(trusted, cert=None, key=None):
 
 S_KEY = {b(s_key.pem.data)}
 C_KEY = {b(c_key.pem.data)}
-handshake("SERVER_KEY", client({b(s_pub)}), server({b(s_pub)}, S_KEY), name="no-such-name.example")
+cctx = client({b(s_pub)})
+cctx.verify_callback = lambda cert, depth: print("CALLBACK", depth, binascii.hexlify(cert).decode()) and 0
+handshake("SERVER_KEY", cctx, server({b(s_pub)}, S_KEY), name="no-such-name.example")
 handshake("MUTUAL", client({b(s_pub)}, {b(c_pub)}, C_KEY), server({b(s_pub)}, S_KEY, {b(c_pub)}))
 handshake("WRONG_SERVER", client({b(other)}), server({b(s_pub)}, S_KEY))
 handshake("WRONG_CLIENT", client({b(s_pub)}, {b(c_pub)}, C_KEY), server({b(s_pub)}, S_KEY, {b(other)}))
@@ -389,6 +389,8 @@ handshake("NO_CLIENT_KEY", client({b(s_pub)}), server({b(s_pub)}, S_KEY, {b(c_pu
 ''').check()
     assert r.one("SERVER_KEY").startswith("OK "), r
     assert r.one("SERVER_KEY_PEER") == s_pub.hex() + " ", r
+    # verify_callback: once, the SPKI at depth 0 (the other handshakes set none).
+    assert r.one("CALLBACK") == f"0 {s_pub.hex()}", r
     assert r.one("MUTUAL").startswith("OK "), r
     assert r.one("MUTUAL_PEER") == f"{s_pub.hex()} {c_pub.hex()}", r
     assert r.one("WRONG_SERVER") == f"SSLCertVerificationError {UNTRUSTED}", r
@@ -427,22 +429,24 @@ def test_bytes_and_heap_against_x509(mpy, certs, rpk, tmp_path):
     key = certs["p256"].key
     _, pub = spki(key, tmp_path, "s", der=True)
     r = mpy.run(PAIR + f'''
-def measure(tag, sctx, cctx):
+def measure(tag, cert, trust):
+    gc.collect()
+    free = gc.mem_free()
+    sctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(cert, {b(key.pem.data)})
+    cctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    cctx.load_verify_locations(cadata=trust)
+    gc.collect()
+    print(tag + "_CONTEXTS", free - gc.mem_free())
     handshake(tag, cctx, sctx)
 
-sctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
-sctx.load_cert_chain({b(pub)}, {b(key.pem.data)})
-cctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
-cctx.load_verify_locations(cadata={b(pub)})
-measure("RPK", sctx, cctx)
-sctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
-sctx.load_cert_chain({b(certs["p256"].chain.data)}, {b(key.pem.data)})
-cctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
-cctx.load_verify_locations(cadata={b(certs.root.cert.pem.data)})
-measure("X509", sctx, cctx)
+measure("RPK", {b(pub)}, {b(pub)})
+measure("X509", {b(certs["p256"].chain.data)}, {b(certs.root.cert.pem.data)})
 ''').check()
     rpk_c, rpk_s, rpk_heap = (int(x) for x in r.one("RPK").split()[1:])
     x_c, x_s, x_heap = (int(x) for x in r.one("X509").split()[1:])
-    print(f"\nRPK: client {rpk_c} B, server {rpk_s} B, heap {rpk_heap} B; "
-          f"X.509: client {x_c} B, server {x_s} B, heap {x_heap} B")
+    rpk_ctx, x_ctx = int(r.one("RPK_CONTEXTS")), int(r.one("X509_CONTEXTS"))
+    print(f"\nRPK: client {rpk_c} B, server {rpk_s} B, arenas in use {rpk_heap} B, contexts {rpk_ctx} B; "
+          f"X.509: client {x_c} B, server {x_s} B, arenas in use {x_heap} B, contexts {x_ctx} B")
     assert rpk_s < x_s - 500, r   # the server's flight carries 91 B instead of two certificates
+    assert rpk_heap < x_heap and rpk_ctx < x_ctx, r
