@@ -190,7 +190,7 @@ mod tests {
         let ours = spki_of(P256_KEY);
         let pem = include_bytes!("../tests-data/certs/leaf-p256.spki.pem");
         let der = include_bytes!("../tests-data/certs/leaf-p256.spki.der");
-        assert_eq!(parse_public_keys(pem).unwrap(), [ours.clone()]);
+        assert_eq!(parse_public_keys(pem).unwrap(), core::slice::from_ref(&ours));
         assert_eq!(der.as_slice(), ours.as_slice());
     }
 
