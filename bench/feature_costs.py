@@ -30,6 +30,7 @@ WHAT = {
 # Features the general profile leaves out, costed by adding one.
 ADDED = {
     "PQ": "X25519MLKEM768 (ML-KEM-768 and the hybrid group)",
+    "RPK": "raw public keys (RFC 7250: SPKI parsing, the raw-key verifier paths)",
 }
 
 

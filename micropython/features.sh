@@ -6,7 +6,7 @@
 # usage: features.sh PROFILE [NAME=0|1 ...]
 #   PROFILE  full | general | client | small-client | minimal
 #   NAME     TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519
-#            CA_BUNDLE CA_COMPACT PQ: 1 adds the feature to the profile's, 0 removes it,
+#            CA_BUNDLE CA_COMPACT PQ RPK: 1 adds the feature to the profile's, 0 removes it,
 #            empty leaves the profile's choice.
 # prints the features, comma-separated, for `cargo --no-default-features
 # --features ...`.  Unknown names and profiles are errors (exit 2).
@@ -17,9 +17,10 @@ shift
 
 all="tls12 server p384 rsa ed25519 sign-ecdsa sign-rsa sign-ed25519"
 case "$profile" in
-    # Everything, with Mozilla's CA bundle (create_default_context()) and
-    # the post-quantum hybrid key exchange X25519MLKEM768.
-    full) features="$all ca-bundle pq";;
+    # Everything, with Mozilla's CA bundle (create_default_context()), the
+    # post-quantum hybrid key exchange X25519MLKEM768 and raw public keys
+    # (RFC 7250).
+    full) features="$all ca-bundle pq rpk";;
     # Client and server, TLS 1.2 + 1.3, verifies ECDSA P-256/P-384, RSA and
     # Ed25519, signs with any of them; the compact trust store (the 37 roots
     # of the CAs behind most public servers) instead of Mozilla's whole
@@ -48,7 +49,7 @@ for setting in "$@"; do
     name=${setting%%=*}
     value=${setting#*=}
     case "$name" in
-        TLS12|SERVER|P384|RSA|ED25519|SIGN_ECDSA|SIGN_RSA|SIGN_ED25519|CA_BUNDLE|CA_COMPACT|PQ) ;;
+        TLS12|SERVER|P384|RSA|ED25519|SIGN_ECDSA|SIGN_RSA|SIGN_ED25519|CA_BUNDLE|CA_COMPACT|PQ|RPK) ;;
         *) echo "features.sh: unknown setting '$name'" >&2; exit 2;;
     esac
     feature=$(echo "$name" | tr 'A-Z_' 'a-z-')

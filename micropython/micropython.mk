@@ -29,7 +29,7 @@
 #                      small-client, minimal
 #   MODSSL_TLS12 MODSSL_SERVER MODSSL_P384 MODSSL_RSA MODSSL_ED25519
 #   MODSSL_SIGN_ECDSA MODSSL_SIGN_RSA MODSSL_SIGN_ED25519 MODSSL_CA_BUNDLE
-#   MODSSL_CA_COMPACT MODSSL_PQ
+#   MODSSL_CA_COMPACT MODSSL_PQ MODSSL_RPK
 #                      1 or 0: add one feature to the profile, or take it away
 #   MODSSL_CARGO_FEATURES  more --features for modssl_rs (test-only ones)
 #   MODSSL_CARGO_TARGET_DIR  where cargo builds (default: <repo>/target/mpy-<triple|host>)
@@ -113,7 +113,7 @@ MODSSL_OBJ := $(addprefix $(BUILD)/,$(patsubst $(USER_C_MODULES)/%.c,%.o,$(MODSS
 MODSSL_PROFILE ?= full
 modssl_if_set = $(if $(filter undefined,$(origin $(1))),,$(2)='$($(1))')
 MODSSL_CORE_ARGS := --profile='$(MODSSL_PROFILE)' \
-    $(foreach f,TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ,$(f)='$(MODSSL_$(f))') \
+    $(foreach f,TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ RPK,$(f)='$(MODSSL_$(f))') \
     $(if $(MODSSL_RUST_TARGET),--target='$(MODSSL_RUST_TARGET)' $(if $(MODSSL_CROSS_CARGO),--cargo='$(MODSSL_CROSS_CARGO)'), \
         $(if $(CARGO),--cargo='$(CARGO)')) \
     $(if $(MODSSL_CARGO_FEATURES),--features='$(MODSSL_CARGO_FEATURES)') \

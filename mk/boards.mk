@@ -39,7 +39,7 @@ CROSS_TARGETS := \
 
 # The settings of micropython.mk that a build of the core alone takes
 # (scripts/build-core.sh); without MODSSL_PROFILE, the crate's default features.
-MODSSL_FEATURE_NAMES := TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ
+MODSSL_FEATURE_NAMES := TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ RPK
 modssl_if_set = $(if $(filter undefined,$(origin $(1))),,$(2)='$($(1))')
 CROSS_CORE_ARGS = $(if $(MODSSL_PROFILE),--profile='$(MODSSL_PROFILE)') \
 	$(foreach f,$(MODSSL_FEATURE_NAMES),$(f)='$(MODSSL_$(f))') \
@@ -141,7 +141,7 @@ $(B)/qemu-profile-%/firmware.elf: $(QEMU_FIRMWARE) FORCE
 # leaves out (FEATURE_ADD_NAMES), with one added at a time (make
 # feature-costs; about 1 min per feature the first time).
 # bench/feature_costs.py prints the table.
-FEATURE_ADD_NAMES := PQ
+FEATURE_ADD_NAMES := PQ RPK
 FEATURE_COST_NAMES := $(filter-out CA_BUNDLE $(FEATURE_ADD_NAMES),$(MODSSL_FEATURE_NAMES))
 FEATURE_COST_FIRMWARE := $(foreach f,$(FEATURE_COST_NAMES),$(B)/qemu-without-$(f)-MPS2_AN385/firmware.elf) \
 	$(foreach f,$(FEATURE_ADD_NAMES),$(B)/qemu-with-$(f)-MPS2_AN385/firmware.elf)

@@ -7,6 +7,7 @@ the rest with an exception that says why -- never a crash.
 MICROPYTHON_MINIMAL set; without it the tests are skipped."""
 import datetime as dt
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,25 @@ print("STILL ALIVE")
     for line in r.tagged("SERVER"):
         assert line.startswith("EXC ValueError") and "no TLS server" in line, r
     assert len(r.tagged("SERVER")) == 2 and "STILL ALIVE" in r.lines, r
+
+
+def test_no_raw_public_keys(minimal, certs, tmp_path):
+    # A PUBLIC KEY (RFC 7250, feature `rpk`) where a certificate would go:
+    # the build says what it lacks, in both calls, instead of "invalid cert".
+    pub = subprocess.run(["openssl", "pkey", "-in", str(certs["p256"].key.pem.path), "-pubout"],
+                         check=True, capture_output=True).stdout
+    r = minimal.run(f"""
+ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+for tag, f in (("TRUST", lambda: ctx.load_verify_locations(cadata={pub!r})),
+               ("IDENTITY", lambda: ctx.load_cert_chain({pub!r}, {certs["p256"].key.pem.data!r}))):
+    try:
+        f()
+        print(tag, "loaded")
+    except Exception as e:
+        print(tag, type(e).__name__, e)
+""").check()
+    text = "ValueError raw public keys (RFC 7250) are not in this build (built without the `rpk` feature)"
+    assert r.one("TRUST") == text and r.one("IDENTITY") == text, r
 
 
 @pytest.mark.parametrize("kind,ok", [("p256", True), ("rsa", False), ("p384", False), ("ed25519", False)])

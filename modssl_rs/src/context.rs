@@ -38,6 +38,8 @@ pub struct Context {
     identity: Option<Arc<CertifiedKey>>,
     /// The identity's key does not belong to its certificate.
     key_mismatch: bool,
+    /// The identity is a raw public key (RFC 7250), not a certificate chain.
+    raw_identity: bool,
     /// The code and detail of the last failed load call (`error_message`).
     last_error: (i32, Detail),
     /// `None`: every suite we implement.
@@ -62,6 +64,7 @@ impl Context {
             trusted: Arc::new(TrustStore::default()),
             identity: None,
             key_mismatch: false,
+            raw_identity: false,
             last_error: (status::OK, Detail::None),
             suites: None,
             policy: Policy::default(),
@@ -119,7 +122,29 @@ impl Context {
     /// was given a CA (`upgraded`) checks the chain alone when no name is
     /// given, as Pycom's `ca_certs=` did.
     pub fn needs_hostname(&self) -> bool {
-        self.checks_hostname() && (self.policy.check_hostname == Some(true) || !self.upgraded())
+        // A raw public key carries no name: nothing to check it against.
+        self.checks_hostname()
+            && (self.policy.check_hostname == Some(true) || !self.upgraded())
+            && !self.trusted.has_keys()
+    }
+
+    /// Raw public keys (RFC 7250) on either side: as our identity, or as
+    /// what we trust.
+    fn uses_raw_keys(&self) -> bool {
+        self.raw_identity || self.trusted.has_keys()
+    }
+
+    /// The protocol versions of a configuration: TLS 1.3 alone with raw
+    /// public keys; refused when trust mixes keys with certificates.
+    fn versions(&self) -> Result<&'static [&'static rustls::SupportedProtocolVersion], i32> {
+        if !self.uses_raw_keys() {
+            return self.policy.versions();
+        }
+        if self.trusted.has_keys() && (self.policy.ca_bundle || !self.policy.pins.is_empty()) {
+            return Err(status::RPK_MIXED_TRUST);
+        }
+        self.policy.versions()?;
+        self.policy.versions_for_raw_keys()
     }
 
     /// `check_hostname = value`, as CPython 3.7+: turning it on for a
@@ -189,8 +214,17 @@ impl Context {
         crate::pem::parse_certificates_at(data).map_err(|f| self.failed(status::INVALID_CERT, Detail::Cert(f)))
     }
 
-    /// Adds trusted certificates (PEM or DER, one or many).
+    /// Adds trusted certificates (PEM or DER, one or many), or trusted raw
+    /// public keys (`PUBLIC KEY` PEM or DER SubjectPublicKeyInfos).
     pub fn add_trusted(&mut self, data: &[u8]) -> Result<usize, i32> {
+        // With raw keys built in, a PUBLIC KEY beside certificates is a
+        // mix (refused), not a block to skip as certificate parsing would.
+        if crate::rpk::holds_public_keys(data) || (cfg!(feature = "rpk") && crate::rpk::has_public_key_block(data)) {
+            return self.add_trusted_keys(data);
+        }
+        if self.trusted.has_keys() {
+            return Err(status::RPK_MIXED_TRUST);
+        }
         let certs = self.parse_certs(data)?;
         let n = certs.len();
         // parse_certs has made each an anchor already: this cannot fail.
@@ -201,18 +235,83 @@ impl Context {
         Ok(n)
     }
 
-    /// The certificate chain and private key this side presents.
-    pub fn set_identity(&mut self, chain: &[u8], key: &[u8]) -> Result<(), i32> {
-        let chain = self.parse_certs(chain)?;
+    #[cfg(not(feature = "rpk"))]
+    fn add_trusted_keys(&mut self, _data: &[u8]) -> Result<usize, i32> {
+        Err(status::RPK_NOT_IN_BUILD)
+    }
+
+    /// Trusts raw public keys (RFC 7250): peers must present one of them.
+    #[cfg(feature = "rpk")]
+    fn add_trusted_keys(&mut self, data: &[u8]) -> Result<usize, i32> {
+        if !self.trusted.anchors().is_empty() || self.policy.ca_bundle {
+            return Err(status::RPK_MIXED_TRUST);
+        }
+        let keys = self.parse_keys(data)?;
+        let n = keys.len();
+        Arc::make_mut(&mut self.trusted).add_keys(keys);
+        self.changed();
+        Ok(n)
+    }
+
+    #[cfg(feature = "rpk")]
+    fn parse_keys(&mut self, data: &[u8]) -> Result<Vec<Vec<u8>>, i32> {
+        crate::rpk::parse_public_keys(data).map_err(|f| match f.error {
+            crate::pem::CertParseError::MixedKeysAndCertificates => status::RPK_MIXED_TRUST,
+            _ => self.failed(status::INVALID_CERT, Detail::Cert(f)),
+        })
+    }
+
+    fn load_key(&mut self, key: &[u8]) -> Result<Arc<dyn rustls::sign::SigningKey>, i32> {
         // Fuzz builds remember the key made from its DER and its signatures.
         #[cfg(feature = "fuzz")]
         let key = crypto::fuzz::load_signing_key(key);
         #[cfg(not(feature = "fuzz"))]
         let key = crypto::keys::load_signing_key(key);
-        let key = key.map_err(|e| match e {
+        key.map_err(|e| match e {
             crypto::keys::KeyError::NotInThisBuild => status::KEY_NOT_IN_BUILD,
             e => self.failed(status::INVALID_KEY, Detail::Key(e)),
-        })?;
+        })
+    }
+
+    #[cfg(not(feature = "rpk"))]
+    fn set_raw_identity(&mut self, _spki: &[u8], _key: &[u8]) -> Result<(), i32> {
+        Err(status::RPK_NOT_IN_BUILD)
+    }
+
+    /// A raw public key (RFC 7250) and its private key as our identity.
+    /// Unlike a certificate's, a key that is not the public key's is
+    /// refused here: nothing else would name the mistake.
+    #[cfg(feature = "rpk")]
+    fn set_raw_identity(&mut self, spki: &[u8], key: &[u8]) -> Result<(), i32> {
+        let mut keys = self.parse_keys(spki)?;
+        if keys.len() != 1 {
+            let f = crate::pem::CertParseFailure {
+                error: crate::pem::CertParseError::BadPublicKey,
+                index: 2,
+                holds_key: false,
+            };
+            return Err(self.failed(status::INVALID_CERT, Detail::Cert(f)));
+        }
+        let spki = keys.remove(0);
+        let key = self.load_key(key)?;
+        if !crypto::keys::key_matches_spki(key.as_ref(), &spki) {
+            return Err(self.failed(status::KEY_MISMATCH, Detail::RawKeyMismatch));
+        }
+        self.identity = Some(Arc::new(CertifiedKey::new(alloc::vec![CertificateDer::from(spki)], key)));
+        self.key_mismatch = false;
+        self.raw_identity = true;
+        self.changed();
+        Ok(())
+    }
+
+    /// The certificate chain and private key this side presents, or a raw
+    /// public key (RFC 7250) in place of the chain.
+    pub fn set_identity(&mut self, chain: &[u8], key: &[u8]) -> Result<(), i32> {
+        if crate::rpk::holds_public_keys(chain) {
+            return self.set_raw_identity(chain, key);
+        }
+        let chain = self.parse_certs(chain)?;
+        let key = self.load_key(key)?;
         let certified = CertifiedKey::new(chain, key);
         // MicroPython's module accepts a key that does not belong to the
         // certificate (its own tests load an expired certificate with an
@@ -223,6 +322,7 @@ impl Context {
             Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch))
         );
         self.identity = Some(Arc::new(certified));
+        self.raw_identity = false;
         self.changed();
         Ok(())
     }
@@ -272,12 +372,12 @@ impl Context {
         let verifier = ServerVerifier::new(self.trusted.clone(), self.verify_mode(), crypto::sig_algs());
         let verifier = self.policy.apply_to_verifier(verifier)?.with_hostname_check(check_name);
         let builder = ClientConfig::builder_with_details(self.provider(), Arc::new(PortTime))
-            .with_protocol_versions(self.policy.versions()?)
+            .with_protocol_versions(self.versions()?)
             .map_err(|_| status::HANDSHAKE_FAILURE)?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier));
         let mut config = match &self.identity {
-            Some(id) => builder.with_client_cert_resolver(Arc::new(OneIdentity(id.clone()))),
+            Some(id) => builder.with_client_cert_resolver(Arc::new(OneIdentity(id.clone(), self.raw_identity))),
             None => builder.with_no_client_auth(),
         };
         config.alpn_protocols = self.policy.alpn.clone();
@@ -309,7 +409,7 @@ impl Context {
         // (as with MicroPython's module), not when the socket is wrapped.
         let identity = self.identity.clone();
         let builder = ServerConfig::builder_with_details(self.provider(), Arc::new(PortTime))
-            .with_protocol_versions(self.policy.versions()?)
+            .with_protocol_versions(self.versions()?)
             .map_err(|_| status::HANDSHAKE_FAILURE)?;
         let builder = match self.verify_mode {
             VerifyMode::None => builder.with_no_client_auth(),
@@ -318,7 +418,7 @@ impl Context {
                 builder.with_client_cert_verifier(Arc::new(verifier))
             }
         };
-        let mut config = builder.with_cert_resolver(Arc::new(ServerIdentity(identity)));
+        let mut config = builder.with_cert_resolver(Arc::new(ServerIdentity(identity, self.raw_identity)));
         config.alpn_protocols = self.policy.alpn.clone();
         config.max_fragment_size = self.policy.max_fragment_size;
         let cap = self.policy.session_cache;
@@ -380,9 +480,10 @@ impl TimeProvider for PortTime {
     }
 }
 
-/// The certificate and key a client context presents.
+/// The certificate and key a client context presents; `.1`: a raw public
+/// key (RFC 7250) in place of the certificate.
 #[derive(Debug)]
-struct OneIdentity(Arc<CertifiedKey>);
+struct OneIdentity(Arc<CertifiedKey>, bool);
 
 impl ResolvesClientCert for OneIdentity {
     fn resolve(&self, _hints: &[&[u8]], schemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
@@ -392,16 +493,25 @@ impl ResolvesClientCert for OneIdentity {
     fn has_certs(&self) -> bool {
         true
     }
+
+    fn only_raw_public_keys(&self) -> bool {
+        self.1
+    }
 }
 
-/// A server's certificate and key, if it has any.
+/// A server's certificate and key, if it has any; `.1`: a raw public key
+/// (RFC 7250) in place of the certificate.
 #[cfg(feature = "server")]
 #[derive(Debug)]
-struct ServerIdentity(Option<Arc<CertifiedKey>>);
+struct ServerIdentity(Option<Arc<CertifiedKey>>, bool);
 
 #[cfg(feature = "server")]
 impl ResolvesServerCert for ServerIdentity {
     fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         self.0.clone()
+    }
+
+    fn only_raw_public_keys(&self) -> bool {
+        self.1
     }
 }

@@ -1,7 +1,7 @@
 //! rustls' errors as our status codes (`ffi::status`), and the detail kept
 //! beside a code ([`Detail`]) for the message the user sees.
 
-use rustls::{AlertDescription, Error, InvalidMessage};
+use rustls::{AlertDescription, Error, InvalidMessage, PeerIncompatible};
 
 use crate::crypto::keys::KeyError;
 use crate::ffi::status;
@@ -19,6 +19,10 @@ pub fn code(err: &Error) -> i32 {
         },
         Error::AlertReceived(_) => status::PEER_ALERT,
         Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. } => status::UNEXPECTED_MESSAGE,
+        // Raw public keys asked for and not given, or given unasked.
+        Error::PeerIncompatible(
+            PeerIncompatible::IncorrectCertificateTypeExtension | PeerIncompatible::UnsolicitedCertificateTypeExtension,
+        ) => status::RPK_NOT_NEGOTIATED,
         Error::PeerIncompatible(_) | Error::PeerMisbehaved(_) => status::HANDSHAKE_FAILURE,
         Error::DecryptError => status::BAD_RECORD_MAC,
         Error::NoCertificatesPresented => status::PEER_CERT_REQUIRED,
@@ -45,6 +49,7 @@ pub fn cert_code(f: CertFailure) -> i32 {
         CertFailure::ClockNotSet => status::CERT_CLOCK_NOT_SET,
         CertFailure::RejectedByCallback => status::CERT_REJECTED_BY_CALLBACK,
         CertFailure::PeerCertRequired => status::PEER_CERT_REQUIRED,
+        CertFailure::RawKeyUntrusted => status::CERT_RAW_KEY_UNTRUSTED,
         CertFailure::Invalid => status::CERT_INVALID,
     }
 }
@@ -70,6 +75,9 @@ pub enum Detail {
     Key(KeyError),
     /// Why certificate bytes were refused, and which certificate.
     Cert(CertParseFailure),
+    /// The raw public key given to `load_cert_chain` is not the private
+    /// key's (RFC 7250, `rpk`).
+    RawKeyMismatch,
 }
 
 /// The detail of a rustls error, if it has one we can name.
@@ -187,6 +195,7 @@ pub fn write_message(code: i32, detail: Detail, out: &mut [u8]) -> usize {
         Detail::Key(KeyError::Malformed) => Ok(()),
         Detail::Key(e) => write!(w, ": {}", e.message()),
         Detail::Cert(f) => write_cert_detail(&mut w, f),
+        Detail::RawKeyMismatch => w.write_str(": the PUBLIC KEY given is not this private key's"),
     };
     let len = w.len;
     out[len] = 0;
@@ -199,7 +208,12 @@ fn write_cert_detail(w: &mut Cut<'_>, f: CertParseFailure) -> core::fmt::Result 
         _ if f.holds_key => w.write_str(": this is a private key, not a certificate"),
         // Neither PEM nor DER at all: MicroPython's plain "invalid cert".
         CertParseError::BadDer if f.index <= 1 => Ok(()),
-        CertParseError::NoCertificates => write!(w, ": {}", f.error.message()),
+        CertParseError::NoCertificates | CertParseError::MixedKeysAndCertificates => {
+            write!(w, ": {}", f.error.message())
+        }
+        CertParseError::BadPublicKey | CertParseError::UnsupportedPublicKey => {
+            write!(w, ": public key {}: {}", f.index, f.error.message())
+        }
         CertParseError::TrailingData => {
             write!(w, ": {} (after certificate {})", f.error.message(), f.index.saturating_sub(1))
         }

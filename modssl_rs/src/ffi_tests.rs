@@ -528,3 +528,130 @@ fn connection_calls_reject_null_and_garbage() {
     assert_eq!(p.handshake(), (true, true));
     assert_eq!(ffi::modssl_conn_peer_cert(p.c.conn, 2, &mut der, &mut len), status::BAD_ARGUMENT);
 }
+
+/// Raw public keys (RFC 7250, `rpk`): contexts loaded with bare
+/// SubjectPublicKeyInfos through the same calls as certificates.
+#[cfg(feature = "rpk")]
+mod raw_keys {
+    use super::*;
+
+    const ED_KEY: &[u8] = include_bytes!("../tests-data/certs/leaf-ed25519.key");
+
+    /// The SPKI (DER) of a private key file.
+    fn spki(key: &[u8]) -> Vec<u8> {
+        crate::crypto::keys::load_signing_key(key).unwrap().public_key().unwrap().as_ref().to_vec()
+    }
+
+    fn load(ctx: *mut Context, cert: &[u8], key: &[u8]) -> i32 {
+        ffi::modssl_context_load_cert_chain(ctx, cert.as_ptr(), cert.len(), key.as_ptr(), key.len())
+    }
+
+    fn trust(ctx: *mut Context, data: &[u8]) -> i32 {
+        ffi::modssl_context_load_verify(ctx, data.as_ptr(), data.len())
+    }
+
+    fn message(ctx: *mut Context, code: i32) -> String {
+        let mut buf = [0 as core::ffi::c_char; 200];
+        ffi::modssl_context_error_message(ctx, code, buf.as_mut_ptr(), buf.len());
+        unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn mutual_raw_keys_p256_server_ed25519_client() {
+        let (s_spki, c_spki) = (spki(LEAF_KEY), spki(ED_KEY));
+        let sctx = context(true, CERT_REQUIRED, Some((&s_spki, LEAF_KEY)), Some(&c_spki));
+        let cctx = context(false, CERT_REQUIRED, Some((&c_spki, ED_KEY)), Some(&s_spki));
+        // No name to check a key against: a name that no certificate here
+        // has is no failure.
+        let mut p = Pair::new(cctx, sctx, b"no-such-name.example");
+        assert_eq!(p.handshake(), (true, true));
+        assert_eq!(p.c.info().protocol_version, TLS13);
+        // The peer's "certificate" is its SPKI.
+        assert_eq!(p.c.peer_certs(), [s_spki]);
+        assert_eq!(p.s.peer_certs(), [c_spki]);
+        assert_eq!(p.send(true, b"hello"), b"hello");
+    }
+
+    #[test]
+    fn a_key_not_trusted_is_refused_on_both_sides() {
+        let s_spki = spki(LEAF_KEY);
+        // The client trusts another key.
+        let sctx = context(true, CERT_NONE, Some((&s_spki, LEAF_KEY)), None);
+        let cctx = context(false, CERT_REQUIRED, None, Some(&spki(ED_KEY)));
+        let mut p = Pair::new(cctx, sctx, b"x");
+        assert_eq!(p.handshake(), (false, false));
+        assert_eq!(
+            p.c.error(),
+            (status::CERT_RAW_KEY_UNTRUSTED, "certificate verification failed: raw public key not trusted")
+        );
+        // The server trusts another client key.
+        let c_spki = spki(ED_KEY);
+        let sctx = context(true, CERT_REQUIRED, Some((&s_spki, LEAF_KEY)), Some(&spki(RSA_KEY)));
+        let cctx = context(false, CERT_REQUIRED, Some((&c_spki, ED_KEY)), Some(&s_spki));
+        let mut p = Pair::new(cctx, sctx, b"x");
+        let (_, server_done) = p.handshake();
+        assert!(!server_done);
+        assert_eq!(p.s.error().0, status::CERT_RAW_KEY_UNTRUSTED);
+    }
+
+    #[test]
+    fn certificates_where_raw_keys_are_wanted_are_named() {
+        // A client wanting a raw key, a server with a certificate only.
+        let cctx = context(false, CERT_REQUIRED, None, Some(&spki(LEAF_KEY)));
+        let mut p = Pair::new(cctx, p256_server(), b"localhost");
+        assert_eq!(p.handshake(), (false, false));
+        assert_eq!(p.s.error().0, status::RPK_NOT_NEGOTIATED);
+        // A server with a raw key, a client that knows certificates only.
+        let s_spki = spki(LEAF_KEY);
+        let sctx = context(true, CERT_NONE, Some((&s_spki, LEAF_KEY)), None);
+        let mut p = Pair::new(client(), sctx, b"localhost");
+        assert_eq!(p.handshake(), (false, false));
+        let (code, text) = p.s.error();
+        assert_eq!(code, status::RPK_NOT_NEGOTIATED);
+        assert!(text.starts_with("SSL_UNSUPPORTED_CERTIFICATE_TYPE: the peer does not use raw public keys"), "{text}");
+    }
+
+    #[test]
+    fn loads_refused_with_their_reason() {
+        let s_spki = spki(LEAF_KEY);
+        // The public key is another key's.
+        let ctx = context(true, CERT_NONE, None, None);
+        assert_eq!(load(ctx, &spki(ED_KEY), LEAF_KEY), status::KEY_MISMATCH);
+        assert_eq!(
+            message(ctx, status::KEY_MISMATCH),
+            "private key does not match the certificate: the PUBLIC KEY given is not this private key's"
+        );
+        assert_eq!(ffi::modssl_context_has_identity(ctx), 0);
+        ffi::modssl_context_free(ctx);
+        // Keys and certificates in one trust, either way round.
+        let ctx = context(false, CERT_REQUIRED, None, Some(CA_PEM));
+        assert_eq!(trust(ctx, &s_spki), status::RPK_MIXED_TRUST);
+        ffi::modssl_context_free(ctx);
+        let ctx = context(false, CERT_REQUIRED, None, Some(&s_spki));
+        assert_eq!(trust(ctx, CA_PEM), status::RPK_MIXED_TRUST);
+        // With the built-in roots: refused when the connection is made.
+        if ffi::modssl_context_load_default_certs(ctx) == status::OK {
+            assert_eq!(conn(ctx, b"x").err(), Some(status::RPK_MIXED_TRUST));
+        }
+        ffi::modssl_context_free(ctx);
+        // TLS 1.2 only.
+        let ctx = context(false, CERT_REQUIRED, None, Some(&s_spki));
+        if ffi::modssl_context_set_versions(ctx, TLS12, TLS12) == status::OK {
+            assert_eq!(conn(ctx, b"x").err(), Some(status::RPK_NEEDS_TLS13));
+        }
+        ffi::modssl_context_free(ctx);
+        // A malformed key names itself.
+        let ctx = context(false, CERT_REQUIRED, None, None);
+        let mut cut = s_spki.clone();
+        cut.truncate(cut.len() - 1);
+        let cut = [s_spki.clone(), cut].concat();
+        assert_eq!(trust(ctx, &cut), status::INVALID_CERT);
+        assert_eq!(
+            message(ctx, status::INVALID_CERT),
+            "invalid cert: public key 2: malformed public key (SubjectPublicKeyInfo)"
+        );
+        // Two trusted keys in one call.
+        assert_eq!(trust(ctx, &[s_spki.clone(), spki(ED_KEY)].concat()), 2);
+        ffi::modssl_context_free(ctx);
+    }
+}

@@ -20,6 +20,7 @@ pub mod policy;
 pub mod port;
 #[cfg(feature = "ca-compact")]
 pub mod roots_compact;
+pub mod rpk;
 pub mod session;
 pub mod suites;
 // Connections driven through the C ABI (tests, fuzz targets, host tools).

@@ -36,6 +36,12 @@ pub enum CertParseError {
     TrailingData,
     /// Well-formed DER that is not an X.509 certificate we can read.
     BadCertificate,
+    /// A raw public key (`rpk`) that is not a SubjectPublicKeyInfo.
+    BadPublicKey,
+    /// A raw public key of a type this build does not verify.
+    UnsupportedPublicKey,
+    /// Public keys and certificates in one input.
+    MixedKeysAndCertificates,
 }
 
 impl CertParseError {
@@ -47,6 +53,9 @@ impl CertParseError {
             Self::BadDer => "certificate data is neither PEM nor well-formed DER",
             Self::TrailingData => "unexpected data after the last DER certificate",
             Self::BadCertificate => "malformed X.509 certificate",
+            Self::BadPublicKey => "malformed public key (SubjectPublicKeyInfo)",
+            Self::UnsupportedPublicKey => "public key of a type this build does not verify",
+            Self::MixedKeysAndCertificates => "public keys and certificates mixed in one context",
         }
     }
 }

@@ -72,6 +72,15 @@ impl Policy {
         }
     }
 
+    /// The versions for a context using raw public keys (RFC 7250): TLS
+    /// 1.3 alone, the only version rustls has them in.
+    pub fn versions_for_raw_keys(&self) -> Result<&'static [&'static SupportedProtocolVersion], i32> {
+        if self.max_version != TLS13 {
+            return Err(status::RPK_NEEDS_TLS13);
+        }
+        Ok(ONLY13)
+    }
+
     /// Sets the version range; each end is 0x0303 or 0x0304 (CPython's
     /// `TLSVersion` values), or 0 to leave it unchanged.
     pub fn set_versions(&mut self, min: u16, max: u16) -> Result<(), i32> {

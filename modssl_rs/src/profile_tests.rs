@@ -100,3 +100,25 @@ fn server_contexts_follow_server() {
     assert_eq!(modssl_context_new(false, &mut ctx), status::OK);
     modssl_context_free(ctx);
 }
+
+#[test]
+fn raw_public_keys_follow_rpk() {
+    use crate::context::Context;
+    // The P-256 key's SPKI (`openssl pkey -pubout`): every build verifies P-256.
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests-data/certs");
+    let spki = std::fs::read(dir.join("leaf-p256.spki.der")).unwrap();
+    let pem = std::fs::read(dir.join("leaf-p256.key")).unwrap();
+    assert!(crate::rpk::holds_public_keys(&spki));
+    let mut ctx = Context::new(false);
+    let mut id = Context::new(false);
+    if cfg!(feature = "rpk") {
+        assert_eq!(ctx.add_trusted(&spki), Ok(1));
+        let signs = cfg!(feature = "sign-ecdsa");
+        assert_eq!(id.set_identity(&spki, &pem), if signs { Ok(()) } else { Err(status::KEY_NOT_IN_BUILD) });
+    } else {
+        // Not "invalid cert": the build says what it lacks.
+        assert_eq!(ctx.add_trusted(&spki), Err(status::RPK_NOT_IN_BUILD));
+        assert_eq!(id.set_identity(&spki, &pem), Err(status::RPK_NOT_IN_BUILD));
+        assert!(!ctx.has_trust() && !id.has_identity());
+    }
+}

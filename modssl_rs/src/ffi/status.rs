@@ -51,6 +51,14 @@ pub const KEY_NOT_IN_BUILD: i32 = -0x70B0;
 pub const NO_CA_LOADED: i32 = -0x70C0;
 /// `verify_mode = CERT_NONE` after `check_hostname = True` (CPython's rule).
 pub const CHECK_HOSTNAME_NEEDS_VERIFY: i32 = -0x70D0;
+/// A raw public key (RFC 7250) was given, but this build has none (`rpk`
+/// feature off).
+pub const RPK_NOT_IN_BUILD: i32 = -0x70E0;
+/// Certificates (or the built-in roots) and raw public keys trusted by one
+/// context.
+pub const RPK_MIXED_TRUST: i32 = -0x70E1;
+/// Raw public keys with TLS 1.3 left out (rustls has them in TLS 1.3 only).
+pub const RPK_NEEDS_TLS13: i32 = -0x70E2;
 
 // Certificate verification failures (ValueError).
 pub const CERT_EXPIRED: i32 = -0x2701;
@@ -66,6 +74,8 @@ pub const CERT_REJECTED_BY_CALLBACK: i32 = -0x270A;
 /// The certificate is signed with an algorithm this build leaves out
 /// (RSA, P-384 or Ed25519 with its feature off), or one we never support.
 pub const CERT_UNSUPPORTED_ALGORITHM: i32 = -0x270B;
+/// The peer's raw public key is not one of the keys we trust.
+pub const CERT_RAW_KEY_UNTRUSTED: i32 = -0x270C;
 /// The peer sent no certificate but one is required (mbedTLS's
 /// NO_CLIENT_CERTIFICATE, and like it an `OSError`).
 pub const PEER_CERT_REQUIRED: i32 = -0x7480;
@@ -80,6 +90,9 @@ pub const PEER_ALERT: i32 = -0x7780;
 /// The peer chose something we did not offer, or we share no version,
 /// suite or group with it.
 pub const HANDSHAKE_FAILURE: i32 = -0x6E00;
+/// The certificate types do not agree: we asked for raw public keys and the
+/// peer does not use them (or the other way round).
+pub const RPK_NOT_NEGOTIATED: i32 = -0x6E10;
 /// A message arrived that the protocol does not allow here.
 pub const UNEXPECTED_MESSAGE: i32 = -0x7700;
 /// Decryption or integrity check failed.
@@ -145,6 +158,9 @@ pub enum Status {
     KeyNotInBuild = KEY_NOT_IN_BUILD,
     NoCaLoaded = NO_CA_LOADED,
     CheckHostnameNeedsVerify = CHECK_HOSTNAME_NEEDS_VERIFY,
+    RpkNotInBuild = RPK_NOT_IN_BUILD,
+    RpkMixedTrust = RPK_MIXED_TRUST,
+    RpkNeedsTls13 = RPK_NEEDS_TLS13,
     CertExpired = CERT_EXPIRED,
     CertNotYetValid = CERT_NOT_YET_VALID,
     CertHostnameMismatch = CERT_HOSTNAME_MISMATCH,
@@ -156,11 +172,13 @@ pub enum Status {
     CertClockNotSet = CERT_CLOCK_NOT_SET,
     CertRejectedByCallback = CERT_REJECTED_BY_CALLBACK,
     CertUnsupportedAlgorithm = CERT_UNSUPPORTED_ALGORITHM,
+    CertRawKeyUntrusted = CERT_RAW_KEY_UNTRUSTED,
     PeerCertRequired = PEER_CERT_REQUIRED,
     InvalidRecord = INVALID_RECORD,
     DecodeError = DECODE_ERROR,
     PeerAlert = PEER_ALERT,
     HandshakeFailure = HANDSHAKE_FAILURE,
+    RpkNotNegotiated = RPK_NOT_NEGOTIATED,
     UnexpectedMessage = UNEXPECTED_MESSAGE,
     BadRecordMac = BAD_RECORD_MAC,
     RecordOverflow = RECORD_OVERFLOW,
@@ -191,6 +209,9 @@ impl Status {
         Status::KeyNotInBuild,
         Status::NoCaLoaded,
         Status::CheckHostnameNeedsVerify,
+        Status::RpkNotInBuild,
+        Status::RpkMixedTrust,
+        Status::RpkNeedsTls13,
         Status::CertExpired,
         Status::CertNotYetValid,
         Status::CertHostnameMismatch,
@@ -202,11 +223,13 @@ impl Status {
         Status::CertClockNotSet,
         Status::CertRejectedByCallback,
         Status::CertUnsupportedAlgorithm,
+        Status::CertRawKeyUntrusted,
         Status::PeerCertRequired,
         Status::InvalidRecord,
         Status::DecodeError,
         Status::PeerAlert,
         Status::HandshakeFailure,
+        Status::RpkNotNegotiated,
         Status::UnexpectedMessage,
         Status::BadRecordMac,
         Status::RecordOverflow,
@@ -240,6 +263,9 @@ impl Status {
             Status::KeyNotInBuild => Raised::ValueError,
             Status::NoCaLoaded => Raised::CertVerification,
             Status::CheckHostnameNeedsVerify => Raised::ValueError,
+            Status::RpkNotInBuild => Raised::ValueError,
+            Status::RpkMixedTrust => Raised::ValueError,
+            Status::RpkNeedsTls13 => Raised::ValueError,
             Status::CertExpired => Raised::CertVerification,
             Status::CertNotYetValid => Raised::CertVerification,
             Status::CertHostnameMismatch => Raised::CertVerification,
@@ -251,11 +277,13 @@ impl Status {
             Status::CertClockNotSet => Raised::CertVerification,
             Status::CertRejectedByCallback => Raised::CertVerification,
             Status::CertUnsupportedAlgorithm => Raised::CertVerification,
+            Status::CertRawKeyUntrusted => Raised::CertVerification,
             Status::PeerCertRequired => Raised::SslError,
             Status::InvalidRecord => Raised::SslError,
             Status::DecodeError => Raised::SslError,
             Status::PeerAlert => Raised::SslError,
             Status::HandshakeFailure => Raised::SslError,
+            Status::RpkNotNegotiated => Raised::SslError,
             Status::UnexpectedMessage => Raised::SslError,
             Status::BadRecordMac => Raised::SslError,
             Status::RecordOverflow => Raised::SslError,
@@ -294,6 +322,13 @@ impl Status {
             Status::CheckHostnameNeedsVerify => {
                 "cannot set verify_mode to CERT_NONE while check_hostname is True (set check_hostname = False first)\0"
             }
+            Status::RpkNotInBuild => {
+                "raw public keys (RFC 7250) are not in this build (built without the `rpk` feature)\0"
+            }
+            Status::RpkMixedTrust => {
+                "a context trusts either certificates or raw public keys, not both (use two contexts)\0"
+            }
+            Status::RpkNeedsTls13 => "raw public keys need TLS 1.3 (maximum_version is TLS 1.2)\0",
             Status::CertExpired => "certificate verification failed: certificate has expired\0",
             Status::CertNotYetValid => {
                 "certificate verification failed: certificate not yet valid (is the clock set?)\0"
@@ -311,12 +346,16 @@ impl Status {
             Status::CertUnsupportedAlgorithm => {
                 "certificate verification failed: signature algorithm not supported by this build\0"
             }
+            Status::CertRawKeyUntrusted => "certificate verification failed: raw public key not trusted\0",
             Status::PeerCertRequired => "SSL_PEER_CERT_REQUIRED: the peer sent no certificate\0",
             Status::InvalidRecord => "SSL_INVALID_RECORD: the peer sent something that is not TLS\0",
             Status::DecodeError => "SSL_DECODE_ERROR: a TLS message did not decode\0",
             Status::PeerAlert => "SSL_FATAL_ALERT_MESSAGE: the peer sent a fatal alert\0",
             Status::HandshakeFailure => "SSL_HANDSHAKE_FAILURE: no common protocol version, cipher suite or group\0",
             Status::UnexpectedMessage => "SSL_UNEXPECTED_MESSAGE: the peer broke the protocol\0",
+            Status::RpkNotNegotiated => {
+                "SSL_UNSUPPORTED_CERTIFICATE_TYPE: the peer does not use raw public keys (RFC 7250) as this context does\0"
+            }
             Status::BadRecordMac => "SSL_BAD_RECORD_MAC: decryption failed\0",
             Status::RecordOverflow => "SSL_RECORD_OVERFLOW: record too large\0",
             Status::ConnectionClosed => "SSL_CONNECTION_CLOSED: the TLS connection is closed\0",

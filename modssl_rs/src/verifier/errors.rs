@@ -21,6 +21,8 @@ pub enum CertFailure {
     PeerCertRequired,
     /// Signed with an algorithm we do not verify (in this build).
     UnsupportedAlgorithm,
+    /// A raw public key (RFC 7250) that is not one of ours.
+    RawKeyUntrusted,
     Invalid,
 }
 
@@ -47,6 +49,9 @@ pub fn classify(err: &Error) -> Option<CertFailure> {
             CertificateError::Revoked => CertFailure::Revoked,
             CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => CertFailure::BadUsage,
             CertificateError::ApplicationVerificationFailure => CertFailure::RejectedByCallback,
+            // Our encoding of "raw public key not trusted" (we never check
+            // revocation, so nothing else of ours says this).
+            CertificateError::UnknownRevocationStatus => CertFailure::RawKeyUntrusted,
             _ => CertFailure::Invalid,
         },
         Error::InvalidCertRevocationList(_) => CertFailure::Invalid,

@@ -44,17 +44,26 @@
 //!    passed (in mode `None`: with no checks) for each certificate the peer
 //!    sent, as DER with its depth (0 = end entity, then the intermediates in
 //!    the order the peer sent them); returning `false` rejects the peer.
+//! 7. **Raw public keys** (RFC 7250, the `rpk` feature).  When the trust
+//!    store holds public keys instead of certificates, the peer must present
+//!    a raw public key (rustls negotiates it: `requires_raw_public_keys`),
+//!    and it must be byte for byte one of ours.  No path, no name, no dates,
+//!    so no clock.  Refused: `CertificateError::UnknownRevocationStatus`,
+//!    which [`classify`] reads as [`CertFailure::RawKeyUntrusted`] (we never
+//!    check revocation, so nothing else of ours makes it).  Mode `None`
+//!    accepts any raw key (the callback still runs), as for certificates.
 //!
 //! Handshake signatures (CertificateVerify, ServerKeyExchange) are verified
 //! with the provider's algorithms against the public key read from the peer's
 //! certificate by our own small DER reader (so a pinned v1 certificate
-//! works); TLS 1.3 allows only TLS 1.3 schemes and the first algorithm mapped
+//! works), or from the raw public key itself (rule 7); TLS 1.3 allows only TLS 1.3 schemes and the first algorithm mapped
 //! to the scheme, as rustls does.
 //!
 //! Failures are `rustls::Error::InvalidCertificate` with the closest
-//! `CertificateError`; [`classify`] maps them to [`CertFailure`].  Two of ours
-//! have no variant of their own: "rejected by the callback" is
-//! `ApplicationVerificationFailure`, and "clock not set" is
+//! `CertificateError`; [`classify`] maps them to [`CertFailure`].  Three of
+//! ours have no variant of their own: "rejected by the callback" is
+//! `ApplicationVerificationFailure`, "raw public key not trusted" is
+//! `UnknownRevocationStatus` (rule 7), and "clock not set" is
 //! `NotValidYetContext` with `time` = 0 (the Unix epoch: what an unset clock
 //! reads, and no real verification ever happens then).
 
@@ -149,6 +158,22 @@ impl Core {
             }
         }
         Ok(())
+    }
+
+    /// The peer presents a raw public key (RFC 7250) instead of a
+    /// certificate: we trust keys, not certificates.
+    fn raw(&self) -> bool {
+        self.trusted.has_keys()
+    }
+
+    /// Rule 7 (and the callback): a raw public key must be one of ours.
+    /// No name, no dates: a key carries neither.
+    fn verify_raw(&self, spki: &CertificateDer<'_>, intermediates: &[CertificateDer<'_>]) -> Result<(), Error> {
+        if !intermediates.is_empty() || !self.trusted.contains_key(spki.as_ref()) {
+            // See `classify` for this encoding of "raw public key not trusted".
+            return Err(cert_error(CertificateError::UnknownRevocationStatus));
+        }
+        self.run_callback(spki, intermediates)
     }
 
     /// Rules 1-4 (and the callback) for a peer's certificate chain.
@@ -355,6 +380,9 @@ impl ServerCertVerifier for ServerVerifier {
             self.core.run_callback(end_entity, intermediates)?;
             return Ok(ServerCertVerified::assertion());
         }
+        if self.core.raw() {
+            return self.core.verify_raw(end_entity, intermediates).map(|_| ServerCertVerified::assertion());
+        }
         let name = if self.check_hostname { Some(server_name) } else { None };
         self.core.verify(Peer::Server, end_entity, intermediates, name).map(|_| ServerCertVerified::assertion())
     }
@@ -365,7 +393,7 @@ impl ServerCertVerifier for ServerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_handshake_signature(self.core.algs, message, cert, dss, false)
+        verify_handshake_signature(self.core.algs, message, cert, dss, false, self.core.raw())
     }
 
     fn verify_tls13_signature(
@@ -374,11 +402,15 @@ impl ServerCertVerifier for ServerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_handshake_signature(self.core.algs, message, cert, dss, true)
+        verify_handshake_signature(self.core.algs, message, cert, dss, true, self.core.raw())
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.core.algs.supported_schemes()
+    }
+
+    fn requires_raw_public_keys(&self) -> bool {
+        self.core.raw()
     }
 }
 
@@ -448,6 +480,9 @@ impl ClientCertVerifier for ClientVerifier {
             self.core.run_callback(end_entity, intermediates)?;
             return Ok(ClientCertVerified::assertion());
         }
+        if self.core.raw() {
+            return self.core.verify_raw(end_entity, intermediates).map(|_| ClientCertVerified::assertion());
+        }
         self.core.verify(Peer::Client, end_entity, intermediates, None).map(|_| ClientCertVerified::assertion())
     }
 
@@ -457,7 +492,7 @@ impl ClientCertVerifier for ClientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_handshake_signature(self.core.algs, message, cert, dss, false)
+        verify_handshake_signature(self.core.algs, message, cert, dss, false, self.core.raw())
     }
 
     fn verify_tls13_signature(
@@ -466,10 +501,14 @@ impl ClientCertVerifier for ClientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_handshake_signature(self.core.algs, message, cert, dss, true)
+        verify_handshake_signature(self.core.algs, message, cert, dss, true, self.core.raw())
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.core.algs.supported_schemes()
+    }
+
+    fn requires_raw_public_keys(&self) -> bool {
+        self.core.raw()
     }
 }

@@ -29,6 +29,7 @@ pub(super) fn verify_handshake_signature(
     cert: &CertificateDer<'_>,
     dss: &DigitallySignedStruct,
     tls13: bool,
+    raw: bool,
 ) -> Result<HandshakeSignatureValid, Error> {
     let unadvertised = || Error::PeerMisbehaved(PeerMisbehaved::SignedHandshakeWithUnadvertisedSigScheme);
     if tls13 && !tls13_scheme(dss.scheme) {
@@ -38,22 +39,28 @@ pub(super) fn verify_handshake_signature(
         algs.mapping.iter().find(|(scheme, _)| *scheme == dss.scheme).map(|(_, a)| *a).ok_or_else(unadvertised)?;
     // TLS 1.3 binds the scheme to one algorithm (curve included): the first.
     let candidates = if tls13 { candidates.get(..1).unwrap_or(&[]) } else { candidates };
-    let info = CertInfo::parse(cert.as_ref()).ok_or(cert_error(CertificateError::BadEncoding))?;
+    // A raw public key (RFC 7250) is the SPKI itself.
+    let (spki_alg, spki_key) = if raw {
+        crate::rpk::spki_parts(cert.as_ref())
+    } else {
+        CertInfo::parse(cert.as_ref()).map(|i| (i.spki_alg, i.spki_key))
+    }
+    .ok_or(cert_error(CertificateError::BadEncoding))?;
     let mut tried = None;
     for alg in candidates {
-        if alg.public_key_alg_id().as_ref() != info.spki_alg {
+        if alg.public_key_alg_id().as_ref() != spki_alg {
             tried = Some(alg);
             continue;
         }
         return alg
-            .verify_signature(info.spki_key, message, dss.signature())
+            .verify_signature(spki_key, message, dss.signature())
             .map(|_| HandshakeSignatureValid::assertion())
             .map_err(|_| cert_error(CertificateError::BadSignature));
     }
     Err(cert_error(match tried {
         Some(alg) => CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
             signature_algorithm_id: alg.signature_alg_id().as_ref().to_vec(),
-            public_key_algorithm_id: info.spki_alg.to_vec(),
+            public_key_algorithm_id: spki_alg.to_vec(),
         },
         None => CertificateError::BadSignature,
     }))

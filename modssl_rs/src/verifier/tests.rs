@@ -749,3 +749,43 @@ fn der_reader_never_panics_on_mutations() {
         }
     }
 }
+
+/// Rule 7: raw public keys (RFC 7250).  The key must be one of ours, and
+/// the handshake signature must be its own.
+#[cfg(feature = "rpk")]
+#[test]
+fn raw_public_keys() {
+    let key = |pem: &[u8]| crate::crypto::keys::load_signing_key(pem).unwrap();
+    let (ours, other) = (
+        key(include_bytes!("../../tests-data/certs/leaf-p256.key")),
+        key(include_bytes!("../../tests-data/certs/client.key")),
+    );
+    let spki = |k: &alloc::sync::Arc<dyn rustls::sign::SigningKey>| {
+        CertificateDer::from(k.public_key().unwrap().as_ref().to_vec())
+    };
+    let mut trusted = TrustStore::default();
+    trusted.add_keys(vec![spki(&ours).to_vec()]);
+    let trusted = Arc::new(trusted);
+    // Any name, and no clock: neither is asked.
+    let v = ServerVerifier::new(trusted.clone(), VerifyMode::Required, crate::crypto::sig_algs()).with_clock(no_clock);
+    assert!(v.requires_raw_public_keys());
+    assert!(v.verify_server_cert(&spki(&ours), &[], &dns("any.example"), &[], unix(0)).is_ok());
+    let refused = v.verify_server_cert(&spki(&other), &[], &dns("any.example"), &[], unix(0)).unwrap_err();
+    assert_eq!(classify(&refused), Some(F::RawKeyUntrusted));
+    // Nothing may come with the key.
+    assert!(v.verify_server_cert(&spki(&ours), &[spki(&other)], &dns("x"), &[], unix(0)).is_err());
+    // The signature: the key's own verifies, another key's does not.
+    let scheme = SignatureScheme::ECDSA_NISTP256_SHA256;
+    let sign =
+        |k: &alloc::sync::Arc<dyn rustls::sign::SigningKey>| k.choose_scheme(&[scheme]).unwrap().sign(MSG).unwrap();
+    assert!(v.verify_tls13_signature(MSG, &spki(&ours), &dss(scheme, &sign(&ours))).is_ok());
+    assert!(v.verify_tls13_signature(MSG, &spki(&ours), &dss(scheme, &sign(&other))).is_err());
+    assert!(v.verify_tls13_signature(b"another message", &spki(&ours), &dss(scheme, &sign(&ours))).is_err());
+    // The client's verifier on a server: the same rule.
+    let c = ClientVerifier::new(trusted, VerifyMode::Required, crate::crypto::sig_algs());
+    assert!(c.requires_raw_public_keys() && c.root_hint_subjects().is_empty());
+    assert!(c.verify_client_cert(&spki(&ours), &[], unix(0)).is_ok());
+    assert_eq!(classify(&c.verify_client_cert(&spki(&other), &[], unix(0)).unwrap_err()), Some(F::RawKeyUntrusted));
+    // Certificates trusted: no raw keys asked for.
+    assert!(!server(&[ROOT], VerifyMode::Required).requires_raw_public_keys());
+}

@@ -19,6 +19,10 @@ pub struct TrustStore {
     /// but a certificate of the same size, so the usual peer (a leaf, never
     /// the size of its CA) costs no hash.
     certs: Vec<(usize, [u8; 32])>,
+    /// Raw public keys (RFC 7250, `rpk`): whole DER SubjectPublicKeyInfos.
+    /// A store holds these or certificates, never both (the context
+    /// refuses the mix).
+    keys: Vec<Vec<u8>>,
 }
 
 impl TrustStore {
@@ -39,7 +43,25 @@ impl TrustStore {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.anchors.is_empty()
+        self.anchors.is_empty() && !self.has_keys()
+    }
+
+    /// Trusts these raw public keys (SPKI DER, already checked).
+    #[cfg(feature = "rpk")]
+    pub fn add_keys(&mut self, keys: Vec<Vec<u8>>) {
+        self.keys.extend(keys);
+    }
+
+    /// Whether this store holds raw public keys (then its peers must
+    /// present one of them: RFC 7250).  Always false without `rpk`, so the
+    /// raw-key paths compile away.
+    pub fn has_keys(&self) -> bool {
+        cfg!(feature = "rpk") && !self.keys.is_empty()
+    }
+
+    /// Whether `spki` (DER) is one of the trusted raw public keys.
+    pub fn contains_key(&self, spki: &[u8]) -> bool {
+        self.keys.iter().any(|k| k.as_slice() == spki)
     }
 
     pub fn len(&self) -> usize {

@@ -11,6 +11,10 @@
 //!
 //! GROUPS, in preference order: "pq" (X25519MLKEM768, then X25519),
 //! "mlkem" (X25519MLKEM768 only), "classic" (X25519, secp256r1).
+//!
+//! Raw public keys (RFC 7250): `server-rpk`, `client-rpk` (src/rpk.rs).
+mod rpk;
+
 use std::io::{BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
@@ -116,8 +120,15 @@ fn main() {
     match args.get(1).map(String::as_str) {
         Some("server") => server(&args[2], &args[3], &args[4], args.get(5).map_or(usize::MAX, |n| n.parse().unwrap())),
         Some("client") => client(&args[2], &args[3], args[4].parse().unwrap(), &args[5]),
+        Some("server-rpk") => {
+            rpk::server(&args[2], &args[3], &args[4], args.get(5).map_or(usize::MAX, |n| n.parse().unwrap()))
+        }
+        Some("client-rpk") => rpk::client(&args[2], args[3].parse().unwrap(), &args[4], &args[5]),
         _ => {
-            eprintln!("usage: rustls-aws-peer server CERT KEY GROUPS [N] | client CA HOST PORT GROUPS");
+            eprintln!(
+                "usage: rustls-aws-peer server CERT KEY GROUPS [N] | client CA HOST PORT GROUPS \
+                 | server-rpk SPKI KEY TRUSTED|- [N] | client-rpk TRUSTED PORT SPKI|- KEY|-"
+            );
             std::process::exit(2);
         }
     }
