@@ -39,7 +39,7 @@ CROSS_TARGETS := \
 
 # The settings of micropython.mk that a build of the core alone takes
 # (scripts/build-core.sh); without MODSSL_PROFILE, the crate's default features.
-MODSSL_FEATURE_NAMES := TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ
+MODSSL_FEATURE_NAMES := TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ CERT_COMPRESS
 modssl_if_set = $(if $(filter undefined,$(origin $(1))),,$(2)='$($(1))')
 CROSS_CORE_ARGS = $(if $(MODSSL_PROFILE),--profile='$(MODSSL_PROFILE)') \
 	$(foreach f,$(MODSSL_FEATURE_NAMES),$(f)='$(MODSSL_$(f))') \

@@ -1,7 +1,7 @@
 //! rustls' errors as our status codes (`ffi::status`), and the detail kept
 //! beside a code ([`Detail`]) for the message the user sees.
 
-use rustls::{AlertDescription, Error, InvalidMessage};
+use rustls::{AlertDescription, Error, InvalidMessage, PeerMisbehaved};
 
 use crate::crypto::keys::KeyError;
 use crate::ffi::status;
@@ -19,6 +19,11 @@ pub fn code(err: &Error) -> i32 {
         },
         Error::AlertReceived(_) => status::PEER_ALERT,
         Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. } => status::UNEXPECTED_MESSAGE,
+        // A compressed chain that did not inflate to its declared length
+        // (RFC 8879; compress.rs), or an algorithm we did not offer.
+        Error::PeerMisbehaved(
+            PeerMisbehaved::InvalidCertCompression | PeerMisbehaved::SelectedUnofferedCertCompression,
+        ) => status::CERT_COMPRESSION_INVALID,
         Error::PeerIncompatible(_) | Error::PeerMisbehaved(_) => status::HANDSHAKE_FAILURE,
         Error::DecryptError => status::BAD_RECORD_MAC,
         Error::NoCertificatesPresented => status::PEER_CERT_REQUIRED,
