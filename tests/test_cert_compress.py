@@ -7,8 +7,10 @@ its chain compressed to a peer client that asks; a peer without compression
 still works; hostile streams (one expanding past its declared length, one
 short, a corrupt one) give the named `SSLError`, and a chain near 64 KiB
 that compresses to a few KB is refused within the connection's budget;
-the interpreter goes on after each.  The decompressor glue's unit tests
-are in `cargo test` (ffi_tests.rs, `cert_compress`)."""
+the interpreter goes on after each.  With MODSSL_QEMU_TESTS=1 (`make
+qemu-test`), the emulated RP2040 code (qemu MPS2_AN385) takes the peer's
+compressed chain too, and refuses its bomb.  The decompressor glue's unit
+tests are in `cargo test` (ffi_tests.rs, `cert_compress`)."""
 import os
 import re
 import subprocess
@@ -207,3 +209,57 @@ def test_a_chain_near_64k_compressed_to_a_few_kb(mpy, certs, compress_server, ha
     print(f"\nbomb: {n_in} B chain sent as {n_out} B: {r.one('BOMB')}")
     assert r.one("BOMB") == "EXC MemoryError ()", r
     assert r.one("GOOD_ECHO") == "b'ping from micropython'", r
+
+
+@pytest.mark.skipif(os.environ.get("MODSSL_QEMU_TESTS") != "1",
+                    reason="emulated boards: run `make qemu-test` (sets MODSSL_QEMU_TESTS=1)")
+@pytest.mark.parametrize("mode", ["on", "bomb"])
+def test_the_emulated_rp2040_code_takes_a_compressed_chain(certs, compress_server, mode):
+    # The board's client (thumbv6m core on MPS2_AN385, the qemu port's
+    # uzlib through modssl_port_inflate) against the compressing peer, the
+    # TLS records relayed between the peer's TCP socket and the board's
+    # UART as tests/test_qemu_peer.py relays them to OpenSSL.
+    import socket
+    import time
+
+    from test_qemu_peer import Board
+    board = Board("MPS2_AN385")
+    leaf = certs["p256"]
+    srv = compress_server(leaf.chain.path, leaf.key.pem.path, mode)
+    try:
+        board.reset()
+        n = 64
+        board.exec(f"modssl_qemu.set_time({int(time.time())})\n"
+                   f"setup(False, 0x0304, None, None, None, {certs.root.cert.der.data!r}, {n}, 1)\n"
+                   "import ssl\nssl.stack_info()\n")
+        sock = socket.create_connection(("127.0.0.1", srv.port))
+        sock.settimeout(0.5)
+        rx, err, got = b"", None, 0
+        for _ in range(40):
+            sent, got, eof, err, tx = board.step(rx)
+            if tx:
+                sock.sendall(tx)
+            if err or got >= n:
+                break
+            rx = b""
+            try:
+                while True:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    rx += chunk
+            except socket.timeout:
+                pass
+        stack = board.eval("print(repr(ssl.stack_info()))")
+        sock.close()
+    finally:
+        board.close()
+    out = srv.finish()
+    assert "COMPRESSED" in out, out
+    print(f"\nMPS2_AN385 {mode}: {err or 'echo ok'}, core stack {stack}")
+    if mode == "on":
+        # Verified, and the peer's echo of the board's 64 bytes came back.
+        assert err is None and got == n, (err, got, out)
+    else:
+        assert err is not None and "-29456" in err, (err, out)
+    assert stack[1] + 1024 <= stack[0], stack
