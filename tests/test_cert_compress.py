@@ -136,6 +136,8 @@ def test_client_takes_a_compressed_chain(mpy, certs, compress_server, has_compre
 
 @pytest.mark.parametrize("kind", ["p256", "rsa"])
 def test_server_sends_its_chain_compressed(mpy_server, certs, has_compression, kind):
+    if has_compression != "(True, True)":
+        pytest.skip("this firmware cannot compress (MICROPY_PY_DEFLATE_COMPRESS off)")
     leaf = certs[kind]
     code = f'''
 ctx = server_ctx({b(leaf.chain.data)}, {b(leaf.key.pem.data)})
