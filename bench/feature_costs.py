@@ -26,6 +26,7 @@ WHAT = {
     "SIGN_RSA": "signing with RSA keys (CRT, blinding, key checks)",
     "SIGN_ED25519": "signing with Ed25519 keys",
     "CA_COMPACT": "the compact trust store (37 roots behind create_default_context())",
+    "CERT_COMPRESS": "certificate compression (RFC 8879, zlib through the firmware's uzlib)",
 }
 # Features the general profile leaves out, costed by adding one.
 ADDED = {

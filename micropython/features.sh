@@ -6,7 +6,7 @@
 # usage: features.sh PROFILE [NAME=0|1 ...]
 #   PROFILE  full | general | client | small-client | minimal
 #   NAME     TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519
-#            CA_BUNDLE CA_COMPACT PQ RPK: 1 adds the feature to the profile's, 0 removes it,
+#            CA_BUNDLE CA_COMPACT PQ RPK CERT_COMPRESS: 1 adds the feature to the profile's, 0 removes it,
 #            empty leaves the profile's choice.
 # prints the features, comma-separated, for `cargo --no-default-features
 # --features ...`.  Unknown names and profiles are errors (exit 2).
@@ -18,20 +18,21 @@ shift
 all="tls12 server p384 rsa ed25519 sign-ecdsa sign-rsa sign-ed25519"
 case "$profile" in
     # Everything, with Mozilla's CA bundle (create_default_context()), the
-    # post-quantum hybrid key exchange X25519MLKEM768 and raw public keys
-    # (RFC 7250).
-    full) features="$all ca-bundle pq rpk";;
+    # post-quantum hybrid key exchange X25519MLKEM768, raw public keys
+    # (RFC 7250) and certificate compression.
+    full) features="$all ca-bundle pq rpk cert-compress";;
     # Client and server, TLS 1.2 + 1.3, verifies ECDSA P-256/P-384, RSA and
     # Ed25519, signs with any of them; the compact trust store (the 37 roots
     # of the CAs behind most public servers) instead of Mozilla's whole
-    # bundle (the board default).
-    general) features="$all ca-compact";;
+    # bundle (the board default).  Certificate compression (RFC 8879) through
+    # the firmware's uzlib, in every profile but minimal.
+    general) features="$all ca-compact cert-compress";;
     # general without server contexts.
-    client) features="tls12 p384 rsa ed25519 sign-ecdsa sign-rsa sign-ed25519 ca-compact";;
+    client) features="tls12 p384 rsa ed25519 sign-ecdsa sign-rsa sign-ed25519 ca-compact cert-compress";;
     # A TLS 1.3-only client for public servers: ECDSA P-256/P-384 and RSA
     # chains (Let's Encrypt, Google), ECDSA client certificates, the compact
     # trust store.
-    small-client) features="p384 rsa sign-ecdsa ca-compact";;
+    small-client) features="p384 rsa sign-ecdsa ca-compact cert-compress";;
     # A TLS 1.3-only client for your own server: ECDSA P-256 certificates only.
     minimal) features="sign-ecdsa";;
     *) echo "features.sh: unknown profile '$profile' (full, general, client, small-client, minimal)" >&2; exit 2;;
@@ -49,7 +50,7 @@ for setting in "$@"; do
     name=${setting%%=*}
     value=${setting#*=}
     case "$name" in
-        TLS12|SERVER|P384|RSA|ED25519|SIGN_ECDSA|SIGN_RSA|SIGN_ED25519|CA_BUNDLE|CA_COMPACT|PQ|RPK) ;;
+        TLS12|SERVER|P384|RSA|ED25519|SIGN_ECDSA|SIGN_RSA|SIGN_ED25519|CA_BUNDLE|CA_COMPACT|PQ|RPK|CERT_COMPRESS) ;;
         *) echo "features.sh: unknown setting '$name'" >&2; exit 2;;
     esac
     feature=$(echo "$name" | tr 'A-Z_' 'a-z-')

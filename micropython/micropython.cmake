@@ -37,6 +37,7 @@
 #                         the board holds (rp2-boards.cmake), else general
 #   MODSSL_TLS12 MODSSL_SERVER MODSSL_P384 MODSSL_RSA MODSSL_ED25519
 #   MODSSL_SIGN_ECDSA MODSSL_SIGN_RSA MODSSL_SIGN_ED25519 MODSSL_CA_BUNDLE MODSSL_CA_COMPACT MODSSL_PQ MODSSL_RPK
+#   MODSSL_CERT_COMPRESS
 #                         ON/1 or OFF/0: add one feature to the profile or
 #                         take it away (MODSSL_CA_BUNDLE=ON: Mozilla's roots)
 #   MODSSL_CARGO_FEATURES more --features for modssl_rs
@@ -106,7 +107,7 @@ if(NOT MODSSL_PROFILE)
 endif()
 set(MODSSL_BUILD_CORE ${MODSSL_ROOT}/scripts/build-core.sh --target=${MODSSL_RUST_TARGET}
     --profile=${MODSSL_PROFILE})
-foreach(name TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ RPK)
+foreach(name TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ RPK CERT_COMPRESS)
     list(APPEND MODSSL_BUILD_CORE "${name}=${MODSSL_${name}}")
 endforeach()
 foreach(setting CARGO_FEATURES:features CARGO_TARGET_DIR:target-dir CARGO:cargo RUSTFLAGS:rustflags)

@@ -29,7 +29,7 @@
 #                      small-client, minimal
 #   MODSSL_TLS12 MODSSL_SERVER MODSSL_P384 MODSSL_RSA MODSSL_ED25519
 #   MODSSL_SIGN_ECDSA MODSSL_SIGN_RSA MODSSL_SIGN_ED25519 MODSSL_CA_BUNDLE
-#   MODSSL_CA_COMPACT MODSSL_PQ MODSSL_RPK
+#   MODSSL_CA_COMPACT MODSSL_PQ MODSSL_RPK MODSSL_CERT_COMPRESS
 #                      1 or 0: add one feature to the profile, or take it away
 #   MODSSL_CARGO_FEATURES  more --features for modssl_rs (test-only ones)
 #   MODSSL_CARGO_TARGET_DIR  where cargo builds (default: <repo>/target/mpy-<triple|host>)
@@ -90,6 +90,17 @@ $(error modssl-rs: no default Rust target for qemu QEMU_ARCH='$(QEMU_ARCH)'; set
 endif
 endif
 endif
+# ---- the unix port: uzlib's compressor too ------------------------------------------
+# Certificate compression (cert-compress) inflates with the uzlib the
+# firmware has for its `deflate` module (MICROPY_PY_DEFLATE, on in every
+# port we build), and a server compresses its chain with uzlib's LZ77
+# compressor (MICROPY_PY_DEFLATE_COMPRESS), which only MicroPython's "full
+# features" builds have.  The unix port has the room: turn it on there
+# (micropython/modssl_zlib.c; the boards send their chains uncompressed).
+ifeq ($(MODSSL_PORT),unix)
+CFLAGS_USERMOD += -DMICROPY_PY_DEFLATE_COMPRESS=1
+endif
+
 ifneq ($(filter %-cas.json,$(MODSSL_RUST_TARGET)),)
 CFLAGS_USERMOD += -DMODSSL_PROVIDE_SYNC_HELPERS=1
 endif
@@ -113,7 +124,7 @@ MODSSL_OBJ := $(addprefix $(BUILD)/,$(patsubst $(USER_C_MODULES)/%.c,%.o,$(MODSS
 MODSSL_PROFILE ?= full
 modssl_if_set = $(if $(filter undefined,$(origin $(1))),,$(2)='$($(1))')
 MODSSL_CORE_ARGS := --profile='$(MODSSL_PROFILE)' \
-    $(foreach f,TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ RPK,$(f)='$(MODSSL_$(f))') \
+    $(foreach f,TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ RPK CERT_COMPRESS,$(f)='$(MODSSL_$(f))') \
     $(if $(MODSSL_RUST_TARGET),--target='$(MODSSL_RUST_TARGET)' $(if $(MODSSL_CROSS_CARGO),--cargo='$(MODSSL_CROSS_CARGO)'), \
         $(if $(CARGO),--cargo='$(CARGO)')) \
     $(if $(MODSSL_CARGO_FEATURES),--features='$(MODSSL_CARGO_FEATURES)') \

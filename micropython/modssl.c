@@ -239,6 +239,17 @@ static mp_obj_t ssl_stack_info(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(ssl_stack_info_obj, ssl_stack_info);
 
+// cert_compression(): (accepts, sends): whether this build and firmware
+// take a peer's compressed certificate chain (RFC 8879, zlib: the
+// cert-compress feature and the firmware's uzlib) and send their own
+// compressed.  A lookup (no allocation in the core), so unguarded.
+static mp_obj_t ssl_cert_compression(void) {
+    uint32_t flags = modssl_cert_compression();
+    mp_obj_t t[2] = { mp_obj_new_bool(flags & 1), mp_obj_new_bool(flags & 2) };
+    return mp_obj_new_tuple(2, t);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(ssl_cert_compression_obj, ssl_cert_compression);
+
 // TLSVersion.TLSv1_2 / TLSv1_3: CPython's values (the protocol numbers).
 static const mp_rom_map_elem_t tls_version_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_TLSv1_2), MP_ROM_INT(0x0303) },
@@ -279,6 +290,7 @@ static const mp_rom_map_elem_t ssl_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_create_default_context), MP_ROM_PTR(&ssl_create_default_context_obj) },
     { MP_ROM_QSTR(MP_QSTR_mem_info), MP_ROM_PTR(&ssl_mem_info_obj) },
     { MP_ROM_QSTR(MP_QSTR_stack_info), MP_ROM_PTR(&ssl_stack_info_obj) },
+    { MP_ROM_QSTR(MP_QSTR_cert_compression), MP_ROM_PTR(&ssl_cert_compression_obj) },
     { MP_ROM_QSTR(MP_QSTR_save_session), MP_ROM_PTR(&ssl_save_session_obj) },
     { MP_ROM_QSTR(MP_QSTR_SSLSession), MP_ROM_PTR(&mpssl_session_type) },
     { MP_ROM_QSTR(MP_QSTR_TLSVersion), MP_ROM_PTR(&tls_version_type) },

@@ -39,7 +39,7 @@ CROSS_TARGETS := \
 
 # The settings of micropython.mk that a build of the core alone takes
 # (scripts/build-core.sh); without MODSSL_PROFILE, the crate's default features.
-MODSSL_FEATURE_NAMES := TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ RPK
+MODSSL_FEATURE_NAMES := TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ RPK CERT_COMPRESS
 modssl_if_set = $(if $(filter undefined,$(origin $(1))),,$(2)='$($(1))')
 CROSS_CORE_ARGS = $(if $(MODSSL_PROFILE),--profile='$(MODSSL_PROFILE)') \
 	$(foreach f,$(MODSSL_FEATURE_NAMES),$(f)='$(MODSSL_$(f))') \
@@ -160,15 +160,18 @@ $(B)/qemu-without-%-MPS2_AN385/firmware.elf: $(B)/qemu-profile-general-MPS2_AN38
 
 # TLS on both boards (tests/test_qemu.py), each board against host OpenSSL over its
 # UART (tests/test_qemu_peer.py), every feature profile's stacks on
-# MPS2_AN385 against host OpenSSL (tests/test_qemu_profiles.py), then the
+# MPS2_AN385 against host OpenSSL (tests/test_qemu_profiles.py), MPS2_AN385
+# taking a compressed chain from the rustls peer (tests/test_cert_compress.py,
+# its emulated cases), then the
 # pytest suite against the MPS2_AN385 board as a "device" over its UART pty
 # with mpremote: the same path as `pytest tests --device /dev/ttyACM0` on a
 # Pico W.
 QEMU_PYTEST_ARGS ?= -q
 QEMU_PROFILE_TEST_FIRMWARE := $(foreach p,$(QEMU_PROFILES),$(B)/qemu-profile-$(p)-MPS2_AN385/firmware.elf)
-qemu-test: $(QEMU_FIRMWARE) $(QEMU_PROFILE_TEST_FIRMWARE)
+qemu-test: $(QEMU_FIRMWARE) $(QEMU_PROFILE_TEST_FIRMWARE) peers
 	cd $(REPO) && MODSSL_QEMU_TESTS=1 $(PYTHON) -m pytest tests/test_qemu.py tests/test_qemu_peer.py \
 	    tests/test_qemu_profiles.py $(QEMU_PYTEST_ARGS)
+	cd $(REPO) && MODSSL_QEMU_TESTS=1 $(PYTHON) -m pytest tests/test_cert_compress.py -k emulated $(QEMU_PYTEST_ARGS)
 	@cat $(B)/qemu-report.txt
 	@echo "== pytest --device on the emulated MPS2_AN385 (mpremote over the qemu UART pty)"
 	cd $(REPO)/tests && $(PYTHON) -m helpers.qemu MPS2_AN385 -- \

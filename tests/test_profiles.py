@@ -62,6 +62,7 @@ def test_what_the_build_reports(minimal):
     r = minimal.run('''
 import ssl
 print("SUITES", sorted(tls.SSLContext(tls.PROTOCOL_TLS_CLIENT).get_ciphers()))
+print("CERT_COMPRESSION", ssl.cert_compression())
 try:
     ssl.create_default_context()
 except Exception as e:
@@ -69,6 +70,8 @@ except Exception as e:
 ''').check()
     assert r.one("SUITES") == str(sorted(
         ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"])), r
+    # Certificate compression is left out of minimal (docs/building.md).
+    assert r.one("CERT_COMPRESSION") == "(False, False)", r
     assert r.one("BUNDLE").startswith("EXC ValueError") and "no built-in CA roots" in r.one("BUNDLE"), r
 
 

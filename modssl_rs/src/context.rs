@@ -382,6 +382,11 @@ impl Context {
         };
         config.alpn_protocols = self.policy.alpn.clone();
         config.max_fragment_size = self.policy.max_fragment_size;
+        #[cfg(feature = "cert-compress")]
+        {
+            config.cert_decompressors = crate::compress::decompressors();
+            config.cert_compressors = crate::compress::compressors();
+        }
         let cap = self.policy.session_cache;
         if let Some(store) =
             session_store(&mut self.client_sessions, cap, ClientSessions::new, ClientSessions::capacity)
@@ -421,6 +426,11 @@ impl Context {
         let mut config = builder.with_cert_resolver(Arc::new(ServerIdentity(identity, self.raw_identity)));
         config.alpn_protocols = self.policy.alpn.clone();
         config.max_fragment_size = self.policy.max_fragment_size;
+        #[cfg(feature = "cert-compress")]
+        {
+            config.cert_decompressors = crate::compress::decompressors();
+            config.cert_compressors = crate::compress::compressors();
+        }
         let cap = self.policy.session_cache;
         if let Some(store) =
             session_store(&mut self.server_sessions, cap, ServerSessions::new, ServerSessions::capacity)
@@ -430,6 +440,18 @@ impl Context {
         let config = Arc::new(config);
         self.server_config = Some(config.clone());
         Ok(config)
+    }
+}
+
+#[cfg(all(test, feature = "server"))]
+impl Context {
+    /// The server configuration, changed by `f` (tests of what rustls lets
+    /// a configuration do that no context setting reaches: a hostile
+    /// certificate compressor).  Kept until the context next changes.
+    pub fn change_server_config(&mut self, f: impl FnOnce(&mut ServerConfig)) {
+        let mut config = (*self.server_config().expect("a server configuration")).clone();
+        f(&mut config);
+        self.server_config = Some(Arc::new(config));
     }
 }
 

@@ -1,7 +1,7 @@
 //! rustls' errors as our status codes (`ffi::status`), and the detail kept
 //! beside a code ([`Detail`]) for the message the user sees.
 
-use rustls::{AlertDescription, Error, InvalidMessage, PeerIncompatible};
+use rustls::{AlertDescription, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 
 use crate::crypto::keys::KeyError;
 use crate::ffi::status;
@@ -23,6 +23,11 @@ pub fn code(err: &Error) -> i32 {
         Error::PeerIncompatible(
             PeerIncompatible::IncorrectCertificateTypeExtension | PeerIncompatible::UnsolicitedCertificateTypeExtension,
         ) => status::RPK_NOT_NEGOTIATED,
+        // A compressed chain that did not inflate to its declared length
+        // (RFC 8879; compress.rs), or an algorithm we did not offer.
+        Error::PeerMisbehaved(
+            PeerMisbehaved::InvalidCertCompression | PeerMisbehaved::SelectedUnofferedCertCompression,
+        ) => status::CERT_COMPRESSION_INVALID,
         Error::PeerIncompatible(_) | Error::PeerMisbehaved(_) => status::HANDSHAKE_FAILURE,
         Error::DecryptError => status::BAD_RECORD_MAC,
         Error::NoCertificatesPresented => status::PEER_CERT_REQUIRED,

@@ -211,6 +211,8 @@ struct Pair {
     c: End,
     s: End,
     ctx: [*mut Context; 2],
+    /// Bytes each end (client, server) has put on the wire.
+    sent: [usize; 2],
 }
 
 impl Pair {
@@ -218,12 +220,14 @@ impl Pair {
     fn new(cctx: *mut Context, sctx: *mut Context, host: &[u8]) -> Pair {
         let c = conn(cctx, host).expect("client connection");
         let s = conn(sctx, b"").expect("server connection");
-        Pair { c: End::new(c), s: End::new(s), ctx: [cctx, sctx] }
+        Pair { c: End::new(c), s: End::new(s), ctx: [cctx, sctx], sent: [0, 0] }
     }
 
     /// The network: what each end wrote reaches the other; an end that
     /// failed closes its socket (the user's `with` block ends).
     fn wire(&mut self) {
+        self.sent[0] += self.c.outbox.len();
+        self.sent[1] += self.s.outbox.len();
         self.s.inbox.append(&mut self.c.outbox);
         self.c.inbox.append(&mut self.s.outbox);
         self.s.peer_gone |= self.c.error.is_some();
@@ -653,5 +657,157 @@ mod raw_keys {
         // Two trusted keys in one call.
         assert_eq!(trust(ctx, &[s_spki.clone(), spki(ED_KEY)].concat()), 2);
         ffi::modssl_context_free(ctx);
+    }
+}
+
+/// Certificate compression (RFC 8879, `compress.rs`) through the test
+/// port's zlib hooks (miniz_oxide; firmware uses uzlib, which
+/// tests/test_cert_compress.py drives).
+#[cfg(feature = "cert-compress")]
+mod cert_compress {
+    use rustls::compress::{CertCompressor, CompressionFailed, CompressionLevel};
+    use rustls::CertificateCompressionAlgorithm;
+
+    use super::*;
+    use crate::port::test_port::ZLIB_OFF;
+
+    fn zlib(data: &[u8]) -> Vec<u8> {
+        miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
+    }
+
+    /// A hostile server's compressor: what it sends instead of its chain
+    /// compressed (rustls declares the chain's true length).
+    #[derive(Debug)]
+    struct Hostile(fn(Vec<u8>) -> Vec<u8>);
+
+    impl CertCompressor for Hostile {
+        fn compress(&self, input: Vec<u8>, _: CompressionLevel) -> Result<Vec<u8>, CompressionFailed> {
+            Ok((self.0)(input))
+        }
+        fn algorithm(&self) -> CertificateCompressionAlgorithm {
+            CertificateCompressionAlgorithm::Zlib
+        }
+    }
+
+    /// Expands 64 KiB past the declared length.
+    static BOMB: Hostile = Hostile(|mut chain| {
+        chain.extend(b"ZIPBOMB!".repeat(8192));
+        zlib(&chain)
+    });
+    /// One byte short of it.
+    static SHORT: Hostile = Hostile(|chain| zlib(&chain[..chain.len() - 1]));
+    /// A byte of the chain changed after the checksum was taken (or of the
+    /// codes: either way the stream is bad).
+    static CORRUPT: Hostile = Hostile(|chain| {
+        let mut z = zlib(&chain);
+        let n = z.len();
+        z[n / 2] ^= 0x40;
+        z
+    });
+    /// A good stream with a byte after it.
+    static TRAILING: Hostile = Hostile(|chain| {
+        let mut z = zlib(&chain);
+        z.push(0);
+        z
+    });
+    /// Not zlib at all.
+    static GARBAGE: Hostile = Hostile(|chain| pattern(chain.len() / 2, 7));
+
+    fn tls13_client() -> *mut Context {
+        versions(client(), TLS13)
+    }
+
+    /// A handshake of our client and server: whether each finished, and
+    /// the bytes the server sent.
+    fn handshake(cctx: *mut Context, sctx: *mut Context) -> ((bool, bool), usize, Pair) {
+        let mut p = Pair::new(cctx, sctx, b"localhost");
+        let done = p.handshake();
+        let sent = p.sent[1];
+        (done, sent, p)
+    }
+
+    #[test]
+    fn the_server_sends_its_chain_compressed_and_the_client_takes_it() {
+        let (done, compressed, p) = handshake(tls13_client(), p256_server());
+        assert_eq!(done, (true, true));
+        assert_eq!(p.c.peer_certs(), [LEAF_DER, INTER_DER]);
+        drop(p);
+        // The same without zlib in the port (the hooks say "unsupported"):
+        // nothing offered, the chain sent whole.
+        ZLIB_OFF.with(|z| z.set(true));
+        let (done, plain, p) = handshake(tls13_client(), p256_server());
+        ZLIB_OFF.with(|z| z.set(false));
+        assert_eq!(done, (true, true));
+        assert_eq!(p.c.peer_certs(), [LEAF_DER, INTER_DER]);
+        assert!(compressed + 200 < plain, "compressed {compressed} B, plain {plain} B");
+    }
+
+    #[test]
+    fn a_client_without_zlib_gets_the_chain_whole() {
+        let (_, compressed, _) = handshake(tls13_client(), p256_server());
+        ZLIB_OFF.with(|z| z.set(true));
+        let c = conn(tls13_client(), b"localhost");
+        ZLIB_OFF.with(|z| z.set(false));
+        let cctx = client();
+        let sctx = p256_server();
+        let mut p = Pair::new(cctx, sctx, b"localhost");
+        // Swap in the client made without zlib.
+        ffi::modssl_conn_free(p.c.conn);
+        p.c.conn = c.expect("client connection");
+        assert_eq!(p.handshake(), (true, true));
+        assert_eq!(p.c.peer_certs(), [LEAF_DER, INTER_DER]);
+        assert!(p.sent[1] > compressed + 200, "{} vs {compressed}", p.sent[1]);
+    }
+
+    #[test]
+    fn a_client_certificate_is_sent_compressed() {
+        // Bytes client -> server, with the port's zlib and without.
+        let mut sent = [0; 2];
+        for (i, off) in [false, true].into_iter().enumerate() {
+            ZLIB_OFF.with(|z| z.set(off));
+            let sctx = context(true, CERT_REQUIRED, Some((LEAF_CHAIN, LEAF_KEY)), Some(CA_PEM));
+            let cctx = context(false, CERT_REQUIRED, Some((CLIENT_PEM, CLIENT_KEY)), Some(CA_PEM));
+            let mut p = Pair::new(versions(cctx, TLS13), sctx, b"localhost");
+            assert_eq!(p.handshake(), (true, true));
+            assert_eq!(p.s.peer_certs(), [CLIENT_DER]);
+            sent[i] = p.sent[0];
+        }
+        ZLIB_OFF.with(|z| z.set(false));
+        // One certificate compresses by a little (2,040 vs 2,048 B in all),
+        // and the ClientHello's offer costs 7 B: sent whole, it would be
+        // more than without zlib.
+        assert!(sent[0] < sent[1], "client -> server: {} B compressed, {} B plain", sent[0], sent[1]);
+    }
+
+    #[test]
+    fn hostile_compressed_chains_fail_with_a_named_error() {
+        for (what, hostile) in
+            [("bomb", &BOMB), ("short", &SHORT), ("corrupt", &CORRUPT), ("trailing", &TRAILING), ("garbage", &GARBAGE)]
+        {
+            let sctx = p256_server();
+            unsafe { &mut *sctx }.change_server_config(|c| c.cert_compressors = vec![hostile as &dyn CertCompressor]);
+            let mut p = Pair::new(tls13_client(), sctx, b"localhost");
+            assert!(!p.handshake().0, "{what}");
+            let (code, message) = p.c.error();
+            assert_eq!(code, status::CERT_COMPRESSION_INVALID, "{what}: {message}");
+            assert!(message.starts_with("SSL_BAD_CERT_COMPRESSION"), "{what}: {message}");
+        }
+    }
+
+    #[test]
+    fn the_glue_refuses_what_the_hook_must_not_be_asked() {
+        let z = zlib(b"chain");
+        let mut out = [0u8; 5];
+        assert!(crate::compress::inflate(&z, &mut out));
+        assert_eq!(&out, b"chain");
+        assert!(!crate::compress::inflate(&z, &mut []));
+        assert!(!crate::compress::inflate(&z, &mut [0u8; 4]));
+        assert!(!crate::compress::inflate(&z, &mut [0u8; 6]));
+        assert!(crate::compress::can_inflate() && crate::compress::can_deflate());
+        assert_eq!(crate::compress::decompressors().len(), 1);
+        ZLIB_OFF.with(|z| z.set(true));
+        assert!(!crate::compress::can_inflate() && !crate::compress::can_deflate());
+        assert!(crate::compress::decompressors().is_empty() && crate::compress::compressors().is_empty());
+        ZLIB_OFF.with(|z| z.set(false));
     }
 }

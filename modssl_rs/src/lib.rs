@@ -9,6 +9,8 @@
 extern crate alloc;
 
 mod asn1;
+#[cfg(feature = "cert-compress")]
+pub mod compress;
 pub mod conn;
 pub mod context;
 pub mod crypto;

@@ -136,6 +136,76 @@ pub mod test_port {
     #[no_mangle]
     pub extern "C" fn modssl_port_release_deep() {}
 
+    std::thread_local! {
+        /// Set to make this thread's zlib hooks say "unsupported" (a
+        /// firmware without uzlib: certificate compression is then not
+        /// offered).  Per thread: the tests run in parallel.
+        pub static ZLIB_OFF: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// The zlib hooks on miniz_oxide under `cargo test` (a dev-dependency,
+    /// never in firmware); "unsupported" in `std-host` builds (the fuzz
+    /// targets: certificate compression is not offered there).
+    #[no_mangle]
+    pub extern "C" fn modssl_port_inflate(
+        input: *const u8,
+        input_len: usize,
+        output: *mut u8,
+        output_len: usize,
+    ) -> i32 {
+        use crate::ffi::port::{PORT_ZLIB_BAD, PORT_ZLIB_UNSUPPORTED};
+        if ZLIB_OFF.with(|c| c.get()) || cfg!(not(test)) {
+            return PORT_ZLIB_UNSUPPORTED;
+        }
+        if input.is_null() {
+            return 0;
+        }
+        #[cfg(test)]
+        {
+            use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+            use miniz_oxide::inflate::TINFLStatus;
+            let input = unsafe { core::slice::from_raw_parts(input, input_len) };
+            let output = unsafe { core::slice::from_raw_parts_mut(output, output_len) };
+            let mut d = DecompressorOxide::new();
+            let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
+                | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
+                | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32;
+            let (status, read, written) = decompress(&mut d, input, output, 0, flags);
+            if status == TINFLStatus::Done && read == input_len && written == output_len {
+                return 0;
+            }
+        }
+        let _ = (input_len, output, output_len);
+        PORT_ZLIB_BAD
+    }
+
+    #[no_mangle]
+    pub extern "C" fn modssl_port_deflate(
+        input: *const u8,
+        input_len: usize,
+        output: *mut u8,
+        output_cap: usize,
+    ) -> isize {
+        use crate::ffi::port::{PORT_ZLIB_BAD, PORT_ZLIB_UNSUPPORTED};
+        if ZLIB_OFF.with(|c| c.get()) || cfg!(not(test)) {
+            return PORT_ZLIB_UNSUPPORTED as isize;
+        }
+        if input.is_null() {
+            return 0;
+        }
+        #[cfg(test)]
+        {
+            let input = unsafe { core::slice::from_raw_parts(input, input_len) };
+            let z = miniz_oxide::deflate::compress_to_vec_zlib(input, 6);
+            if z.len() <= output_cap {
+                unsafe { core::ptr::copy_nonoverlapping(z.as_ptr(), output, z.len()) };
+                return z.len() as isize;
+            }
+        }
+        let _ = (input_len, output, output_cap);
+        PORT_ZLIB_BAD as isize
+    }
+
     extern "C" {
         #[link_name = "calloc"]
         fn libc_calloc(n: usize, size: usize) -> *mut c_void;

@@ -122,3 +122,14 @@ fn raw_public_keys_follow_rpk() {
         assert!(!ctx.has_trust() && !id.has_identity());
     }
 }
+
+#[test]
+fn cert_compression_follows_its_feature() {
+    // The test port's zlib hooks (miniz_oxide) can do both.
+    let expect = if cfg!(feature = "cert-compress") { 3 } else { 0 };
+    assert_eq!(crate::ffi::mem::modssl_cert_compression(), expect);
+    let mut ctx = crate::context::Context::new(false);
+    let config = ctx.client_config(false).expect("a client configuration");
+    assert_eq!(config.cert_decompressors.len(), expect as usize / 3);
+    assert_eq!(config.cert_compressors.len(), expect as usize / 3);
+}

@@ -22,6 +22,21 @@ pub extern "C" fn modssl_mem_info() -> MemInfo {
     MemInfo { connections, reserved, used }
 }
 
+/// Certificate compression (RFC 8879, zlib) in this build and firmware:
+/// bit 0, compressed chains from the peer are accepted (the `cert-compress`
+/// feature and the port's inflater); bit 1, ours is sent compressed to a
+/// peer that asks (the port's compressor too).  A lookup that allocates
+/// nothing: the shim calls it unguarded.
+#[no_mangle]
+pub extern "C" fn modssl_cert_compression() -> u32 {
+    #[cfg(feature = "cert-compress")]
+    {
+        crate::compress::can_inflate() as u32 | (crate::compress::can_deflate() as u32) << 1
+    }
+    #[cfg(not(feature = "cert-compress"))]
+    0
+}
+
 /// The core stack this build's deep calls need at least (bytes), when the
 /// shim's default (`MODSSL_CORE_STACK`, sized for the classical handshake)
 /// is not enough; 0 otherwise.  RustCrypto's ML-KEM keeps whole matrices of

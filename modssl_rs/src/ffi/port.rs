@@ -35,4 +35,26 @@ extern "C" {
     /// Gives the calling thread's core stack back to the heap (nothing while
     /// a deep call runs on it).
     pub fn modssl_port_release_deep();
+    /// Inflates the zlib stream (RFC 1950) `input[..input_len]` into exactly
+    /// `output[..output_len]`: 0 when the stream ends, its checksum matches,
+    /// every input byte was used and it produced exactly `output_len` bytes;
+    /// `MODSSL_PORT_ZLIB_BAD` (-1) otherwise (corrupt, short or overlong);
+    /// `MODSSL_PORT_ZLIB_UNSUPPORTED` (-2) when the firmware has no inflater
+    /// (MicroPython built without `MICROPY_PY_DEFLATE`).  Called with a NULL
+    /// `input` it only says whether it is supported (0 or -2).  Must never
+    /// write outside `output` nor read outside `input`, whatever the bytes.
+    /// For certificate compression (RFC 8879, the `cert-compress` feature).
+    pub fn modssl_port_inflate(input: *const u8, input_len: usize, output: *mut u8, output_len: usize) -> i32;
+    /// Deflates `input[..input_len]` as a zlib stream into `output`, which
+    /// has room for `output_cap` bytes: the stream's length, -1 when it does
+    /// not fit, -2 when the firmware has no compressor
+    /// (`MICROPY_PY_DEFLATE_COMPRESS` off).  Called with a NULL `input`, only
+    /// whether it is supported (0 or -2).
+    pub fn modssl_port_deflate(input: *const u8, input_len: usize, output: *mut u8, output_cap: usize) -> isize;
 }
+
+/// `modssl_port_inflate`/`modssl_port_deflate`: the stream is bad or does
+/// not fit.
+pub const PORT_ZLIB_BAD: i32 = -1;
+/// `modssl_port_inflate`/`modssl_port_deflate`: the firmware has no zlib.
+pub const PORT_ZLIB_UNSUPPORTED: i32 = -2;

@@ -85,6 +85,9 @@ pub const PEER_CERT_REQUIRED: i32 = -0x7480;
 pub const INVALID_RECORD: i32 = -0x7200;
 /// A record or message that does not decode.
 pub const DECODE_ERROR: i32 = -0x7300;
+/// The peer's compressed certificate chain (RFC 8879) did not inflate to
+/// exactly its declared length, or used an algorithm we did not offer.
+pub const CERT_COMPRESSION_INVALID: i32 = -0x7310;
 /// The peer sent a fatal alert.
 pub const PEER_ALERT: i32 = -0x7780;
 /// The peer chose something we did not offer, or we share no version,
@@ -176,6 +179,7 @@ pub enum Status {
     PeerCertRequired = PEER_CERT_REQUIRED,
     InvalidRecord = INVALID_RECORD,
     DecodeError = DECODE_ERROR,
+    CertCompressionInvalid = CERT_COMPRESSION_INVALID,
     PeerAlert = PEER_ALERT,
     HandshakeFailure = HANDSHAKE_FAILURE,
     RpkNotNegotiated = RPK_NOT_NEGOTIATED,
@@ -227,6 +231,7 @@ impl Status {
         Status::PeerCertRequired,
         Status::InvalidRecord,
         Status::DecodeError,
+        Status::CertCompressionInvalid,
         Status::PeerAlert,
         Status::HandshakeFailure,
         Status::RpkNotNegotiated,
@@ -281,6 +286,7 @@ impl Status {
             Status::PeerCertRequired => Raised::SslError,
             Status::InvalidRecord => Raised::SslError,
             Status::DecodeError => Raised::SslError,
+            Status::CertCompressionInvalid => Raised::SslError,
             Status::PeerAlert => Raised::SslError,
             Status::HandshakeFailure => Raised::SslError,
             Status::RpkNotNegotiated => Raised::SslError,
@@ -350,6 +356,9 @@ impl Status {
             Status::PeerCertRequired => "SSL_PEER_CERT_REQUIRED: the peer sent no certificate\0",
             Status::InvalidRecord => "SSL_INVALID_RECORD: the peer sent something that is not TLS\0",
             Status::DecodeError => "SSL_DECODE_ERROR: a TLS message did not decode\0",
+            Status::CertCompressionInvalid => {
+                "SSL_BAD_CERT_COMPRESSION: the peer's compressed certificate chain did not decompress\0"
+            }
             Status::PeerAlert => "SSL_FATAL_ALERT_MESSAGE: the peer sent a fatal alert\0",
             Status::HandshakeFailure => "SSL_HANDSHAKE_FAILURE: no common protocol version, cipher suite or group\0",
             Status::UnexpectedMessage => "SSL_UNEXPECTED_MESSAGE: the peer broke the protocol\0",

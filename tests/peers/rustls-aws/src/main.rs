@@ -12,9 +12,23 @@
 //! GROUPS, in preference order: "pq" (X25519MLKEM768, then X25519),
 //! "mlkem" (X25519MLKEM768 only), "classic" (X25519, secp256r1).
 //!
+//! Certificate compression (RFC 8879, rustls' zlib; tests/test_cert_compress.py),
+//! set by the environment, off when unset:
+//!   PEER_CERT_COMPRESS=on       offer and accept zlib; a server prints
+//!                               "COMPRESSED in N out M" when it compresses its
+//!                               chain, a client "DECOMPRESSED in N out M" when
+//!                               it inflates the server's
+//!   PEER_CERT_COMPRESS=bomb|short|corrupt
+//!                               a hostile server: its chain compressed with
+//!                               64 KiB of "ZIPBOMB!" after it / one byte short /
+//!                               a byte of the stream flipped
+//!   PEER_CHAIN_PAD=N            a server sends its last certificate N more
+//!                               times (a chain near 64 KiB that compresses
+//!                               to a few KB)
+//! and both modes print "WIRE sent N received M" (bytes on the TCP stream,
+//! handshake included) when the connection ends.
+//!
 //! Raw public keys (RFC 7250): `server-rpk`, `client-rpk` (src/rpk.rs).
-mod rpk;
-
 use std::io::{BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
@@ -24,6 +38,10 @@ use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConnection, ServerConnection, StreamOwned};
+
+mod cert_compress;
+mod rpk;
+use cert_compress::Counted;
 
 fn provider(groups: &str) -> Arc<CryptoProvider> {
     let kx: Vec<&'static dyn SupportedKxGroup> = match groups {
@@ -44,20 +62,22 @@ fn group_line(common: &rustls::CommonState) -> String {
 fn server(cert: &str, key: &str, groups: &str, connections: usize) {
     let chain: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(cert).expect("cert file").map(|c| c.expect("cert")).collect();
+    let chain = cert_compress::pad_chain(chain);
     let key = PrivateKeyDer::from_pem_file(key).expect("key file");
-    let config = rustls::ServerConfig::builder_with_provider(provider(groups))
+    let mut config = rustls::ServerConfig::builder_with_provider(provider(groups))
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(chain, key)
         .expect("server certificate");
+    cert_compress::server_config(&mut config);
     let config = Arc::new(config);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     println!("PORT {}", listener.local_addr().unwrap().port());
     std::io::stdout().flush().unwrap();
     for stream in listener.incoming().take(connections) {
         let conn = ServerConnection::new(config.clone()).unwrap();
-        let mut tls = StreamOwned::new(conn, stream.unwrap());
+        let mut tls = StreamOwned::new(conn, Counted::new(stream.unwrap()));
         let mut buf = [0u8; 4096];
         let mut told = false;
         loop {
@@ -80,6 +100,7 @@ fn server(cert: &str, key: &str, groups: &str, connections: usize) {
         }
         tls.conn.send_close_notify();
         let _ = tls.flush();
+        tls.sock.report();
         std::io::stdout().flush().unwrap();
     }
 }
@@ -89,14 +110,15 @@ fn client(ca: &str, host: &str, port: u16, groups: &str) {
     for c in CertificateDer::pem_file_iter(ca).expect("ca file") {
         roots.add(c.expect("ca")).unwrap();
     }
-    let config = rustls::ClientConfig::builder_with_provider(provider(groups))
+    let mut config = rustls::ClientConfig::builder_with_provider(provider(groups))
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
+    cert_compress::client_config(&mut config);
     let name = ServerName::try_from(host.to_string()).unwrap();
     let conn = ClientConnection::new(Arc::new(config), name).unwrap();
-    let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let sock = Counted::new(TcpStream::connect(("127.0.0.1", port)).unwrap());
     let mut tls = StreamOwned::new(conn, sock);
     if let Err(e) = tls.write_all(b"ping from rustls").and_then(|_| tls.flush()) {
         println!("ERROR {e}");
@@ -113,6 +135,7 @@ fn client(ca: &str, host: &str, port: u16, groups: &str) {
     }
     tls.conn.send_close_notify();
     let _ = tls.flush();
+    tls.sock.report();
 }
 
 fn main() {
