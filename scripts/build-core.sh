@@ -120,7 +120,7 @@ find_cargo() {
         "") ;;
         xtensa-*)
             cargo=$(rustup which --toolchain esp cargo 2>/dev/null) || die "$target is an Xtensa chip (ESP32, ESP32-S2, ESP32-S3) as Espressif's fork of Rust/LLVM knows it.
-For the ESP32 with this machine's Debian rustc instead: make cross-xtensa (targets/xtensa-esp32-none-elf-cas.json,
+For the ESP32 with this machine's Debian rustc instead: make cross-xtensa without XTENSA_TOOLCHAIN=esp (targets/xtensa-esp32-none-elf-cas.json,
 scripts/xtensa-core.sh; docs/building.md).  For Espressif's fork, install it with espup:
     cargo install espup && espup install     # adds the 'esp' rustup toolchain
     . \$HOME/export-esp.sh
