@@ -83,7 +83,7 @@ stack-report: $(CROSS_DEPS)
 # trees, never part of this repository (the script says how to get them):
 #   make cross-xtensa XTENSA_DYNCONFIG_DIR=<espressif/xtensa-dynconfig> XTENSA_OVERLAYS_DIR=<espressif/xtensa-overlays>
 # MODSSL_PROFILE builds that profile only (default: all five, about 2 min
-# each after the first); XTENSA_LTO=fat|off to measure the others.
+# each after the first); XTENSA_LTO=fat shows LLVM 22 failing (docs/building.md).
 # XTENSA_TOOLCHAIN=esp: Espressif's fork of Rust/LLVM instead (rustup's `esp`
 # toolchain from espup; XTENSA_TARGET, the built-in triple), as before.
 XTENSA_TOOLCHAIN ?= debian

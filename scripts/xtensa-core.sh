@@ -2,7 +2,7 @@
 # The core for the ESP32 (Xtensa LX6) with Debian's rustc-web 1.96 (LLVM 22),
 # no Espressif toolchain: make cross-xtensa runs it once per profile.
 #
-# usage: xtensa-core.sh [--chip=esp32] [--lto=thin|fat|off] [--no-check]
+# usage: xtensa-core.sh [--chip=esp32] [--lto=thin|fat|off] [--no-check]   (off: untried)
 #                       [build-core.sh options and NAME=0|1 settings...]
 # (options as --opt=value only).  cargo's directory: --target-dir, else
 # target/mpy-xtensa-<chip>-none-elf-cas-<lto>, shared by the profiles (cargo
