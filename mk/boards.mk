@@ -4,7 +4,8 @@
 #   make cross       the core for RP2040, RP2350, ESP32-C3, ESP32-C6 (the crate's
 #                    default features, or MODSSL_PROFILE and the other settings
 #                    of micropython.mk)
-#   make cross-xtensa  ... for ESP32/S2/S3 (Espressif's Rust toolchain)
+#   make cross-xtensa  ... for the ESP32 (Xtensa), with Debian's rustc and GNU as
+#                    configured for the chip (XTENSA_DYNCONFIG_DIR, XTENSA_OVERLAYS_DIR)
 #   make qemu        MicroPython's qemu port with our module: the MPS2_AN385
 #                    board running the RP2040's thumbv6m code, VIRT_RV32 the
 #                    ESP32-C3's riscv32imc code
@@ -61,7 +62,7 @@ cross: $(CROSS_DEPS)
 	    lib=$$($(REPO)/scripts/build-core.sh --target=$$t $(CROSS_CORE_ARGS)); \
 	    ls -l $$lib | awk '{print "   " $$5 " bytes  " $$9}'; \
 	done
-	@echo "== Xtensa (ESP32, ESP32-S2, ESP32-S3): not built here; 'make cross-xtensa' with Espressif's Rust toolchain"
+	@echo "== Xtensa (ESP32): 'make cross-xtensa' (its own assembly route, docs/building.md)"
 
 # Where the core's stack goes on the RP2040 (thumbv6m, every feature): the
 # largest frames and the deepest call chains from the C ABI and from the
@@ -73,14 +74,46 @@ stack-report: $(CROSS_DEPS)
 	    --target-dir=$(REPO)/target/stack-thumbv6m --cross-rustflags="-Zfmt-debug=none -Zemit-stack-sizes") && \
 	python3 $(REPO)/scripts/stack-report.py $$lib
 
-# Xtensa needs Espressif's fork of Rust/LLVM (upstream LLVM has no usable
-# Xtensa backend: Debian's rustc 1.96 stops with a data-layout mismatch);
-# scripts/build-core.sh finds it, or says how to install it.
+# Xtensa (ESP32): Debian's rustc-web 1.96, whose LLVM 22 has an Xtensa
+# backend, with targets/xtensa-esp32-none-elf-cas.json; thin LTO (fat LTO
+# crashes LLVM 22's Xtensa backend); each module assembled by GNU as
+# configured for the ESP32 (LLVM's own assembler misplaces literal pools),
+# then a link check at the ESP32's flash addresses and the sizes, per profile
+# (scripts/xtensa-core.sh; docs/building.md "Xtensa").  Needs two fetched
+# trees, never part of this repository (the script says how to get them):
+#   make cross-xtensa XTENSA_DYNCONFIG_DIR=<espressif/xtensa-dynconfig> XTENSA_OVERLAYS_DIR=<espressif/xtensa-overlays>
+# MODSSL_PROFILE builds that profile only (default: all five, about 2 min
+# each after the first); XTENSA_LTO=fat shows LLVM 22 failing (docs/building.md).
+# XTENSA_TOOLCHAIN=esp: Espressif's fork of Rust/LLVM instead (rustup's `esp`
+# toolchain from espup; XTENSA_TARGET, the built-in triple), as before.
+XTENSA_TOOLCHAIN ?= debian
+XTENSA_CHIP ?= esp32
+XTENSA_LTO ?= thin
+XTENSA_PROFILES ?= full general client small-client minimal
 XTENSA_TARGET ?= xtensa-esp32-none-elf
+XTENSA_CORE_ARGS = $(foreach f,$(MODSSL_FEATURE_NAMES),$(f)='$(MODSSL_$(f))') \
+	$(if $(MODSSL_CARGO_FEATURES),--features='$(MODSSL_CARGO_FEATURES)') \
+	$(if $(MODSSL_CROSS_CARGO),--cargo='$(MODSSL_CROSS_CARGO)') \
+	--rustflags='$(MODSSL_RUSTFLAGS)' $(call modssl_if_set,MODSSL_CROSS_RUSTFLAGS,--cross-rustflags) \
+	$(call modssl_if_set,MODSSL_BUILD_STD_FEATURES,--build-std-features)
 cross-xtensa:
+ifeq ($(XTENSA_TOOLCHAIN),esp)
 	@cargo=$$($(REPO)/scripts/build-core.sh --target=$(XTENSA_TARGET) --print=cargo) && \
 	echo "== $(XTENSA_TARGET) (Espressif toolchain: $$cargo)" && \
 	$(REPO)/scripts/build-core.sh --target=$(XTENSA_TARGET) $(CROSS_CORE_ARGS)
+else
+	@$(REPO)/scripts/cross-deps.sh xtensa
+	@set -e; export XTENSA_DYNCONFIG_DIR='$(XTENSA_DYNCONFIG_DIR)' XTENSA_OVERLAYS_DIR='$(XTENSA_OVERLAYS_DIR)'; \
+	$(REPO)/scripts/xtensa-as.sh --chip=$(XTENSA_CHIP) >/dev/null; \
+	sizes=; for p in $(or $(MODSSL_PROFILE),$(XTENSA_PROFILES)); do \
+	    echo "== $(XTENSA_CHIP) (Xtensa LX6), profile $$p, $(XTENSA_LTO) LTO, Debian's rustc $$(/usr/bin/rustc --version | cut -d' ' -f2)"; \
+	    start=$$(date +%s); \
+	    lib=$$($(REPO)/scripts/xtensa-core.sh --chip=$(XTENSA_CHIP) --lto=$(XTENSA_LTO) --profile=$$p $(XTENSA_CORE_ARGS)); \
+	    ls -l $$lib | awk '{print "   " $$5 " bytes  " $$9}'; \
+	    sizes="$$sizes$$p: $$(cat $$(dirname $$lib)/size.txt) [$$(( $$(date +%s) - start )) s]\n"; \
+	done; \
+	printf "== link check at the $(XTENSA_CHIP)'s flash addresses (code + literals, read-only data, data), per profile:\n$$sizes"
+endif
 
 # ---- MicroPython's qemu port with our module -------------------------------------------
 QEMU_BOARDS := MPS2_AN385 VIRT_RV32

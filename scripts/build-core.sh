@@ -29,8 +29,9 @@
 # archive untouched when nothing changed.
 #
 # The cargo: --cargo; else for cross targets the one that can build core and
-# alloc from source (-Zbuild-std): for Xtensa Espressif's (rustup's `esp`
-# toolchain, installed by espup), otherwise Debian's rustc-web
+# alloc from source (-Zbuild-std): for the built-in Xtensa triples
+# Espressif's (rustup's `esp` toolchain, installed by espup; the Xtensa
+# target JSONs go with Debian's, scripts/xtensa-core.sh), otherwise Debian's rustc-web
 # (/usr/bin/cargo, when rust-web-src has put the std sources in
 # /usr/lib/rustlib/src; rustup cannot add targets on our machines,
 # scripts/cross-deps.sh installs them); else $CARGO; else rustup's
@@ -118,7 +119,9 @@ find_cargo() {
     case $target in
         "") ;;
         xtensa-*)
-            cargo=$(rustup which --toolchain esp cargo 2>/dev/null) || die "$target is an Xtensa chip (ESP32, ESP32-S2, ESP32-S3), which only Espressif's fork of Rust/LLVM can target.  Install it with espup:
+            cargo=$(rustup which --toolchain esp cargo 2>/dev/null) || die "$target is an Xtensa chip (ESP32, ESP32-S2, ESP32-S3) as Espressif's fork of Rust/LLVM knows it.
+For the ESP32 with this machine's Debian rustc instead: make cross-xtensa without XTENSA_TOOLCHAIN=esp (targets/xtensa-esp32-none-elf-cas.json,
+scripts/xtensa-core.sh; docs/building.md).  For Espressif's fork, install it with espup:
     cargo install espup && espup install     # adds the 'esp' rustup toolchain
     . \$HOME/export-esp.sh
 and, for firmware, ESP-IDF v5.x (https://docs.espressif.com/projects/esp-idf/).

@@ -8,7 +8,10 @@
 #       board (Cortex-M3 running the RP2040's thumbv6m code);
 #   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc:
 #       the VIRT_RV32 board (running the ESP32-C3's riscv32imc code);
-#   llvm: llvm-readobj and llvm-objdump for make stack-report.
+#   llvm: llvm-readobj and llvm-objdump for make stack-report;
+#   binutils-xtensa-lx106 gcc: make cross-xtensa (GNU as/ld 2.40, configured
+#       for the ESP32 at run time by scripts/xtensa-as.sh; gcc builds that
+#       configuration's shared object on the host).
 #
 # Some machine images carry qemu-utils from bookworm-backports (10.x), whose
 # package "Breaks" bookworm's qemu-system-common 7.2: it is then replaced by
@@ -16,13 +19,15 @@
 #
 # `cross-deps.sh rp2` installs only what rp2 firmware needs (Rust and the
 # Arm toolchain; the SDK's own needs are checked by board-firmware.sh);
-# `cross-deps.sh esp32` only Rust.
+# `cross-deps.sh esp32` only Rust; `cross-deps.sh xtensa` Rust and the
+# Xtensa binutils.
 set -euo pipefail
 
 case ${1:-all} in
     rp2) pkgs="gcc-arm-none-eabi libnewlib-arm-none-eabi";;
     esp32) pkgs=;;
-    *) pkgs="llvm gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf";;
+    xtensa) pkgs="binutils-xtensa-lx106 gcc";;
+    *) pkgs="llvm binutils-xtensa-lx106 gcc gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf";;
 esac
 rustpkgs="rustc-web cargo-web rust-web-src"
 

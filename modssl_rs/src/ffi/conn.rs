@@ -6,7 +6,7 @@
 
 use alloc::boxed::Box;
 use core::ptr;
-use cty::c_char;
+use core::ffi::c_char;
 
 use super::{code_of, status};
 use crate::conn::Conn;

@@ -6,7 +6,7 @@
 //! the core stack.
 
 use alloc::boxed::Box;
-use cty::c_char;
+use core::ffi::c_char;
 
 use super::{code_of, status};
 use crate::context::Context;

@@ -14,7 +14,7 @@
 //! non-TLS peer) keep working; the rest are ours.  All are listed in
 //! `docs/api.md`.
 
-use cty::c_char;
+use core::ffi::c_char;
 
 use crate::errors::Detail;
 
