@@ -4,11 +4,18 @@
 # windowed ABI, assembled and linked by GNU binutils configured for the ESP32
 # (scripts/xtensa-as.sh), start-up and setjmp/longjmp in tests/xtensa/crt0.S.
 #
-# usage: xtensa-qemu-test.sh hello
+# usage: xtensa-qemu-test.sh hello|handshake
+#   hello      start-up, window overflow/underflow, setjmp/longjmp, exit status
+#   handshake  tests/xtensa/handshake.c with the core's archive: TLS 1.3 (P-256)
+#              and TLS 1.2 (RSA-2048) client<->server in memory through the
+#              C ABI, and an out-of-memory escape through the guard
 # Inputs (fetched trees, not part of this repository):
 #   QEMU_XTENSA           the qemu-system-xtensa with the esp32 core
 #                         (default build/qemu-xtensa/qemu-system-xtensa)
 #   XTENSA_DYNCONFIG_DIR, XTENSA_OVERLAYS_DIR   as for scripts/xtensa-as.sh
+#   XTENSA_CORE_LIB       (handshake) the core's GNU-assembled archive from
+#                         make cross-xtensa MODSSL_PROFILE=general (the default
+#                         path is where that puts it)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 die() { echo "xtensa-qemu-test: $*" >&2; exit 2; }
@@ -62,5 +69,39 @@ hello)
     echo "exit status $rc (hello's main returns 7)"
     [ $rc = 7 ] || die "hello: exit status $rc, expected 7"
     ;;
-*) die "unknown test '$what' (hello)";;
+handshake)
+    lib=${XTENSA_CORE_LIB:-$root/target/mpy-xtensa-esp32-none-elf-cas-thin/xtensa-esp32-none-elf-cas/release/gnu-general/libmodssl_rs.a}
+    [ -f "$lib" ] || die "no core archive $lib: make cross-xtensa MODSSL_PROFILE=general XTENSA_DYNCONFIG_DIR=... XTENSA_OVERLAYS_DIR=... (or set XTENSA_CORE_LIB)"
+    hdr=$root/micropython/modssl_rs.h
+    [ -f "$hdr" ] || "$root/scripts/gen-header.sh" "$hdr" >&2
+    # the test certificates as C data
+    python3 - "$root/modssl_rs/tests-data/certs" > "$out/certs.h" <<'PY'
+import sys, pathlib
+d = pathlib.Path(sys.argv[1])
+def text(name, f):
+    s = (d / f).read_text()
+    body = "".join('"%s\\n"\n' % l.replace('\\', '\\\\').replace('"', '\\"') for l in s.splitlines())
+    print("static const char %s[] =\n%s;" % (name, body))
+def der(name, f):
+    b = (d / f).read_bytes()
+    print("static const unsigned char %s[%d] = {%s};" % (name, len(b), ",".join(str(x) for x in b)))
+text("ROOT_CA_PEM", "root-ca.pem")
+text("LEAF_P256_CHAIN_PEM", "leaf-p256-chain.pem")
+text("LEAF_P256_KEY", "leaf-p256.key")
+text("LEAF_RSA2048_PEM", "leaf-rsa2048.pem")
+text("LEAF_RSA2048_KEY", "leaf-rsa2048.key")
+der("LEAF_P256_DER", "leaf-p256.der")
+der("INTER_CA_DER", "inter-ca.der")
+der("LEAF_RSA2048_DER", "leaf-rsa2048.der")
+PY
+    EXTRA_CFLAGS="-I$root/micropython -I$out" cc_obj "$src/handshake.c" "$out/handshake.o"
+    "$tools/ld" -T "$src/link.ld" --gc-sections -Map="$out/handshake.map" -o "$out/handshake.elf" \
+        "$out/crt0.o" "$out/handshake.o" "$lib" || die "link failed"
+    "$tools/size" -A "$out/handshake.elf" | awk '$1 ~ /^\./ && $2 > 0 {printf "%s %s  ", $1, $2} END {print ""}'
+    start=$(date +%s.%N)
+    run "$out/handshake.elf"
+    echo "exit status $rc; $(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')") s wall"
+    [ $rc = 0 ] || die "handshake: exit status $rc"
+    ;;
+*) die "unknown test '$what' (hello, handshake)";;
 esac

@@ -106,8 +106,11 @@ _KernelExceptionVector:
         j       .Lfatal_vec
         .org    0x340
 _UserExceptionVector:
-        movi    a2, 0x340
-        j       .Lfatal_vec
+        wsr     a0, excsave1
+        rsr     a0, exccause
+        bnei    a0, 5, .Lfatal_vec      /* 5: AllocaCause (movsp) */
+        rsr     a0, excsave1
+        j       _alloca
         .org    0x3c0
 _DoubleExceptionVector:
         movi    a2, 0x3c0
@@ -177,6 +180,38 @@ _fatal:
         simcall
 1:      j       1b
 
+/* MOVSP (LLVM emits it for dynamic stack allocation) raises AllocaCause
+   when the caller's window is not live, i.e. was spilled: its base save area
+   would have to move with sp.  Instead the caller's window is reloaded from
+   the stack, by jumping into the underflow handler for its size with the
+   window rotated back to it and PS.OWB set to the current window, so that
+   the handler's rfwu marks it live, comes back to this window and retries
+   the movsp.  Entered with EXCM set (no window exceptions) and every
+   register of the faulting frame intact; the rotated-to quads belong to the
+   spilled caller, so they are free until the handler reloads them. */
+        .align  4
+        .type   _alloca, @function
+_alloca:
+        rotw    -1                      /* a4-a7 are now the frame's a0-a3 */
+        rsr     a0, windowbase
+        addi    a0, a0, 1
+        extui   a0, a0, 0, 4            /* the faulting frame's WINDOWBASE */
+        slli    a0, a0, 8
+        rsr     a2, ps
+        movi    a3, ~0xf00
+        and     a2, a2, a3
+        or      a2, a2, a0              /* PS.OWB */
+        wsr     a2, ps
+        rsync
+        extui   a0, a4, 30, 2           /* the caller's call size, from a0 */
+        bnei    a0, 1, 1f
+        j       _WindowUnderflow4
+1:      rotw    -1                      /* the previous window's a0 is a4 */
+        bnei    a4, 2, 2f
+        j       _WindowUnderflow8
+2:      rotw    -1
+        j       _WindowUnderflow12
+
         .align  4
         .global _start
         .type   _start, @function
@@ -190,6 +225,12 @@ _start:
         rsync
         movi    a2, 1
         wsr     a2, windowstart
+        /* S32C1I (the Rust core's atomics) without a data cache goes by
+           ATOMCTL's bypass field, which QEMU resets to "exception" (0x28):
+           LoadStoreError on every compare-and-swap.  0x15: each field a
+           read-compare-write bus transaction, as the ESP32's SRAM does it. */
+        movi    a2, 0x15
+        wsr     a2, atomctl
         movi    a2, PS_WOE | PS_UM
         wsr     a2, ps
         rsync
@@ -231,6 +272,16 @@ sim_exit:
         movi    a2, 1
         simcall
 1:      j       1b
+
+        .align  4
+        .global xt_ccount
+        .type   xt_ccount, @function
+/* unsigned xt_ccount(void): the cycle counter (LLVM 22 rejects `rsr ccount`
+   in inline assembly without the timers feature) */
+xt_ccount:
+        entry   a1, 16
+        rsr     a2, ccount
+        retw
 
 /* Spill every live register window but the current one to the stack: each
    `and aN` touches the next quads of the register file, and an access to a
