@@ -122,6 +122,7 @@ typedef struct end {
     struct end *peer;
     int32_t error;
     uint32_t ticks; /* CCOUNT ticks spent in this end's calls */
+    size_t stack;   /* deepest stack below advance()'s frame, bytes */
 } end_t;
 
 static void deliver(end_t *to, const uint8_t *p, size_t n) {
@@ -151,8 +152,26 @@ static int32_t fill_in(end_t *e, size_t *moved) {
     *moved = n;
     return 0;
 }
+/* Stack depth: the words below the caller's sp painted before each
+   handshake step, the lowest overwritten one found after it. */
+#define PAINT 0x5a17c0deu
+#define PAINT_BYTES (128 * 1024)
+static __attribute__((noinline)) uint32_t *paint_stack(void) {
+    uint32_t *sp = (uint32_t *)__builtin_frame_address(0);
+    uint32_t *lo = sp - PAINT_BYTES / 4;
+    for (uint32_t *p = lo; p < sp - 64; p++) *p = PAINT;
+    return lo;
+}
+static size_t stack_used(uint32_t *lo, uint8_t *top) {
+    uint32_t *p = lo;
+    while (*p == PAINT) p++;
+    return (size_t)(top - (uint8_t *)p);
+}
+
 /* advance_handshake: 1 done, 0 waiting, <0 failed */
 static int32_t advance(end_t *e) {
+    uint32_t *lo = paint_stack();
+    uint8_t *top = (uint8_t *)__builtin_frame_address(0);
     uint32_t t0 = ccount();
     int32_t r;
     for (;;) {
@@ -166,6 +185,8 @@ static int32_t advance(end_t *e) {
         if (moved == 0) { r = 0; break; }
     }
     e->ticks += ccount() - t0;
+    size_t used = stack_used(lo, top);
+    if (used > e->stack) e->stack = used;
     if (r < 0) {
         e->error = r;
         modssl_conn_discard(e->conn); /* as the shim does after an escape */
@@ -246,7 +267,8 @@ static void pair(modssl_context *cctx, modssl_context *sctx, modssl_arena_config
 
 static void report(const char *what) {
     out("   "); out(what); out(": client "); out_u(instr(C.ticks)); out(" instructions, server ");
-    out_u(instr(S.ticks)); out(" (CCOUNT/0.24)\n");
+    out_u(instr(S.ticks)); out(" (CCOUNT/0.24); stack client "); out_u(C.stack); out(" B, server ");
+    out_u(S.stack); out(" B\n");
 }
 
 static int streq(const char *a, const char *b) { return a && b && slen(a) == slen(b) && memcmp(a, b, slen(a)) == 0; }
@@ -280,61 +302,59 @@ static void finish(modssl_context *cctx, modssl_context *sctx) {
     modssl_context_free(sctx);
 }
 
+typedef struct {
+    const char *name;
+    uint16_t version, suite;
+    const char *suite_name;
+    const char *cert, *key;          /* the server's */
+    const uint8_t *der[2]; size_t der_len[2]; size_t ders;
+} hs_case_t;
+
+static const hs_case_t cases[] = {
+    { "TLS 1.3, P-256 chain", 0x0304, 0x1303, "TLS_CHACHA20_POLY1305_SHA256", LEAF_P256_CHAIN_PEM, LEAF_P256_KEY,
+      { LEAF_P256_DER, INTER_CA_DER }, { sizeof LEAF_P256_DER, sizeof INTER_CA_DER }, 2 },
+    { "TLS 1.2, P-256 chain", 0x0303, 0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", LEAF_P256_CHAIN_PEM, LEAF_P256_KEY,
+      { LEAF_P256_DER, INTER_CA_DER }, { sizeof LEAF_P256_DER, sizeof INTER_CA_DER }, 2 },
+    { "TLS 1.3, RSA-2048", 0x0304, 0x1301, "TLS_AES_128_GCM_SHA256", LEAF_RSA2048_PEM, LEAF_RSA2048_KEY,
+      { LEAF_RSA2048_DER }, { sizeof LEAF_RSA2048_DER }, 1 },
+    { "TLS 1.2, RSA-2048", 0x0303, 0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", LEAF_RSA2048_PEM, LEAF_RSA2048_KEY,
+      { LEAF_RSA2048_DER }, { sizeof LEAF_RSA2048_DER }, 1 },
+};
+
+static const uint8_t ping[] = "ping from the client", pong[] = "pong from the server";
+
+static void run_case(const hs_case_t *k) {
+    int before = failures;
+    out(k->name); out(":\n");
+    uint32_t t0 = ccount();
+    modssl_context *cctx = context(false, 2, NULL, NULL, ROOT_CA_PEM);
+    int32_t r = 0;
+    CTX_CALL(r, modssl_context_set_versions(cctx, k->version, k->version)); CHECK(r == MODSSL_OK, "set_versions");
+    CTX_CALL(r, modssl_context_set_ciphers(cctx, &k->suite, 1)); CHECK(r == MODSSL_OK, "set_ciphers");
+    modssl_context *sctx = context(true, 0, k->cert, k->key, NULL);
+    out("   contexts: "); out_u(instr(ccount() - t0)); out(" instructions\n");
+    pair(cctx, sctx, MODSSL_ARENA);
+    int ok = handshake(&C, &S);
+    CHECK(ok, "handshake");
+    if (!ok) {
+        out("   client error "); out_i(C.error); out(", server error "); out_i(S.error); out("\n");
+    } else {
+        report("handshake");
+        check_info(&C, k->version, k->suite, k->suite_name, k->ders);
+        check_info(&S, k->version, k->suite, k->suite_name, 0);
+        for (size_t i = 0; i < k->ders; i++) check_peer_cert(&C, i, k->der[i], k->der_len[i]);
+        CHECK(send_recv(&C, &S, ping, sizeof ping), "client -> server data");
+        CHECK(send_recv(&S, &C, pong, sizeof pong), "server -> client data");
+        out("   certificates and data both ways: "); out(failures != before ? "FAILED\n" : "ok\n");
+    }
+    finish(cctx, sctx);
+    out("   heap in use after: "); out_u(heap_in_use); out(" B\n");
+}
+
 int main(void) {
     out("modssl-rs core on the ESP32 core (QEMU sim, windowed ABI): ");
     out((const char *)modssl_version_string); out("\n");
-    static const uint8_t ping[] = "ping from the client", pong[] = "pong from the server";
-
-    /* 1. TLS 1.3, P-256 chain */
-    {
-        uint32_t t0 = ccount();
-        modssl_context *cctx = context(false, 2, NULL, NULL, ROOT_CA_PEM);
-        uint16_t v = 0x0304, cs = 0x1303; int32_t r = 0;
-        CTX_CALL(r, modssl_context_set_versions(cctx, v, v)); CHECK(r == MODSSL_OK, "set_versions");
-        CTX_CALL(r, modssl_context_set_ciphers(cctx, &cs, 1)); CHECK(r == MODSSL_OK, "set_ciphers");
-        modssl_context *sctx = context(true, 0, LEAF_P256_CHAIN_PEM, LEAF_P256_KEY, NULL);
-        uint32_t t1 = ccount();
-        out("TLS 1.3 P-256: contexts "); out_u(instr(t1 - t0)); out(" instructions\n");
-        pair(cctx, sctx, MODSSL_ARENA);
-        int ok = handshake(&C, &S);
-        CHECK(ok, "TLS 1.3 handshake");
-        if (!ok) { out("   client error "); out_i(C.error); out(", server error "); out_i(S.error); out("\n"); }
-        else {
-            report("handshake");
-            check_info(&C, 0x0304, 0x1303, "TLS_CHACHA20_POLY1305_SHA256", 2);
-            check_info(&S, 0x0304, 0x1303, "TLS_CHACHA20_POLY1305_SHA256", 0);
-            check_peer_cert(&C, 0, LEAF_P256_DER, sizeof LEAF_P256_DER);
-            check_peer_cert(&C, 1, INTER_CA_DER, sizeof INTER_CA_DER);
-            CHECK(send_recv(&C, &S, ping, sizeof ping), "client -> server data");
-            CHECK(send_recv(&S, &C, pong, sizeof pong), "server -> client data");
-            out("   data both ways: "); out(failures ? "FAILED\n" : "ok\n");
-        }
-        finish(cctx, sctx);
-    }
-    /* 2. TLS 1.2, RSA-2048 */
-    {
-        modssl_context *cctx = context(false, 2, NULL, NULL, ROOT_CA_PEM);
-        uint16_t v = 0x0303, cs = 0xC02F; int32_t r = 0;
-        CTX_CALL(r, modssl_context_set_versions(cctx, v, v)); CHECK(r == MODSSL_OK, "set_versions");
-        CTX_CALL(r, modssl_context_set_ciphers(cctx, &cs, 1)); CHECK(r == MODSSL_OK, "set_ciphers");
-        modssl_context *sctx = context(true, 0, LEAF_RSA2048_PEM, LEAF_RSA2048_KEY, NULL);
-        out("TLS 1.2 RSA-2048:\n");
-        pair(cctx, sctx, MODSSL_ARENA);
-        int ok = handshake(&C, &S);
-        CHECK(ok, "TLS 1.2 handshake");
-        if (!ok) { out("   client error "); out_i(C.error); out(", server error "); out_i(S.error); out("\n"); }
-        else {
-            report("handshake");
-            check_info(&C, 0x0303, 0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 1);
-            check_info(&S, 0x0303, 0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 0);
-            check_peer_cert(&C, 0, LEAF_RSA2048_DER, sizeof LEAF_RSA2048_DER);
-            int before = failures;
-            CHECK(send_recv(&C, &S, ping, sizeof ping), "client -> server data");
-            CHECK(send_recv(&S, &C, pong, sizeof pong), "server -> client data");
-            out("   data both ways: "); out(failures != before ? "FAILED\n" : "ok\n");
-        }
-        finish(cctx, sctx);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i]);
     /* 3. the heap gives out in the middle of the client's handshake */
     {
         modssl_context *cctx = context(false, 2, NULL, NULL, ROOT_CA_PEM);
