@@ -43,6 +43,9 @@ int main(void) {
 
     volatile int marker = 0;
     volatile int kept = 1234;
+    /* locals not changed after setjmp, likely kept in the caller's window
+       registers (a2-a7): C says they keep their values after the longjmp */
+    unsigned r1 = rec(3, got), r2 = rec(4, got ^ 0x5a5a), r3 = r1 * 7u + r2, r4 = r2 - r1;
     int r = setjmp(jb);
     if (r == 0) {
         deep_jump(30, &marker);
@@ -50,6 +53,9 @@ int main(void) {
         return 4;
     }
     if (r != 42 || marker != 31 || kept != 1234) { puts_("setjmp/longjmp: WRONG state\n"); return 5; }
+    if (r1 != rec(3, got) || r2 != rec(4, got ^ 0x5a5a) || r3 != r1 * 7u + r2 || r4 != r2 - r1) {
+        puts_("setjmp/longjmp: a register local changed\n"); return 6;
+    }
     puts_("setjmp/longjmp out of 31 frames: ok\n");
     return 7; /* a status the caller checks */
 }
