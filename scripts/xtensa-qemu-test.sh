@@ -9,6 +9,9 @@
 #   handshake  tests/xtensa/handshake.c with the core's archive: TLS 1.3 (P-256)
 #              and TLS 1.2 (RSA-2048) client<->server in memory through the
 #              C ABI, and an out-of-memory escape through the guard
+#   host       the same harness built for the host against the host's core
+#              (build-core.sh --profile=general): the control for what
+#              handshake prints on Xtensa
 # Inputs (fetched trees, not part of this repository):
 #   QEMU_XTENSA           the qemu-system-xtensa with the esp32 core
 #                         (default build/qemu-xtensa/qemu-system-xtensa)
@@ -61,19 +64,7 @@ run() {
     rc=$?
     set -e
 }
-case $what in
-hello)
-    cc_obj "$src/hello.c" "$out/hello.o"
-    "$tools/ld" -T "$src/link.ld" -o "$out/hello.elf" "$out/crt0.o" "$out/hello.o" || die "link failed"
-    run "$out/hello.elf"
-    echo "exit status $rc (hello's main returns 7)"
-    [ $rc = 7 ] || die "hello: exit status $rc, expected 7"
-    ;;
-handshake)
-    lib=${XTENSA_CORE_LIB:-$root/target/mpy-xtensa-esp32-none-elf-cas-thin/xtensa-esp32-none-elf-cas/release/gnu-general/libmodssl_rs.a}
-    [ -f "$lib" ] || die "no core archive $lib: make cross-xtensa MODSSL_PROFILE=general XTENSA_DYNCONFIG_DIR=... XTENSA_OVERLAYS_DIR=... (or set XTENSA_CORE_LIB)"
-    hdr=$root/micropython/modssl_rs.h
-    [ -f "$hdr" ] || "$root/scripts/gen-header.sh" "$hdr" >&2
+gen_certs() {
     # the test certificates as C data
     python3 - "$root/modssl_rs/tests-data/certs" > "$out/certs.h" <<'PY'
 import sys, pathlib
@@ -94,6 +85,21 @@ der("LEAF_P256_DER", "leaf-p256.der")
 der("INTER_CA_DER", "inter-ca.der")
 der("LEAF_RSA2048_DER", "leaf-rsa2048.der")
 PY
+}
+case $what in
+hello)
+    cc_obj "$src/hello.c" "$out/hello.o"
+    "$tools/ld" -T "$src/link.ld" -o "$out/hello.elf" "$out/crt0.o" "$out/hello.o" || die "link failed"
+    run "$out/hello.elf"
+    echo "exit status $rc (hello's main returns 7)"
+    [ $rc = 7 ] || die "hello: exit status $rc, expected 7"
+    ;;
+handshake)
+    lib=${XTENSA_CORE_LIB:-$root/target/mpy-xtensa-esp32-none-elf-cas-thin/xtensa-esp32-none-elf-cas/release/gnu-general/libmodssl_rs.a}
+    [ -f "$lib" ] || die "no core archive $lib: make cross-xtensa MODSSL_PROFILE=general XTENSA_DYNCONFIG_DIR=... XTENSA_OVERLAYS_DIR=... (or set XTENSA_CORE_LIB)"
+    hdr=$root/micropython/modssl_rs.h
+    [ -f "$hdr" ] || "$root/scripts/gen-header.sh" "$hdr" >&2
+    gen_certs
     EXTRA_CFLAGS="-I$root/micropython -I$out" cc_obj "$src/handshake.c" "$out/handshake.o"
     "$tools/ld" -T "$src/link.ld" --gc-sections -Map="$out/handshake.map" -o "$out/handshake.elf" \
         "$out/crt0.o" "$out/handshake.o" "$lib" || die "link failed"
@@ -103,5 +109,16 @@ PY
     echo "exit status $rc; $(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')") s wall"
     [ $rc = 0 ] || die "handshake: exit status $rc"
     ;;
-*) die "unknown test '$what' (hello, handshake)";;
+host)
+    hlib=${HOST_CORE_LIB:-$("$root/scripts/build-core.sh" --profile=general)} || die "the host core did not build"
+    hdr=$root/micropython/modssl_rs.h
+    [ -f "$hdr" ] || "$root/scripts/gen-header.sh" "$hdr" >&2
+    gen_certs
+    ${HOST_CC:-cc} -O2 -no-pie -I"$root/micropython" -I"$out" -o "$out/handshake-host" \
+        "$src/handshake.c" "$src/host.c" "$hlib" -lpthread -ldl -lm || die "host build failed"
+    set +e; "$out/handshake-host"; rc=$?; set -e
+    echo "exit status $rc (host: no instruction counts)"
+    [ $rc = 0 ] || die "host: exit status $rc"
+    ;;
+*) die "unknown test '$what' (hello, handshake, host)";;
 esac
