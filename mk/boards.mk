@@ -6,6 +6,7 @@
 #                    of micropython.mk)
 #   make cross-xtensa  ... for the ESP32 (Xtensa), with Debian's rustc and GNU as
 #                    configured for the chip (XTENSA_DYNCONFIG_DIR, XTENSA_OVERLAYS_DIR)
+#   make xtensa-emu  that core run on QEMU with the ESP32's core (docs/esp32.md)
 #   make qemu        MicroPython's qemu port with our module: the MPS2_AN385
 #                    board running the RP2040's thumbv6m code, VIRT_RV32 the
 #                    ESP32-C3's riscv32imc code
@@ -21,7 +22,7 @@
 #                    tested over its USB CDC (not part of make test)
 # docs/building.md has the details per board.
 
-.PHONY: cross-deps cross cross-xtensa stack-report qemu qemu-test profiles feature-costs size rp2 esp32 rp2-emu
+.PHONY: cross-deps cross cross-xtensa xtensa-emu stack-report qemu qemu-test profiles feature-costs size rp2 esp32 rp2-emu
 
 CROSS_DEPS := $(B)/.cross-deps.stamp
 $(CROSS_DEPS): $(REPO)/scripts/cross-deps.sh
@@ -114,6 +115,21 @@ else
 	done; \
 	printf "== link check at the $(XTENSA_CHIP)'s flash addresses (code + literals, read-only data, data), per profile:\n$$sizes"
 endif
+
+# The core's Xtensa code executed (docs/esp32.md): Debian's qemu source with
+# the ESP32's core imported from xtensa-overlays (scripts/xtensa-qemu.sh, about
+# 7 min once), then on its `sim` machine a bare-metal start-up check and the
+# four handshakes + an out-of-memory escape through the C ABI beside clang-22's
+# C (scripts/xtensa-qemu-test.sh), with the general profile's archive.
+#   make xtensa-emu QEMU_SRC_DIR=<apt-get source qemu> XTENSA_DYNCONFIG_DIR=... XTENSA_OVERLAYS_DIR=...
+xtensa-emu:
+	@set -e; export QEMU_SRC_DIR='$(QEMU_SRC_DIR)' XTENSA_DYNCONFIG_DIR='$(XTENSA_DYNCONFIG_DIR)' XTENSA_OVERLAYS_DIR='$(XTENSA_OVERLAYS_DIR)'; \
+	qemu=$$($(REPO)/scripts/xtensa-qemu.sh); echo "== $$qemu: $$($$qemu --version | head -1)"; \
+	echo "== start-up, register windows, setjmp/longjmp"; \
+	QEMU_XTENSA=$$qemu $(REPO)/scripts/xtensa-qemu-test.sh hello; \
+	$(MAKE) --no-print-directory cross-xtensa MODSSL_PROFILE=general; \
+	echo "== handshakes through the C ABI (profile general)"; \
+	QEMU_XTENSA=$$qemu $(REPO)/scripts/xtensa-qemu-test.sh handshake
 
 # ---- MicroPython's qemu port with our module -------------------------------------------
 QEMU_BOARDS := MPS2_AN385 VIRT_RV32

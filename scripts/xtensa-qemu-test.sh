@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Bare-metal programs for the ESP32's Xtensa core run on QEMU's `sim` machine
+# (scripts/xtensa-qemu.sh builds that QEMU): C by Debian's clang-22 for the
+# windowed ABI, assembled and linked by GNU binutils configured for the ESP32
+# (scripts/xtensa-as.sh), start-up and setjmp/longjmp in tests/xtensa/crt0.S.
+#
+# usage: xtensa-qemu-test.sh hello|handshake
+#   hello      start-up, window overflow/underflow, setjmp/longjmp, exit status
+#   handshake  tests/xtensa/handshake.c with the core's archive: TLS 1.3 (P-256)
+#              and TLS 1.2 (RSA-2048) client<->server in memory through the
+#              C ABI, and an out-of-memory escape through the guard
+#   host       the same harness built for the host against the host's core
+#              (build-core.sh --profile=general): the control for what
+#              handshake prints on Xtensa
+# Inputs (fetched trees, not part of this repository):
+#   QEMU_XTENSA           the qemu-system-xtensa with the esp32 core
+#                         (default build/qemu-xtensa/qemu-system-xtensa)
+#   XTENSA_DYNCONFIG_DIR, XTENSA_OVERLAYS_DIR   as for scripts/xtensa-as.sh
+#   XTENSA_CORE_LIB       (handshake) the core's GNU-assembled archive from
+#                         make cross-xtensa MODSSL_PROFILE=general (the default
+#                         path is where that puts it)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+die() { echo "xtensa-qemu-test: $*" >&2; exit 2; }
+what=${1:-hello}
+qemu=${QEMU_XTENSA:-$root/build/qemu-xtensa/qemu-system-xtensa}
+[ -x "$qemu" ] || die "no $qemu: build it with scripts/xtensa-qemu.sh (QEMU_SRC_DIR, XTENSA_OVERLAYS_DIR) or set QEMU_XTENSA"
+"$qemu" -cpu help | grep -qw esp32 || die "$qemu has no esp32 core (-cpu help)"
+clang=$(command -v clang-22) || die "no clang-22 (Debian bookworm-security: apt-get install clang-22)"
+tools=$("$root/scripts/xtensa-as.sh") || die "scripts/xtensa-as.sh failed"
+out=$root/build/xtensa-qemu-test
+mkdir -p "$out"
+src=$root/tests/xtensa
+# clang-22's driver refuses -mcpu=esp32 ("unknown target CPU", though
+# -print-supported-cpus lists it); the features name the ESP32's options, and
+# +windowed selects the windowed ABI (entry/callx8/retw) that ESP-IDF's code uses.
+CFLAGS="--target=xtensa -O2 -fno-addrsig -ffreestanding -fno-builtin -nostdinc -isystem $src/include
+ -isystem $(dirname "$($clang -print-file-name=include/stddef.h)")
+ -Xclang -target-feature -Xclang +windowed -Xclang -target-feature -Xclang +mul32
+ -Xclang -target-feature -Xclang +mul32high -Xclang -target-feature -Xclang +div32
+ -Xclang -target-feature -Xclang +nsa -Xclang -target-feature -Xclang +minmax
+ -Xclang -target-feature -Xclang +sext -Xclang -target-feature -Xclang +loop
+ -Xclang -target-feature -Xclang +s32c1i -Xclang -target-feature -Xclang +mac16
+ -Xclang -target-feature -Xclang +density"
+cc_obj() { # C file -> object, through GNU as (LLVM's own assembler misplaces literal pools)
+    local c=$1 o=$2
+    $clang $CFLAGS ${EXTRA_CFLAGS:-} -S -o "$o.s" "$c" || die "clang-22 failed on $c"
+    "$tools/as" --longcalls -o "$o" "$o.s" || die "GNU as failed on $o.s"
+}
+"$tools/as" -o "$out/crt0.o" <(clang-22 --target=xtensa -E -P -x assembler-with-cpp "$src/crt0.S") ||
+    die "crt0.S did not assemble"
+
+# QEMU's sim machine resets the CPU after loading the ELF, to the core's reset
+# vector (0x50000000 for the ESP32's core, where sim has no memory); the
+# generic loader device, reset after the CPU, sets the PC to the ELF's entry.
+# -icount shift=0: one instruction per ns of virtual time (CCOUNT then counts
+# 0.24 per instruction, the core imported at 240 MHz).
+run() {
+    local elf=$1 entry
+    entry=$("$tools/readelf" -h "$elf" | awk '/Entry point/ {print $4}')
+    set +e
+    "$qemu" -M sim -cpu esp32 -display none -monitor none -semihosting -icount shift=0 \
+        -kernel "$elf" -device loader,addr="$entry",cpu-num=0
+    rc=$?
+    set -e
+}
+gen_certs() {
+    # the test certificates as C data
+    python3 - "$root/modssl_rs/tests-data/certs" > "$out/certs.h" <<'PY'
+import sys, pathlib
+d = pathlib.Path(sys.argv[1])
+def text(name, f):
+    s = (d / f).read_text()
+    body = "".join('"%s\\n"\n' % l.replace('\\', '\\\\').replace('"', '\\"') for l in s.splitlines())
+    print("static const char %s[] =\n%s;" % (name, body))
+def der(name, f):
+    b = (d / f).read_bytes()
+    print("static const unsigned char %s[%d] = {%s};" % (name, len(b), ",".join(str(x) for x in b)))
+text("ROOT_CA_PEM", "root-ca.pem")
+text("LEAF_P256_CHAIN_PEM", "leaf-p256-chain.pem")
+text("LEAF_P256_KEY", "leaf-p256.key")
+text("LEAF_RSA2048_PEM", "leaf-rsa2048.pem")
+text("LEAF_RSA2048_KEY", "leaf-rsa2048.key")
+der("LEAF_P256_DER", "leaf-p256.der")
+der("INTER_CA_DER", "inter-ca.der")
+der("LEAF_RSA2048_DER", "leaf-rsa2048.der")
+PY
+}
+case $what in
+hello)
+    cc_obj "$src/hello.c" "$out/hello.o"
+    "$tools/ld" -T "$src/link.ld" -o "$out/hello.elf" "$out/crt0.o" "$out/hello.o" || die "link failed"
+    run "$out/hello.elf"
+    echo "exit status $rc (hello's main returns 7)"
+    [ $rc = 7 ] || die "hello: exit status $rc, expected 7"
+    ;;
+handshake)
+    lib=${XTENSA_CORE_LIB:-$root/target/mpy-xtensa-esp32-none-elf-cas-thin/xtensa-esp32-none-elf-cas/release/gnu-general/libmodssl_rs.a}
+    [ -f "$lib" ] || die "no core archive $lib: make cross-xtensa MODSSL_PROFILE=general XTENSA_DYNCONFIG_DIR=... XTENSA_OVERLAYS_DIR=... (or set XTENSA_CORE_LIB)"
+    hdr=$root/micropython/modssl_rs.h
+    [ -f "$hdr" ] || "$root/scripts/gen-header.sh" "$hdr" >&2
+    gen_certs
+    EXTRA_CFLAGS="-I$root/micropython -I$out" cc_obj "$src/handshake.c" "$out/handshake.o"
+    "$tools/ld" -T "$src/link.ld" --gc-sections -Map="$out/handshake.map" -o "$out/handshake.elf" \
+        "$out/crt0.o" "$out/handshake.o" "$lib" || die "link failed"
+    "$tools/size" -A "$out/handshake.elf" | awk '$1 ~ /^\./ && $2 > 0 {printf "%s %s  ", $1, $2} END {print ""}'
+    start=$(date +%s.%N)
+    run "$out/handshake.elf"
+    echo "exit status $rc; $(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')") s wall"
+    [ $rc = 0 ] || die "handshake: exit status $rc"
+    ;;
+host)
+    hlib=${HOST_CORE_LIB:-$("$root/scripts/build-core.sh" --profile=general)} || die "the host core did not build"
+    hdr=$root/micropython/modssl_rs.h
+    [ -f "$hdr" ] || "$root/scripts/gen-header.sh" "$hdr" >&2
+    gen_certs
+    ${HOST_CC:-cc} -O2 -no-pie -I"$root/micropython" -I"$out" -o "$out/handshake-host" \
+        "$src/handshake.c" "$src/host.c" "$hlib" -lpthread -ldl -lm || die "host build failed"
+    set +e; "$out/handshake-host"; rc=$?; set -e
+    echo "exit status $rc (host: no instruction counts)"
+    [ $rc = 0 ] || die "host: exit status $rc"
+    ;;
+*) die "unknown test '$what' (hello, handshake, host)";;
+esac
