@@ -6,6 +6,8 @@ both non-blocking, and the script alternates between them until the
 handshake and the data exchange are done.
 """
 
+import subprocess
+
 from helpers.memstream import STREAM
 
 PIPE = r'''
@@ -234,3 +236,49 @@ def check_clock_cases(out: str) -> dict[tuple[str, str], str]:
                                           " hostname mismatch',)"), out
     assert res["WRONGHOST", "GOT"] == "0", out
     return res
+
+
+def spki_pem(key) -> bytes:
+    """A certs Key's SubjectPublicKeyInfo as PEM (openssl pkey -pubout): what
+    a raw-public-key context loads in place of a certificate (RFC 7250)."""
+    return subprocess.run(["openssl", "pkey", "-in", str(key.pem.path), "-pubout"], check=True,
+                          capture_output=True).stdout
+
+
+def rpk_vs_x509_code(certs, tag: str) -> str:
+    """handshake_and_exchange() twice, TLS 1.3 with the P-256 leaf's key:
+    with its certificate chain (tag-x509), then as a raw public key, trusted
+    as that key (tag-rpk).  A build without raw public keys prints
+    "tag NO_RPK" instead of the second."""
+    leaf = certs["p256"]
+    pub = spki_pem(leaf.key)
+    return (f"handshake_and_exchange({tag + '-x509'!r}, 0x0304, {leaf.chain.data!r}, {leaf.key.pem.data!r}, "
+            f"{certs.root_of('p256').cert.pem.data!r}, 3000, 0)\n"
+            f"try:\n"
+            f"    handshake_and_exchange({tag + '-rpk'!r}, 0x0304, {pub!r}, {leaf.key.pem.data!r}, {pub!r}, 3000, 0)\n"
+            f"except ValueError as e:\n"
+            f"    if 'not in this build' not in str(e):\n"
+            f"        raise\n"
+            f"    print({tag!r}, 'NO_RPK', e)\n")
+
+
+def rpk_vs_x509_lines(tag: str, res: dict, unit: str, scale: float) -> list[str]:
+    """Checks both cases of rpk_vs_x509_code() and says what raw keys save:
+    handshake cost per side (UNIT, the HS_US figure divided by SCALE), heap,
+    arena."""
+    lines = []
+    rows = {}
+    for mode in ("x509", "rpk"):
+        r = res[f"{tag}-{mode}"]
+        assert r["VERSION"] == ["TLSv1.3", "TLSv1.3"], r
+        assert r["UP"] == ["True", "3000"] and r["DOWN"] == ["True", "3000"], r
+        rows[mode] = [int(x) for x in r["HS_US"]] + [int(x) for x in r["HEAP"]]
+        c, s, heap, arena = rows[mode]
+        lines.append(f"   {'p256 ' + mode:<13} {'TLSv1.3':<8} client {c / scale:>8.1f} {unit}  server {s / scale:>8.1f}"
+                     f" {unit}  heap {heap:>7,} B  arena max {arena:>7,} B")
+    (xc, xs, xh, xa), (rc, rs, rh, ra) = rows["x509"], rows["rpk"]
+    lines.append(f"   raw public key / X.509: client {rc / xc:.2f}, server {rs / xs:.2f},"
+                 f" heap {rh - xh:+,} B, arena max {ra - xa:+,} B")
+    # The client skips the chain's two signature checks: it must be cheaper.
+    assert rc < xc, (rc, xc)
+    return lines

@@ -29,7 +29,7 @@ import pytest
 
 from helpers.rp2emu import Rp2040jsBoard, stack_extent
 from qemu_snippets import (CLOCK_CASE, PIPE, RUN, check_clock_cases, clock_case_globals, core_stack_peak,
-                           parse_results)
+                           parse_results, rpk_vs_x509_code, rpk_vs_x509_lines)
 
 REPO = Path(__file__).resolve().parents[1]
 UF2 = os.environ.get("MODSSL_RP2EMU_UF2", "")
@@ -258,6 +258,22 @@ def test_handshakes_data_and_stack(board, certs, tmp_path):
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
     assert 0 < peak <= limit - 1024, f"a handshake came within 1 KiB of the stack's end: {peak} of {limit}"
+
+
+def test_raw_public_keys_beside_certificates(board, certs, tmp_path):
+    """RFC 7250 on the board's firmware: the P-256 key as a raw public key
+    on both sides, beside the same key's certificate chain, TLS 1.3; the
+    time and heap each takes go to the report.  Skipped by a firmware
+    without raw public keys (MODSSL_RPK=1 adds them)."""
+    out = run_ok(board, tmp_path, "rpk.py", f"set_clock({now_tuple()!r})\n" + rpk_vs_x509_code(certs, "k"))
+    res = parse_results(out)
+    if "NO_RPK" in res.get("k", {}):
+        pytest.skip(f"this firmware has no raw public keys: {res['k']['NO_RPK']}")
+    lines = [f"== {Path(UF2).parent.name}: raw public keys (RFC 7250) beside X.509, the P-256 key"]
+    lines += rpk_vs_x509_lines("k", res, "ms", 1000)
+    with REPORT.open("a") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
 
 
 # Fill the GC heap, then free it 1 KiB at a time, attempting a verified

@@ -5,8 +5,8 @@
 //! arena as the allocation owner.
 
 use alloc::boxed::Box;
-use core::ptr;
 use core::ffi::c_char;
+use core::ptr;
 
 use super::{code_of, status};
 use crate::conn::Conn;
