@@ -27,11 +27,11 @@ WHAT = {
     "SIGN_ED25519": "signing with Ed25519 keys",
     "CA_COMPACT": "the compact trust store (37 roots behind create_default_context())",
     "CERT_COMPRESS": "certificate compression (RFC 8879, zlib through the firmware's uzlib)",
+    "RPK": "raw public keys (RFC 7250: SPKI parsing, the raw-key verifier paths)",
 }
 # Features the general profile leaves out, costed by adding one.
 ADDED = {
     "PQ": "X25519MLKEM768 (ML-KEM-768 and the hybrid group)",
-    "RPK": "raw public keys (RFC 7250: SPKI parsing, the raw-key verifier paths)",
 }
 
 

@@ -25,10 +25,11 @@ case "$profile" in
     # Ed25519, signs with any of them; the compact trust store (the 37 roots
     # of the CAs behind most public servers) instead of Mozilla's whole
     # bundle (the board default).  Certificate compression (RFC 8879) through
-    # the firmware's uzlib, in every profile but minimal.
-    general) features="$all ca-compact cert-compress";;
+    # the firmware's uzlib, in every profile but minimal; raw public keys
+    # (RFC 7250) for a device and its own server, here and in client.
+    general) features="$all ca-compact cert-compress rpk";;
     # general without server contexts.
-    client) features="tls12 p384 rsa ed25519 sign-ecdsa sign-rsa sign-ed25519 ca-compact cert-compress";;
+    client) features="tls12 p384 rsa ed25519 sign-ecdsa sign-rsa sign-ed25519 ca-compact cert-compress rpk";;
     # A TLS 1.3-only client for public servers: ECDSA P-256/P-384 and RSA
     # chains (Let's Encrypt, Google), ECDSA client certificates, the compact
     # trust store.

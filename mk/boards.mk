@@ -190,7 +190,7 @@ $(B)/qemu-profile-%/firmware.elf: $(QEMU_FIRMWARE) FORCE
 # leaves out (FEATURE_ADD_NAMES), with one added at a time (make
 # feature-costs; about 1 min per feature the first time).
 # bench/feature_costs.py prints the table.
-FEATURE_ADD_NAMES := PQ RPK
+FEATURE_ADD_NAMES := PQ
 FEATURE_COST_NAMES := $(filter-out CA_BUNDLE $(FEATURE_ADD_NAMES),$(MODSSL_FEATURE_NAMES))
 FEATURE_COST_FIRMWARE := $(foreach f,$(FEATURE_COST_NAMES),$(B)/qemu-without-$(f)-MPS2_AN385/firmware.elf) \
 	$(foreach f,$(FEATURE_ADD_NAMES),$(B)/qemu-with-$(f)-MPS2_AN385/firmware.elf)
