@@ -69,7 +69,7 @@ def pattern(n: int, seed: int) -> bytes:
 
 
 BOARD_CODE = r'''
-import io, gc, tls, binascii, hashlib, modssl_qemu
+import io, gc, tls, binascii, hashlib, time, modssl_qemu
 ''' + STREAM + r'''
 def pattern(n, seed):
     out = bytearray()
@@ -103,6 +103,8 @@ def setup(server, version, suites, cert, key, ca, n, up_seed):
     SENT = 0
     ERR = None
     EOF = False
+    BUSY[0] = 0
+    BUSY[1] = None
     gc.collect()
 
 def _io():
@@ -127,6 +129,10 @@ def _io():
 
 PAINT = 0      # > 0: measure the main stack of each step (stack painting)
 MAIN = 0
+# The board's time in the module's calls (under -icount, 1 us = 1000
+# instructions): BUSY[0] in all, BUSY[1] up to the first application data
+# written (the handshake; None before).
+BUSY = [0, None]
 
 def step(rx, close=False):
     global ERR, MAIN
@@ -138,7 +144,11 @@ def step(rx, close=False):
             if close:
                 S.close()
             else:
+                t0 = time.ticks_us()
                 _io()
+                BUSY[0] += time.ticks_diff(time.ticks_us(), t0)
+                if BUSY[1] is None and SENT:
+                    BUSY[1] = BUSY[0]
         except Exception as e:
             ERR = type(e).__name__ + " " + repr(e.args)
         if PAINT:
