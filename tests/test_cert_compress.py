@@ -13,29 +13,18 @@ compressed chain too, and refuses its bomb.  The decompressor glue's unit
 tests are in `cargo test` (ffi_tests.rs, `cert_compress`)."""
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from helpers.fixtures import peer_factory
+from helpers.rustls_peer import PeerServer, run_client
 from helpers.snippets import b
 
 pytestmark = pytest.mark.host_only
 
-PEER = os.environ.get("RUSTLS_AWS_PEER") or os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "target", "peers", "release", "rustls-aws-peer")
-TIMEOUT = 60
 CERT_COMPRESSION_INVALID = -29456
-
-
 QEMU_REPORT = Path(__file__).resolve().parents[1] / "build" / "qemu-report.txt"
-
-
-def peer_binary():
-    if not os.path.exists(PEER):
-        pytest.fail(f"{PEER} is missing: `make peers` builds it (make test does)")
-    return PEER
 
 
 def peer_env(mode, pad=0):
@@ -45,35 +34,16 @@ def peer_env(mode, pad=0):
     return env
 
 
-class CompressServer:
+def CompressServer(cert, key, mode, connections=1, pad=0):
     """The rustls server with PEER_CERT_COMPRESS=`mode` (tests/peers/rustls-aws)."""
-
-    def __init__(self, cert, key, mode, connections=1, pad=0):
-        self.proc = subprocess.Popen([peer_binary(), "server", str(cert), str(key), "classic", str(connections)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env=peer_env(mode, pad))
-        line = self.proc.stdout.readline()
-        m = re.match(r"PORT (\d+)", line)
-        assert m, f"rustls-aws-peer server did not start: {line}{self.proc.stdout.read()}"
-        self.port = int(m.group(1))
-
-    def finish(self):
-        out, _ = self.proc.communicate(timeout=TIMEOUT)
-        return out
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
+    return PeerServer("server", cert, key, "classic", connections, env=peer_env(mode, pad))
 
 
 compress_server = peer_factory(CompressServer, "Factory for rustls servers with certificate compression.")
 
 
 def compress_client(ca, port, mode):
-    p = subprocess.run([peer_binary(), "client", str(ca), "localhost", str(port), "classic"],
-                       capture_output=True, text=True, timeout=TIMEOUT, env=peer_env(mode))
-    return p.stdout + p.stderr
+    return run_client("client", ca, "localhost", port, "classic", env=peer_env(mode))
 
 
 def numbers(out, tag):

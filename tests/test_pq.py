@@ -5,59 +5,28 @@ AWS-LC's, not the RustCrypto code of our core.  Both roles; a peer without
 ML-KEM still gets X25519 from the same ClientHello; TLS 1.2 never uses it;
 `SSLSocket.group()` names what was negotiated.  Known answers for ML-KEM
 itself are in `cargo test` (crypto/pq.rs, against kyber-py)."""
-import os
-import re
-import subprocess
-import threading
-
 import pytest
 
 from helpers.fixtures import peer_factory
+from helpers.rustls_peer import PeerServer, run_client
 from helpers.snippets import b
 
 pytestmark = pytest.mark.host_only
 
-PEER = os.environ.get("RUSTLS_AWS_PEER") or os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "target", "peers", "release", "rustls-aws-peer")
-TIMEOUT = 60
 # rustls' Debug names of the groups group() names.
 RUSTLS_NAME = {"X25519MLKEM768": "X25519MLKEM768", "x25519": "X25519"}
 
 
-def peer_binary():
-    if not os.path.exists(PEER):
-        pytest.fail(f"{PEER} is missing: `make peers` builds it (make test does)")
-    return PEER
-
-
-class RustlsServer:
-    """The aws-lc-rs server, serving `connections` clients with `groups`."""
-
-    def __init__(self, cert, key, groups, connections=1):
-        self.proc = subprocess.Popen([peer_binary(), "server", str(cert), str(key), groups, str(connections)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = self.proc.stdout.readline()
-        m = re.match(r"PORT (\d+)", line)
-        assert m, f"rustls-aws-peer server did not start: {line}{self.proc.stdout.read()}"
-        self.port = int(m.group(1))
-
-    def finish(self):
-        out, _ = self.proc.communicate(timeout=TIMEOUT)
-        return out
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
+def RustlsServer(cert, key, groups, connections=1):
+    """The peer serving `connections` clients with `groups`."""
+    return PeerServer("server", cert, key, groups, connections)
 
 
 rustls_server = peer_factory(RustlsServer, "Factory for rustls + aws-lc-rs servers (tests/peers/rustls-aws).")
 
 
 def rustls_client(ca, port, groups):
-    p = subprocess.run([peer_binary(), "client", str(ca), "localhost", str(port), groups],
-                       capture_output=True, text=True, timeout=TIMEOUT)
-    return p.stdout + p.stderr
+    return run_client("client", ca, "localhost", port, groups)
 
 
 def client_snippet(port, cadata, tls12=False):

@@ -9,7 +9,6 @@ that is not the private key's, X.509-only peers refused with named errors;
 no clock needed.  Skipped when the build has no `rpk` (the error it then
 raises is checked).  SPKI parsing and matching: `cargo test` (src/rpk.rs,
 ffi_tests.rs)."""
-import re
 import subprocess
 
 import pytest
@@ -17,7 +16,8 @@ import pytest
 from helpers.fixtures import peer_factory
 from helpers.memstream import STREAM
 from helpers.snippets import b
-from test_pq import PEER, TIMEOUT, RustlsServer, peer_binary, rustls_client
+from helpers.rustls_peer import PeerServer, run_client
+from test_pq import RustlsServer, rustls_client
 
 pytestmark = pytest.mark.host_only
 
@@ -71,18 +71,10 @@ def rpk(has_rpk):
         pytest.skip("this build has no raw public keys (rpk feature off)")
 
 
-class RustlsRpkServer(RustlsServer):
+def RustlsRpkServer(spki_path, key_path, trusted=None, connections=1):
     """The aws-lc-rs server presenting a raw key; `trusted`: the client keys
     it requires (PEM path), or None for no client authentication."""
-
-    def __init__(self, spki_path, key_path, trusted=None, connections=1):
-        self.proc = subprocess.Popen([peer_binary(), "server-rpk", str(spki_path), str(key_path),
-                                      str(trusted or "-"), str(connections)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = self.proc.stdout.readline()
-        m = re.match(r"PORT (\d+)", line)
-        assert m, f"rustls-aws-peer server-rpk did not start: {line}{self.proc.stdout.read()}"
-        self.port = int(m.group(1))
+    return PeerServer("server-rpk", spki_path, key_path, trusted or "-", connections)
 
 
 rustls_rpk_server = peer_factory(RustlsRpkServer, "Factory for rustls + aws-lc-rs raw-key servers.")
@@ -90,9 +82,7 @@ rustls_server = peer_factory(RustlsServer, "Factory for rustls + aws-lc-rs certi
 
 
 def rustls_rpk_client(trusted, port, spki_path=None, key_path=None):
-    p = subprocess.run([peer_binary(), "client-rpk", str(trusted), str(port), str(spki_path or "-"),
-                        str(key_path or "-")], capture_output=True, text=True, timeout=TIMEOUT)
-    return p.stdout + p.stderr
+    return run_client("client-rpk", trusted, port, spki_path or "-", key_path or "-")
 
 
 def client_snippet(port, trusted, cert=None, key=None, hostname="localhost"):
