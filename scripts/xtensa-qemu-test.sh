@@ -118,6 +118,7 @@ host)
         "$src/handshake.c" "$src/host.c" "$hlib" -lpthread -ldl -lm || die "host build failed"
     set +e; "$out/handshake-host"; rc=$?; set -e
     echo "exit status $rc (host: no instruction counts)"
+    [ $rc = 0 ] || die "handshake (host): exit status $rc"
     [ $rc = 0 ] || die "host: exit status $rc"
     ;;
 *) die "unknown test '$what' (hello, handshake, host)";;

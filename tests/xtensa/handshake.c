@@ -52,14 +52,30 @@ static uint32_t ccount(void) { return xt_ccount(); }
 /* instructions from CCOUNT ticks (240 MHz under icount shift=0) */
 static uint64_t instr(uint32_t ticks) { return (uint64_t)ticks * 1000u / 240u; }
 
-/* ---- heap: first-fit free list over data RAM, blocks zeroed (calloc) ---- */
+/* ---- heap: first-fit free list over data RAM, blocks zeroed (calloc) ----
+   A freed block is reused whole (not split) by the first request it fits,
+   so a 32-byte request may sit in a recycled 8 KiB block: heap_in_use
+   counts what was asked for (rounded up, with this header), not the
+   capacity of the block that holds it, which would charge the core for
+   this allocator's fragmentation (docs/esp32.md). */
 extern uint8_t _heap_start[], _stack_top[];
 #define STACK_RESERVE (256 * 1024)
-typedef struct blk { size_t size; struct blk *next; } blk_t; /* size includes the header */
+typedef struct blk { size_t size, used; struct blk *next; } blk_t; /* size: capacity, used: charged; both include the header */
 static uint8_t *heap_brk;
 static blk_t *free_list;
 static size_t heap_in_use, heap_peak;
 static long fail_after = -1; /* allocations left before tracked_alloc fails; -1 never */
+#ifdef HEAP_DEBUG
+/* host only (tests/xtensa/host.c): each live block with its allocation's
+   sequence number, the harness's phase then, and its call stack */
+void heap_debug_alloc(void *p, size_t size);
+void heap_debug_free(void *p);
+void heap_debug_list(const char *when);
+extern const char *heap_phase;
+#define PHASE(s) (heap_phase = (s))
+#else
+#define PHASE(s) ((void)0)
+#endif
 
 void *modssl_port_tracked_alloc(size_t size) {
     if (fail_after == 0) return NULL;
@@ -74,15 +90,22 @@ void *modssl_port_tracked_alloc(size_t size) {
         if ((size_t)(_stack_top - STACK_RESERVE - heap_brk) < need) return NULL;
         b = (blk_t *)heap_brk; b->size = need; heap_brk += need;
     }
-    heap_in_use += b->size;
+    b->used = need;
+    heap_in_use += need;
     if (heap_in_use > heap_peak) heap_peak = heap_in_use;
     memset(b + 1, 0, b->size - sizeof(blk_t));
+#ifdef HEAP_DEBUG
+    heap_debug_alloc(b + 1, size);
+#endif
     return b + 1;
 }
 void modssl_port_tracked_free(void *p) {
     if (!p) return;
     blk_t *b = (blk_t *)p - 1;
-    heap_in_use -= b->size;
+#ifdef HEAP_DEBUG
+    heap_debug_free(p);
+#endif
+    heap_in_use -= b->used;
     b->next = free_list; free_list = b;
 }
 
@@ -95,6 +118,13 @@ int32_t modssl_port_random(uint8_t *buf, size_t len) {
     return 0;
 }
 int64_t modssl_port_time(void) { return 1780000000; /* 2026-05-28, inside the test certificates' validity */ }
+/* no zlib here: certificate compression (the general profile's) off */
+int32_t modssl_port_inflate(const uint8_t *in, size_t in_len, uint8_t *o, size_t out_len) {
+    (void)in; (void)in_len; (void)o; (void)out_len; return -2; /* PORT_ZLIB_UNSUPPORTED */
+}
+intptr_t modssl_port_deflate(const uint8_t *in, size_t in_len, uint8_t *o, size_t out_cap) {
+    (void)in; (void)in_len; (void)o; (void)out_cap; return -2;
+}
 int32_t modssl_port_run_deep(void (*fn)(void *), void *arg) { fn(arg); return 0; } /* one big stack */
 void modssl_port_release_deep(void) {}
 void abort(void) { out("abort()\n"); sim_exit(97); for (;;) {} }
@@ -358,6 +388,57 @@ static void run_case(const hs_case_t *k) {
     out("   heap in use after: "); out_u(heap_in_use); out(" B\n");
 }
 
+/* 3./4. A client and a server context and a pair of connections with 1 KiB
+   arena chunks; the victim (0: the client, once the server's flight has
+   arrived; 1: the server, once the ClientHello has arrived) sees every
+   tracked_alloc fail from then on, `escapes` times with a new pair each
+   time on the same contexts (the heap in use after each round, the
+   connections freed and the contexts live, into rounds[]); with `escapes`
+   0 the victim is discarded at once instead, as after an escape, without
+   one.  Everything is freed at the end but what the discarded connections
+   keep.  Returns the number of escapes through the guard. */
+static int oom_case(int which, int escapes_wanted, size_t *rounds) {
+    PHASE(which == 0 ? "a:contexts" : "b:contexts");
+    modssl_context *cctx = context(false, 2, NULL, NULL, ROOT_CA_PEM);
+    uint16_t v = 0x0304; int32_t r = 0;
+    CTX_CALL(r, modssl_context_set_versions(cctx, v, v)); CHECK(r == MODSSL_OK, "set_versions");
+    modssl_context *sctx = context(true, 0, LEAF_P256_CHAIN_PEM, LEAF_P256_KEY, NULL);
+    modssl_arena_config small = { .first_chunk = 1024, .grow_chunk = 1024, .limit = 112 * 1024 };
+    int total = 0;
+    for (int n = 0; n < (escapes_wanted ? escapes_wanted : 1); n++) {
+        PHASE(which == 0 ? "a:pair2" : "b:pair2");
+        pair2(cctx, sctx, small, small);
+        end_t *victim = which == 0 ? &C : &S;
+        if (escapes_wanted == 0) {
+            modssl_conn_discard(victim->conn);
+            victim->conn = NULL;
+        } else {
+            PHASE(which == 0 ? "a:advance" : "b:advance");
+            int esc0 = escapes;
+            advance(&C);                       /* ClientHello, with heap */
+            if (which == 0) advance(&S);       /* the server's flight, with heap */
+            fail_after = 0;                    /* from here on tracked_alloc fails */
+            int32_t vr = advance(victim);
+            fail_after = -1;
+            PHASE(which == 0 ? "a:after" : "b:after");
+            int esc = escapes - esc0;
+            if (escapes_wanted == 1) {
+                out(which == 0 ? "out of memory, client reading the server's flight: " : "out of memory, server reading the ClientHello: ");
+                out_i(vr); out(vr == MODSSL_OUT_OF_MEMORY ? " (MODSSL_OUT_OF_MEMORY)" : vr == 1 ? " (finished: needed no new memory)" : "");
+                out(", escapes through the guard "); out_u((uint64_t)esc); out("\n");
+            }
+            CHECK((vr == MODSSL_OUT_OF_MEMORY && esc == 1) || (vr >= 0 && esc == 0), "an out-of-memory escape returns MODSSL_OUT_OF_MEMORY");
+            total += esc;
+        }
+        if (C.conn) { modssl_conn_free(C.conn); C.conn = NULL; }
+        if (S.conn) { modssl_conn_free(S.conn); S.conn = NULL; }
+        if (rounds) rounds[n] = heap_in_use;
+    }
+    modssl_context_free(cctx);
+    modssl_context_free(sctx);
+    return total;
+}
+
 int main(void) {
     out("modssl-rs core on the ESP32 core (QEMU sim, windowed ABI): ");
     out((const char *)modssl_version_string); out("\n");
@@ -370,31 +451,52 @@ int main(void) {
        full profile's client does: its first chunk is 10 KiB larger for
        ML-KEM); at least one of the two must escape. */
     int oom_escapes = 0;
+    size_t kept_escape[2] = {0, 0};
+    int escaped[2] = {0, 0};
     for (int which = 0; which < 2; which++) {
-        modssl_context *cctx = context(false, 2, NULL, NULL, ROOT_CA_PEM);
-        uint16_t v = 0x0304; int32_t r = 0;
-        CTX_CALL(r, modssl_context_set_versions(cctx, v, v)); CHECK(r == MODSSL_OK, "set_versions");
-        modssl_context *sctx = context(true, 0, LEAF_P256_CHAIN_PEM, LEAF_P256_KEY, NULL);
-        modssl_arena_config small = { .first_chunk = 1024, .grow_chunk = 1024, .limit = 112 * 1024 };
-        pair2(cctx, sctx, small, small);
-        int esc0 = escapes;
-        end_t *victim = which == 0 ? &C : &S;
-        int32_t vr = 0;
-        advance(&C);                       /* ClientHello, with heap */
-        if (which == 0) advance(&S);       /* the server's flight, with heap */
-        fail_after = 0;                    /* from here on tracked_alloc fails */
-        vr = advance(victim);
-        fail_after = -1;
-        int esc = escapes - esc0;
-        out(which == 0 ? "out of memory, client reading the server's flight: " : "out of memory, server reading the ClientHello: ");
-        out_i(vr); out(vr == MODSSL_OUT_OF_MEMORY ? " (MODSSL_OUT_OF_MEMORY)" : vr == 1 ? " (finished: needed no new memory)" : "");
-        out(", escapes through the guard "); out_u((uint64_t)esc); out("\n");
-        CHECK((vr == MODSSL_OUT_OF_MEMORY && esc == 1) || (vr >= 0 && esc == 0), "an out-of-memory escape returns MODSSL_OUT_OF_MEMORY");
+        size_t before = heap_in_use;
+        int esc = oom_case(which, 1, NULL);
+        kept_escape[which] = heap_in_use - before;
+        escaped[which] = esc;
         oom_escapes += esc;
-        finish(cctx, sctx);
+#ifdef HEAP_DEBUG
+        heap_debug_list(which == 0 ? "after (a)" : "after (b)");
+#endif
+    }
+    /* 4. What an escape keeps (docs/esp32.md, "Heap left allocated at the
+       end"): the discarded connection's count on its context's rustls
+       configuration never drops, so that configuration (and what it shares
+       with the context: trust store, certificate and key) outlives both the
+       connection and the context.  Nothing else: the same sequence with the
+       victim discarded fresh from modssl_conn_new (no escape, nothing
+       allocated in its arena but the connection) keeps exactly as much.  And
+       it does not grow with the escapes: the context hands every connection
+       the same configuration, so three escapes on one pair of contexts keep
+       what one keeps. */
+    size_t kept_total = kept_escape[0] + kept_escape[1];
+    for (int which = 0; which < 2; which++) {
+        if (!escaped[which]) { CHECK(kept_escape[which] == 0, "an end that finished keeps nothing"); continue; }
+        size_t before = heap_in_use;
+        oom_case(which, 0, NULL);
+        size_t kept_discard = heap_in_use - before;
+        size_t rounds[3];
+        before = heap_in_use;
+        oom_escapes += oom_case(which, 3, rounds);
+        size_t kept_repeat = heap_in_use - before;
+        kept_total += kept_discard + kept_repeat;
+        out(which == 0 ? "kept after (a), the client's configuration: " : "kept after (b), the server's configuration: ");
+        out_u(kept_escape[which]); out(" B; a discard with no escape "); out_u(kept_discard);
+        out(" B; 3 escapes on one pair of contexts "); out_u(kept_repeat); out(" B (with the contexts live, after each: ");
+        out_u(rounds[0]); out(", "); out_u(rounds[1]); out(", "); out_u(rounds[2]); out(" B)\n");
+        CHECK(kept_escape[which] > 0, "a discarded connection keeps its configuration");
+        CHECK(kept_discard == kept_escape[which], "an escape keeps no more than a discard (the configuration)");
+        CHECK(kept_repeat == kept_escape[which] && rounds[1] == rounds[0] && rounds[2] == rounds[0],
+              "escapes on one context keep one configuration, not one each");
     }
     CHECK(oom_escapes >= 1, "at least one out-of-memory escape through the guard");
-    out("heap: peak "); out_u(heap_peak); out(" B, in use at the end "); out_u(heap_in_use); out(" B\n");
+    out("heap: peak "); out_u(heap_peak); out(" B, in use at the end "); out_u(heap_in_use);
+    out(" B (the configurations kept by discarded connections: "); out_u(kept_total); out(" B)\n");
+    CHECK(heap_in_use == kept_total, "nothing in use at the end but the configurations discarded connections kept");
     out(failures ? "FAILED\n" : "all checks passed\n");
     return failures ? 1 : 0;
 }
