@@ -71,7 +71,14 @@ fn server(cert: &str, key: &str, groups: &str, connections: usize) {
         .with_single_cert(chain, key)
         .expect("server certificate");
     cert_compress::server_config(&mut config);
-    let config = Arc::new(config);
+    serve(Arc::new(config), connections, group_line);
+}
+
+/// Listens on 127.0.0.1 (prints "PORT n"); for each of `connections`
+/// clients: the handshake, `line` of the connection once it has read
+/// something, an echo of what it reads until the client's close_notify, its
+/// own close_notify, the bytes on the wire.
+pub fn serve(config: Arc<rustls::ServerConfig>, connections: usize, line: fn(&rustls::CommonState) -> String) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     println!("PORT {}", listener.local_addr().unwrap().port());
     std::io::stdout().flush().unwrap();
@@ -85,7 +92,7 @@ fn server(cert: &str, key: &str, groups: &str, connections: usize) {
                 Ok(0) => break,
                 Ok(n) => {
                     if !told {
-                        println!("{}", group_line(&tls.conn));
+                        println!("{}", line(&tls.conn));
                         told = true;
                     }
                     if tls.write_all(&buf[..n]).is_err() {

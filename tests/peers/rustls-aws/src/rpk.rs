@@ -13,7 +13,7 @@
 //!       given.  Sends "ping from rustls", prints "PEER hex VERSION v" and
 //!       "ECHO text", or "ERROR e"
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -23,8 +23,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, SubjectPublic
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::sign::CertifiedKey;
 use rustls::{
-    CertificateError, ClientConnection, DigitallySignedStruct, DistinguishedName, Error, ServerConnection,
-    SignatureScheme, StreamOwned,
+    CertificateError, ClientConnection, DigitallySignedStruct, DistinguishedName, Error, SignatureScheme, StreamOwned,
 };
 
 /// Exactly these raw public keys (SPKI DER), either side.
@@ -169,37 +168,7 @@ pub fn server(spki: &str, key: &str, trusted: &str, connections: usize) {
     };
     let config = builder
         .with_cert_resolver(Arc::new(rustls::server::AlwaysResolvesServerRawPublicKeys::new(identity(spki, key))));
-    let config = Arc::new(config);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    println!("PORT {}", listener.local_addr().unwrap().port());
-    std::io::stdout().flush().unwrap();
-    for stream in listener.incoming().take(connections) {
-        let conn = ServerConnection::new(config.clone()).unwrap();
-        let mut tls = StreamOwned::new(conn, stream.unwrap());
-        let mut buf = [0u8; 4096];
-        let mut told = false;
-        loop {
-            match tls.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    if !told {
-                        println!("{}", peer_line(&tls.conn));
-                        told = true;
-                    }
-                    if tls.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    println!("ERROR {e}");
-                    break;
-                }
-            }
-        }
-        tls.conn.send_close_notify();
-        let _ = tls.flush();
-        std::io::stdout().flush().unwrap();
-    }
+    crate::serve(Arc::new(config), connections, peer_line);
 }
 
 pub fn client(trusted: &str, port: u16, spki: &str, key: &str) {
