@@ -163,7 +163,9 @@ fn check_certificate(cert: &CertificateDer<'_>) -> Result<(), CertParseError> {
     webpki::anchor_from_trusted_cert(cert).map(|_| ()).map_err(|_| CertParseError::BadCertificate)
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+/// Whether `needle` occurs in `haystack` (PEM labels in loaded data: the
+/// certificate, key and public-key loaders tell formats apart by them).
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 

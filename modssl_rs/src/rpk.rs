@@ -15,6 +15,7 @@
 //! included) must be one of the provider's.
 
 use crate::asn1;
+use crate::pem::contains;
 
 /// Whether `data` holds public keys rather than certificates: PEM with a
 /// `PUBLIC KEY` block and no `CERTIFICATE` block, or DER whose first element
@@ -53,10 +54,6 @@ pub fn spki_parts(der: &[u8]) -> Option<(&[u8], &[u8])> {
         Some((0, key)) if !key.is_empty() => Some((alg, key)),
         _ => None,
     }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(feature = "rpk")]

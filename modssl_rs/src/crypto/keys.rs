@@ -22,6 +22,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, Priva
 use rustls::sign::SigningKey;
 
 use crate::asn1::{self, Reader};
+use crate::pem::contains;
 
 #[cfg(feature = "sign-ed25519")]
 use super::sign::Ed25519SigningKey;
@@ -469,10 +470,6 @@ pub fn key_matches_cert(key: &dyn SigningKey, cert_der: &[u8]) -> bool {
         Ok(parsed) => key_matches_spki(key, parsed.subject_public_key_info().as_ref()),
         Err(_) => false,
     }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(all(test, all_algorithms))]
