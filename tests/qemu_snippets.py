@@ -245,11 +245,12 @@ def spki_pem(key) -> bytes:
                           capture_output=True).stdout
 
 
-def rpk_vs_x509_code(certs, tag: str) -> str:
+def rpk_vs_x509_code(certs) -> str:
     """handshake_and_exchange() twice, TLS 1.3 with the P-256 leaf's key:
-    with its certificate chain (tag-x509), then as a raw public key, trusted
-    as that key (tag-rpk).  A build without raw public keys prints
-    "tag NO_RPK" instead of the second."""
+    with its certificate chain (k-x509), then as a raw public key, trusted
+    as that key (k-rpk).  A build without raw public keys prints
+    "k NO_RPK" instead of the second (rpk_vs_x509_report() reads these)."""
+    tag = "k"
     leaf = certs["p256"]
     pub = spki_pem(leaf.key)
     return (f"handshake_and_exchange({tag + '-x509'!r}, 0x0304, {leaf.chain.data!r}, {leaf.key.pem.data!r}, "
@@ -262,14 +263,19 @@ def rpk_vs_x509_code(certs, tag: str) -> str:
             f"    print({tag!r}, 'NO_RPK', e)\n")
 
 
-def rpk_vs_x509_lines(tag: str, res: dict, unit: str, scale: float) -> list[str]:
-    """Checks both cases of rpk_vs_x509_code() and says what raw keys save:
-    handshake cost per side (UNIT, the HS_US figure divided by SCALE), heap,
-    arena."""
-    lines = []
+def rpk_vs_x509_report(out: str, title: str, unit: str, scale: float, report) -> None:
+    """Checks both cases of rpk_vs_x509_code() in `out` (skips the test on a
+    firmware without raw public keys) and appends to `report` what raw keys
+    save: handshake cost per side (UNIT, the HS_US figure divided by SCALE),
+    heap, arena."""
+    import pytest
+    res = parse_results(out)
+    if "NO_RPK" in res.get("k", {}):
+        pytest.skip(f"this firmware has no raw public keys: {res['k']['NO_RPK']}")
+    lines = [f"== {title}: raw public keys (RFC 7250) beside X.509, the P-256 key"]
     rows = {}
     for mode in ("x509", "rpk"):
-        r = res[f"{tag}-{mode}"]
+        r = res[f"k-{mode}"]
         assert r["VERSION"] == ["TLSv1.3", "TLSv1.3"], r
         assert r["UP"] == ["True", "3000"] and r["DOWN"] == ["True", "3000"], r
         rows[mode] = [int(x) for x in r["HS_US"]] + [int(x) for x in r["HEAP"]]
@@ -279,6 +285,8 @@ def rpk_vs_x509_lines(tag: str, res: dict, unit: str, scale: float) -> list[str]
     (xc, xs, xh, xa), (rc, rs, rh, ra) = rows["x509"], rows["rpk"]
     lines.append(f"   raw public key / X.509: client {rc / xc:.2f}, server {rs / xs:.2f},"
                  f" heap {rh - xh:+,} B, arena max {ra - xa:+,} B")
+    with report.open("a") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
     # The client skips the chain's two signature checks: it must be cheaper.
     assert rc < xc, (rc, xc)
-    return lines

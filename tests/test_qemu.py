@@ -29,7 +29,7 @@ import pytest
 
 from helpers.qemu import BOARDS, QemuBoard, firmware_path
 from qemu_snippets import (CLOCK_CASE, PIPE, RUN, check_clock_cases, clock_case_globals, core_stack_peak,
-                           parse_results, rpk_vs_x509_code, rpk_vs_x509_lines)
+                           parse_results, rpk_vs_x509_code, rpk_vs_x509_report)
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO / "build" / "qemu-report.txt"
@@ -144,20 +144,13 @@ def test_raw_public_keys_beside_certificates(board, certs, tmp_path):
     """RFC 7250 on the chips' code: the P-256 key as a raw public key on
     both sides (trusted as that key), beside the same key's certificate
     chain, TLS 1.3, 3000 bytes each way; what it saves goes to the report."""
-    body = f"modssl_qemu.set_time({int(time.time())})\n" + rpk_vs_x509_code(certs, "k")
+    body = f"modssl_qemu.set_time({int(time.time())})\n" + rpk_vs_x509_code(certs)
     script = tmp_path / "rpk.py"
     script.write_text(_script(certs, body))
     p = mpremote_run(board.pty, script)
     assert p.returncode == 0 and "Traceback" not in p.stdout, p.stdout + p.stderr
-    res = parse_results(p.stdout)
-    if "NO_RPK" in res.get("k", {}):
-        pytest.skip(f"this firmware has no raw public keys: {res['k']['NO_RPK']}")
-    lines = [f"== {board.board}: raw public keys (RFC 7250) beside X.509, the P-256 key"]
     # 1 us of virtual time = 1000 instructions.
-    lines += rpk_vs_x509_lines("k", res, "Minstr", 1000)
-    with REPORT.open("a") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    rpk_vs_x509_report(p.stdout, board.board, "Minstr", 1000, REPORT)
 
 
 def test_clock_and_verification_failures(board, certs, tmp_path):

@@ -29,7 +29,7 @@ import pytest
 
 from helpers.rp2emu import Rp2040jsBoard, stack_extent
 from qemu_snippets import (CLOCK_CASE, PIPE, RUN, check_clock_cases, clock_case_globals, core_stack_peak,
-                           parse_results, rpk_vs_x509_code, rpk_vs_x509_lines)
+                           parse_results, rpk_vs_x509_code, rpk_vs_x509_report)
 
 REPO = Path(__file__).resolve().parents[1]
 UF2 = os.environ.get("MODSSL_RP2EMU_UF2", "")
@@ -265,15 +265,8 @@ def test_raw_public_keys_beside_certificates(board, certs, tmp_path):
     on both sides, beside the same key's certificate chain, TLS 1.3; the
     time and heap each takes go to the report.  Skipped by a firmware
     without raw public keys (MODSSL_RPK=1 adds them)."""
-    out = run_ok(board, tmp_path, "rpk.py", f"set_clock({now_tuple()!r})\n" + rpk_vs_x509_code(certs, "k"))
-    res = parse_results(out)
-    if "NO_RPK" in res.get("k", {}):
-        pytest.skip(f"this firmware has no raw public keys: {res['k']['NO_RPK']}")
-    lines = [f"== {Path(UF2).parent.name}: raw public keys (RFC 7250) beside X.509, the P-256 key"]
-    lines += rpk_vs_x509_lines("k", res, "ms", 1000)
-    with REPORT.open("a") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    out = run_ok(board, tmp_path, "rpk.py", f"set_clock({now_tuple()!r})\n" + rpk_vs_x509_code(certs))
+    rpk_vs_x509_report(out, Path(UF2).parent.name, "ms", 1000, REPORT)
 
 
 # Fill the GC heap, then free it 1 KiB at a time, attempting a verified
