@@ -304,7 +304,7 @@ EOF
         AR=$T-ar RANLIB=$T-ranlib AS=$T-as LD=$T-ld NM=$T-nm \
         CFLAGS="-g -O2" CXXFLAGS="-g -O2" \
         "$GCC_SRC/libstdc++-v3/configure" --host=$T --target=$T --build="$("$GCC_SRC/config.guess")" \
-            --prefix="$PREFIX" --libdir="$PREFIX/$T/lib" --with-toolexeclibdir="$PREFIX/$T/lib" \
+            --prefix="$PREFIX" --libdir="$PREFIX/$T/lib" \
             --with-gxx-include-dir="$PREFIX/$T/include/c++/$gv" \
             --with-newlib --disable-multilib --disable-shared --enable-static \
             --disable-libstdcxx-pch --disable-nls --disable-libstdcxx-verbose \
@@ -312,6 +312,9 @@ EOF
             > configure.log 2>&1 || { tail -30 configure.log; die "libstdc++ configure failed in $dir (configure.log)"; }
         grep -q '^thread_header = gthr-posix.h' include/Makefile || die "libstdc++ configured without posix threads ($dir/include/Makefile)"
         grep -q '^#define _GLIBCXX_HAS_GTHREADS 1' config.h || die "libstdc++ configured without gthreads ($dir/config.log)"
+        # configure appends the driver's multilib directory (rv32im/ilp32,
+        # a Debian name) to the install directory; install beside newlib.
+        find . -name Makefile -exec sed -i "s|^glibcxx_toolexeclibdir = .*|glibcxx_toolexeclibdir = $PREFIX/$T/lib|" {} +
         $NICE make -j"$JOBS" > make.log 2>&1 || { tail -40 make.log; die "libstdc++ build failed in $dir (make.log)"; }
         make install > install.log 2>&1 || { tail -30 install.log; die "libstdc++ install failed in $dir (install.log)"; })
     [ -f "$PREFIX/$T/lib/libstdc++.a" ] || die "libstdc++ installed no $PREFIX/$T/lib/libstdc++.a"
