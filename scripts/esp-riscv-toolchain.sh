@@ -14,8 +14,10 @@
 # The pieces, and why each exists:
 #   bin/riscv32-esp-elf-{gcc,g++,c++,cpp}: sh wrappers around Debian's
 #       riscv64-unknown-elf-gcc/g++ (see write_wrappers for what they add);
-#   bin/riscv32-esp-elf-{as,ld,ar,...}: symlinks to Debian's binutils 2.40
-#       (binutils take their target from -march/-m, nothing to add);
+#   bin/riscv32-esp-elf-{ar,objcopy,nm,...}: symlinks to Debian's binutils
+#       2.40, which take the target from the files; riscv32-esp-elf-as and
+#       -ld are sh wrappers that default to rv32imc/ilp32 and elf32lriscv
+#       (Debian's default to rv64; gcc passes these itself);
 #   lib/riscv32-esp-elf.specs: a GCC specs file the wrappers pass, which
 #       (1) maps -march=rv32imc_zicsr_zifencei (what IDF passes) onto
 #       Debian's rv32im/ilp32 libgcc multilib (GCC 12 picks multilibs by
@@ -140,7 +142,9 @@ write_wrappers() {
     # include, the fixed limits.h, newlib (C++ headers go in front, added by
     # the g++ wrapper). -nostdinc drops Debian's include-fixed.
     local matches
-    matches=$($D-gcc -dumpspecs | sed -n '/^\*multilib_matches:/{n;p;q}')
+    # (sed reads to the end: quitting early would SIGPIPE gcc, fatal with
+    # pipefail.)
+    matches=$($D-gcc -dumpspecs | sed -n '/^\*multilib_matches:/{n;p}')
     case $matches in *march=rv32imc\ march=rv32imc\;*) ;; *) die "Debian's $D-gcc has no rv32imc multilib match";; esac
     cat > "$PREFIX/lib/$T.specs" <<EOF
 # Written by scripts/esp-riscv-toolchain.sh (modssl-rs); see its header.
@@ -160,6 +164,7 @@ EOF
     local name drv
     for name in gcc g++ c++ cpp; do
         case $name in gcc) drv=$D-gcc;; cpp) drv=$D-cpp;; *) drv=$D-g++;; esac
+        rm -f "$PREFIX/bin/$T-$name"
         cat > "$PREFIX/bin/$T-$name" <<EOF
 #!/bin/sh
 # $T-$name: stand-in for Espressif's GCC 14.2, running Debian's GCC $gv
@@ -192,8 +197,34 @@ EOF
     # The specs file holds absolute paths; the drivers find it relative to
     # themselves, so moving PREFIX needs this step rerun (rm lib/$T.specs).
 
+    # as and ld run directly (not through gcc) default to rv64 (as:
+    # rv64imafdc/lp64d, ld: elf64lriscv); give them the ESP32-C3's unless
+    # the caller chose.
+    # (rm first: an older PREFIX has symlinks to /usr/bin here, and
+    # "cat >" would write through them.)
+    rm -f "$PREFIX/bin/$T-as" "$PREFIX/bin/$T-ld" "$PREFIX/bin/$T-ld.bfd"
+    cat > "$PREFIX/bin/$T-as" <<EOF
+#!/bin/sh
+# $T-as: Debian's $D-as, rv32imc/ilp32 by default (scripts/esp-riscv-toolchain.sh)
+arch= abi=
+for a in "\$@"; do case \$a in -march=*) arch=1;; -mabi=*) abi=1;; esac; done
+[ -n "\$abi" ] || set -- -mabi=ilp32 "\$@"
+[ -n "\$arch" ] || set -- -march=rv32imc_zicsr_zifencei "\$@"
+exec $D-as "\$@"
+EOF
+    local l
+    for l in ld ld.bfd; do
+        cat > "$PREFIX/bin/$T-$l" <<EOF
+#!/bin/sh
+# $T-$l: Debian's $D-$l, emulation elf32lriscv by default (scripts/esp-riscv-toolchain.sh)
+for a in "\$@"; do case \$a in -m|-m?*|--help|--version|-v|-V) exec $D-$l "\$@";; esac; done
+exec $D-$l -m elf32lriscv "\$@"
+EOF
+    done
+    chmod +x "$PREFIX/bin/$T-as" "$PREFIX/bin/$T-ld" "$PREFIX/bin/$T-ld.bfd"
+
     local b
-    for b in addr2line ar as c++filt elfedit gprof ld ld.bfd nm objcopy objdump ranlib readelf size strings strip gcc-ar gcc-nm gcc-ranlib gcov; do
+    for b in addr2line ar c++filt elfedit gprof nm objcopy objdump ranlib readelf size strings strip gcc-ar gcc-nm gcc-ranlib gcov; do
         command -v "$D-$b" >/dev/null && ln -sfn "$(command -v "$D-$b")" "$PREFIX/bin/$T-$b"
     done
     # gdb: Debian's gdb-multiarch, if installed, debugs rv32 too.
@@ -213,7 +244,7 @@ newlib_regen() {
     # (libm_a-s_ldexp.o). Automake 1.16 names them differently (a-s_ldexp.o):
     # use the names it did generate.
     local mi=$NEWLIB_ESP32_DIR/newlib/Makefile.in pfx
-    pfx=$(grep -o 'libm/common/[A-Za-z_]*-s_fpclassify\.\$(OBJEXT)' "$mi" | head -1 | sed 's|libm/common/||; s|s_fpclassify.*||')
+    pfx=$(grep -m1 -o 'libm/common/[A-Za-z_]*-s_fpclassify\.\$(OBJEXT)' "$mi" | sed 's|libm/common/||; s|s_fpclassify.*||')
     [ -n "$pfx" ] || die "cannot find libm's object prefix in $mi"
     [ "$pfx" = libm_a- ] || sed -i "s/libm_a-\([A-Za-z0-9_]*\.o\)/$pfx\1/g" "$mi"
 }
