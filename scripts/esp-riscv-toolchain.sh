@@ -134,6 +134,11 @@ write_wrappers() {
         > "$PREFIX/$T/include-fixed/limits.h"
     cp "$GCC_SRC/gcc/gsyslimits.h" "$PREFIX/$T/include-fixed/syslimits.h"
 
+    # C++ statics' destructors go through atexit(), not __cxa_atexit():
+    # Espressif's GCC is configured without __cxa_atexit (crosstool-NG's
+    # samples/xtensa-esp32-elf: "CT_CC_CXA_ATEXIT is not set"), and ESP-IDF
+    # links no crtbegin.o, so nothing defines the __dso_handle that
+    # __cxa_atexit registrations name (libstdc++'s eh_globals.o among them).
     # Specs. *multilib_matches cannot be appended to (a "+ " append leaves
     # a space GCC rejects), so Debian's string is copied and one entry added:
     # rv32imc_zicsr_zifencei is treated as rv32imc, which Debian's
@@ -156,6 +161,9 @@ ${matches}march=rv32imc_zicsr_zifencei march=rv32imc;
 
 *lib:
 -lc -lnosys -lc
+
+*cc1plus:
++ %{!fuse-cxa-atexit:-fno-use-cxa-atexit}
 
 EOF
 
@@ -325,6 +333,25 @@ exec "$PREFIX/bin/$T-$n" $x "\$@"
 EOF
         chmod +x "$dir/shim/$T-$n"
     done
+    # configure decides std::chrono's clocks and this_thread::sleep_for by
+    # link tests of clock_gettime, nanosleep, sched_yield, gettimeofday.
+    # newlib-esp32 leaves them to IDF (newlib and pthread components), so
+    # the tests would fail and the clocks fall back to time(): configure
+    # links against stubs standing for IDF's functions (LIBS is cleared
+    # afterwards; libstdc++.a itself links nothing). Espressif's libstdc++
+    # has these clocks (IDF's C++ tests use steady_clock and sleep_for).
+    cat > "$dir/idf-provided.c" <<'EOF'
+/* configure-time stand-ins for functions ESP-IDF provides */
+struct timespec; struct timeval;
+int clock_gettime(int c, struct timespec *t) { (void)c; (void)t; return 0; }
+int nanosleep(const struct timespec *r, struct timespec *m) { (void)r; (void)m; return 0; }
+int sched_yield(void) { return 0; }
+int gettimeofday(struct timeval *t, void *z) { (void)t; (void)z; return 0; }
+EOF
+    "$PREFIX/bin/$T-gcc" -c -o "$dir/idf-provided.o" "$dir/idf-provided.c"
+    # (g++ links -lstdc++, which does not exist yet: an empty one.)
+    mkdir -p "$dir/conflib"
+    $T-ar rc "$dir/conflib/libstdc++.a"
     # configure's gthreads check compiles libgcc's gthr.h, which includes
     # the gthr-default.h a GCC build leaves in <build>/libgcc; without it
     # _GLIBCXX_HAS_GTHREADS stays off (no std::mutex, std::thread).
@@ -333,7 +360,7 @@ EOF
     (cd "$dir" &&
         CC="$dir/shim/$T-gcc" CXX="$dir/shim/$T-g++" \
         AR=$T-ar RANLIB=$T-ranlib AS=$T-as LD=$T-ld NM=$T-nm \
-        CFLAGS="-g -O2" CXXFLAGS="-g -O2" \
+        CFLAGS="-g -O2" CXXFLAGS="-g -O2" LIBS="-L$dir/conflib $dir/idf-provided.o" \
         "$GCC_SRC/libstdc++-v3/configure" --host=$T --target=$T --build="$("$GCC_SRC/config.guess")" \
             --prefix="$PREFIX" --libdir="$PREFIX/$T/lib" \
             --with-gxx-include-dir="$PREFIX/$T/include/c++/$gv" \
@@ -345,7 +372,11 @@ EOF
         grep -q '^#define _GLIBCXX_HAS_GTHREADS 1' config.h || die "libstdc++ configured without gthreads ($dir/config.log)"
         # configure appends the driver's multilib directory (rv32im/ilp32,
         # a Debian name) to the install directory; install beside newlib.
-        find . -name Makefile -exec sed -i "s|^glibcxx_toolexeclibdir = .*|glibcxx_toolexeclibdir = $PREFIX/$T/lib|" {} +
+        find . -name Makefile -exec sed -i -e "s|^glibcxx_toolexeclibdir = .*|glibcxx_toolexeclibdir = $PREFIX/$T/lib|" -e "s|^LIBS = .*|LIBS = |" {} +
+        local m
+        for m in _GLIBCXX_USE_CLOCK_MONOTONIC _GLIBCXX_USE_CLOCK_REALTIME _GLIBCXX_USE_NANOSLEEP _GLIBCXX_USE_GETTIMEOFDAY; do
+            grep -q "^#define $m 1" config.h || die "libstdc++ configured without $m ($dir/config.log)"
+        done
         $NICE make -j"$JOBS" > make.log 2>&1 || { tail -40 make.log; die "libstdc++ build failed in $dir (make.log)"; }
         make install > install.log 2>&1 || { tail -30 install.log; die "libstdc++ install failed in $dir (install.log)"; })
     [ -f "$PREFIX/$T/lib/libstdc++.a" ] || die "libstdc++ installed no $PREFIX/$T/lib/libstdc++.a"
