@@ -6,7 +6,8 @@
 # std::runtime_error thrown and caught, std::mutex) for the ESP32-C3
 # (-march=rv32imc_zicsr_zifencei -mabi=ilp32); check the objects are
 # ELF32/ilp32; link them with the real libraries (libstdc++, libsupc++,
-# newlib, libgcc; libsemihost for I/O) into an image for QEMU's RISC-V
+# newlib, libgcc; libsemihost for I/O, libnosys for the rest IDF would
+# provide, e.g. getentropy) into an image for QEMU's RISC-V
 # "virt" board and run it: the program traps (QEMU then spins until the
 # timeout) unless every result is the expected one. Also links the C
 # program with --specs=nano.specs (CONFIG_NEWLIB_NANO_FORMAT) and checks
@@ -142,7 +143,7 @@ grep -q '0x80000000' virt.ld || fail "could not adapt ld's default script"
 crtbegin=$($T-gcc $F -print-file-name=crtbegin.o)
 crtend=$($T-gcc $F -print-file-name=crtend.o)
 $T-g++ $F -nostdlib start.o "$crtbegin" main.o t.o tcpp.o \
-    -Wl,--start-group -lstdc++ -lsupc++ -lm -lc -lsemihost -lgcc -Wl,--end-group "$crtend" \
+    -Wl,--start-group -lstdc++ -lsupc++ -lm -lc -lsemihost -lnosys -lgcc -Wl,--end-group "$crtend" \
     -T virt.ld -Wl,--defsym=__stack_top=0x80800000 -Wl,-Map=qemu.map -o qemu.elf
 for m in 'libstdc++.a(eh_throw.o)' 'libstdc++.a(eh_personality.o)' 'libstdc++.a(new_opvnt.o)' 'libgcc.a(unwind-dw2.o)' 'libc.a(a-vfprintf.o)'; do
     grep -qF "$m" qemu.map || fail "link did not use $m"
