@@ -21,7 +21,8 @@
 #     that the image does not run into the filesystem area.
 #
 # Settings (-D on the cmake line, or as make variables for the port's
-# Makefile, which passes them through only if listed in its CMAKE_ARGS):
+# Makefile, which passes them through only if listed in its CMAKE_ARGS;
+# or in the environment, as MODSSL_PROFILE=client make ...):
 #   MODSSL_RUST_TARGET    Rust target triple, or a path to a target JSON
 #                         (then -Zbuild-std=core,alloc with RUSTC_BOOTSTRAP=1;
 #                         needs a toolchain with the std sources).  Default on
@@ -48,6 +49,20 @@
 #                         free before the filesystem (default 64000)
 
 set(MODSSL_MOD_DIR ${CMAKE_CURRENT_LIST_DIR})
+
+# The same settings from the environment, when not given with -D: the esp32
+# port's Makefile starts CMAKE_ARGS empty and adds USER_C_MODULES to it, so a
+# CMAKE_ARGS=... on its make line would drop the module itself.  Read at
+# configure time (a changed variable needs a fresh build directory or
+# `idf.py reconfigure`).
+foreach(name RUST_TARGET CARGO RUSTFLAGS CROSS_RUSTFLAGS BUILD_STD_FEATURES CARGO_TARGET_DIR
+        PROFILE TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT
+        PQ RPK CERT_COMPRESS CARGO_FEATURES IMAGE_LIMIT MIN_SPARE MIN_STACK CORE_STACK MAIN_STACK
+        TASK_STACK)
+    if(NOT DEFINED MODSSL_${name} AND DEFINED ENV{MODSSL_${name}})
+        set(MODSSL_${name} "$ENV{MODSSL_${name}}")
+    endif()
+endforeach()
 get_filename_component(MODSSL_ROOT ${MODSSL_MOD_DIR}/.. ABSOLUTE)
 
 # ---- which port ------------------------------------------------------------------
@@ -191,15 +206,36 @@ file(GLOB MODSSL_SRC_C CONFIGURE_DEPENDS ${MODSSL_MOD_DIR}/*.c)
 list(APPEND MODSSL_SRC_C ${MODSSL_MOD_DIR}/ports/${MODSSL_PORT}.c)
 
 add_library(usermod_modssl INTERFACE)
-# The header is listed as a source so that the firmware target depends on
-# the custom commands above (and the qstr scan runs after them).
-target_sources(usermod_modssl INTERFACE ${MODSSL_SRC_C} ${MODSSL_HEADER})
+if(MODSSL_PORT STREQUAL "esp32")
+    # ESP-IDF includes this file from the port's main component directory but
+    # makes the executable in the project's: a generated header listed as an
+    # INTERFACE source reaches the executable too, where CMake knows neither
+    # that it is generated nor how ("Cannot find source file").  A target of
+    # its own does the two steps instead, and whatever links this module
+    # (the main component, whose qstr scan reads our sources) is built after
+    # it.
+    add_custom_target(modssl_core DEPENDS ${MODSSL_LIB} ${MODSSL_HEADER})
+    add_dependencies(usermod_modssl modssl_core)
+    target_sources(usermod_modssl INTERFACE ${MODSSL_SRC_C})
+else()
+    # The header is listed as a source so that the firmware target depends on
+    # the custom commands above (and the qstr scan runs after them).
+    target_sources(usermod_modssl INTERFACE ${MODSSL_SRC_C} ${MODSSL_HEADER})
+endif()
 target_include_directories(usermod_modssl INTERFACE ${MODSSL_MOD_DIR})
 # The port's own ssl/tls (mbedTLS) module off: ours registers both names.
 # mbedTLS itself stays built for hashlib/cryptolib.  MICROPY_CPP_DEF_EXTRA
 # carries the definition into the qstr/module-registration preprocessing.
-target_compile_definitions(usermod_modssl INTERFACE MICROPY_PY_SSL=0)
-list(APPEND MICROPY_CPP_DEF_EXTRA MICROPY_PY_SSL=0)
+# On esp32 the port's mpconfigport.h defines MICROPY_PY_SSL unconditionally:
+# there MP_CONFIGFILE names a configuration that includes the port's and
+# turns it off (ports/esp32_mpconfig.h).
+if(MODSSL_PORT STREQUAL "esp32")
+    set(MODSSL_SSL_OFF "MP_CONFIGFILE=<${MODSSL_MOD_DIR}/ports/esp32_mpconfig.h>")
+else()
+    set(MODSSL_SSL_OFF MICROPY_PY_SSL=0)
+endif()
+target_compile_definitions(usermod_modssl INTERFACE ${MODSSL_SSL_OFF})
+list(APPEND MICROPY_CPP_DEF_EXTRA ${MODSSL_SSL_OFF})
 # The __sync_* helpers for the core on a CPU without compare-and-swap: on
 # the RP2040 the shim's (MicroPython atomic sections, safe across both
 # cores); ESP-IDF already provides them for the ESP32-C3.

@@ -55,9 +55,10 @@
 // The stack switch: stack_switch(top, fn, arg, save_sp) stores the stack
 // pointer in *save_sp, makes `top` the stack pointer, calls fn(arg) and
 // switches back.  Naked: no prologue may touch the stack around the switch.
+// `unused`: with MODSSL_CORE_STACK 0 (ESP-IDF, below) nothing calls it.
 #if defined(__thumb__)
 // Armv6-M and later (RP2040, RP2350, the qemu MPS2 boards): Thumb-1 only.
-__attribute__((naked, noinline)) static void stack_switch(void *top, void (*fn)(void *), void *arg, void **save_sp) {
+__attribute__((naked, noinline, unused)) static void stack_switch(void *top, void (*fn)(void *), void *arg, void **save_sp) {
     __asm volatile (
         "push {r4, lr}\n"
         "mov r4, sp\n"
@@ -71,7 +72,7 @@ __attribute__((naked, noinline)) static void stack_switch(void *top, void (*fn)(
 }
 #define MODSSL_HAVE_STACK_SWITCH (1)
 #elif defined(__riscv) && __riscv_xlen == 32
-__attribute__((naked, noinline)) static void stack_switch(void *top, void (*fn)(void *), void *arg, void **save_sp) {
+__attribute__((naked, noinline, unused)) static void stack_switch(void *top, void (*fn)(void *), void *arg, void **save_sp) {
     __asm volatile (
         "addi sp, sp, -16\n"
         "sw ra, 12(sp)\n"
@@ -90,7 +91,7 @@ __attribute__((naked, noinline)) static void stack_switch(void *top, void (*fn)(
 }
 #define MODSSL_HAVE_STACK_SWITCH (1)
 #elif defined(__x86_64__)
-__attribute__((naked, noinline)) static void stack_switch(void *top, void (*fn)(void *), void *arg, void **save_sp) {
+__attribute__((naked, noinline, unused)) static void stack_switch(void *top, void (*fn)(void *), void *arg, void **save_sp) {
     __asm volatile (
         "push %rbp\n"
         "mov %rsp, %rbp\n"
@@ -105,7 +106,7 @@ __attribute__((naked, noinline)) static void stack_switch(void *top, void (*fn)(
 }
 #define MODSSL_HAVE_STACK_SWITCH (1)
 #elif defined(__aarch64__)
-__attribute__((naked, noinline)) static void stack_switch(void *top, void (*fn)(void *), void *arg, void **save_sp) {
+__attribute__((naked, noinline, unused)) static void stack_switch(void *top, void (*fn)(void *), void *arg, void **save_sp) {
     __asm volatile (
         "stp x29, x30, [sp, #-16]!\n"
         "mov x29, sp\n"
