@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A C/C++ cross toolchain for the classic ESP32's Xtensa LX6 core (windowed
-# register ABI: entry/call8/retw), installed as xtensa-esp32-elf-* (and
-# xtensa-esp-elf-* links), built on this machine from sources we can get:
+# register ABI: entry/call8/retw), installed as xtensa-esp-elf-* with
+# xtensa-esp32-elf-* links (the names ESP-IDF v5.5's toolchain-esp32.cmake
+# calls), built on this machine from sources we can get:
 #
 #   binutils 2.40   Debian's binutils-source      (/usr/src/binutils/binutils-2.40.tar.xz)
 #   GCC 12.2.0      Debian's gcc-12-source        (/usr/src/gcc-12/gcc-12.2.0-dfsg.tar.xz)
@@ -22,8 +23,8 @@
 #     IDF_MAINTAINER=1 makes that a warning);
 #   - one core only (esp32, not esp32s2/s3), no multilibs (Espressif's have
 #     psram-fix and no-rtti variants), no gdb, no LTO plugin;
-#   - newlib without the "nano" variant (CONFIG_LIBC_NEWLIB_NANO_FORMAT /
-#     --specs=nano.specs is not provided) unless NEWLIB_NANO=1;
+#   - newlib's "nano" variant (--specs=nano.specs) is built, but no
+#     libstdc++_nano;
 #   - newlib-esp32's newlib/Makefile.in may be missing from a mirrored tree
 #     (a large generated file): it is then regenerated here with Debian's
 #     aclocal-1.16 / automake-1.16 and autoconf2.69, in a copy of the tree.
@@ -38,8 +39,8 @@
 #   PREFIX         install prefix (default /work/trees/xtensa-esp-elf)
 #   XT_BUILD       build directory (default /work/trees/xtensa-esp-elf-build)
 #   JOBS           make -j (default 2); NICE (default 10)
-#   STEPS          which steps (default "binutils gcc newlib libgcc libstdcxx check")
-#   NEWLIB_NANO    1: also build newlib's nano variant (libc_nano.a, nano.specs)
+#   STEPS          which steps (default "binutils gcc newlib newlib-nano libgcc libstdcxx check")
+#   NEWLIB_NANO    1 (default): also newlib's nano variant (libc_nano.a, nano.specs); 0: not
 # Host packages: build-essential libgmp-dev libmpfr-dev libmpc-dev texinfo
 #   flex bison, and for a tree without newlib/Makefile.in: automake autoconf2.69.
 #
@@ -50,7 +51,12 @@ set -euo pipefail
 die() { echo "esp-xtensa-toolchain: $*" >&2; exit 2; }
 log() { echo "esp-xtensa-toolchain: $*" >&2; }
 
-TARGET=xtensa-esp32-elf
+# The target triple must be *-esp-*: newlib-esp32's configure.host keys
+# Espressif's system directory on it (sys_dir=esp: -DGETREENT_PROVIDED
+# -DSIGNAL_PROVIDED -D__ESP__..., sys/dirent.h); with xtensa-esp32-elf its
+# libgloss stops ("unknown type name 'DIR'" in libnosys/dir.c).  Espressif's
+# GCC 13/14 toolchains use the same triple (xtensa-esp-elf).
+TARGET=xtensa-esp-elf
 PREFIX=${PREFIX:-/work/trees/xtensa-esp-elf}
 XT_BUILD=${XT_BUILD:-/work/trees/xtensa-esp-elf-build}
 BINUTILS_SRC=${BINUTILS_SRC:-/usr/src/binutils}
@@ -59,8 +65,8 @@ XTENSA_OVERLAYS_DIR=${XTENSA_OVERLAYS_DIR:-}
 NEWLIB_SRC=${NEWLIB_SRC:-}
 JOBS=${JOBS:-2}
 NICE=${NICE:-10}
-STEPS=${STEPS:-binutils gcc newlib libgcc libstdcxx check}
-NEWLIB_NANO=${NEWLIB_NANO:-0}
+STEPS=${STEPS:-binutils gcc newlib newlib-nano libgcc libstdcxx check}
+NEWLIB_NANO=${NEWLIB_NANO:-1}
 run() { nice -n "$NICE" "$@"; }
 
 # Target library flags: Espressif's (crosstool-NG samples/xtensa-esp32-elf):
@@ -100,7 +106,10 @@ step() { # step NAME FUNCTION
     case " $STEPS " in *" $name "*) ;; *) return 0;; esac
     if [ -f "$XT_BUILD/$name.done" ]; then log "step $name: done before (rm $XT_BUILD/$name.done to redo)"; return 0; fi
     t=$(date +%s); log "step $name: start $(date -u +%T)"
-    "$fn" > "$XT_BUILD/$name.log" 2>&1 || { tail -30 "$XT_BUILD/$name.log" >&2; die "step $name failed (log: $XT_BUILD/$name.log)"; }
+    # In the background so that set -e holds inside the step (it does not
+    # in a function called on the left of ||).
+    "$fn" > "$XT_BUILD/$name.log" 2>&1 &
+    wait $! || { tail -30 "$XT_BUILD/$name.log" >&2; die "step $name failed (log: $XT_BUILD/$name.log)"; }
     touch "$XT_BUILD/$name.done"
     log "step $name: $(( $(date +%s) - t )) s (total $(( $(date +%s) - T0 )) s)"
 }
@@ -132,21 +141,52 @@ do_binutils() {
 }
 
 # --- GCC 12.2: the compilers (cc1, cc1plus), no target libraries yet --------
-gcc_src() { local s; s=$(unpack "$GC" gcc-12.2.0); cp "$OVL/gcc/include/xtensa-config.h" "$s/include/xtensa-config.h"; echo "$s"; }
+gcc_src() {
+    local s p="$GCC_SRC/debian/patches/gcc-gfdl-build.diff"; s=$(unpack "$GC" gcc-12.2.0)
+    cp "$OVL/gcc/include/xtensa-config.h" "$s/include/xtensa-config.h"
+    # Debian's -dfsg tarball has no GFDL texinfo (doc/tm.texi.in is a stub):
+    # `make install-gcc` then stops in s-tm-texi ("genhooks: No place
+    # specified to document hook TARGET_ASM_OPEN_PAREN").  Debian's own
+    # patch for that, from the same source package.
+    if ! grep -q 'cat $(srcdir)/doc/tm.texi.in > tmp-tm.texi' "$s/gcc/Makefile.in"; then
+        [ -f "$p" ] || die "$p is missing (needed with Debian's gcc-12.2.0-dfsg tarball)"
+        patch -d "$s" -p2 --forward < "$p" >&2 || die "applying $p failed"
+    fi
+    echo "$s"
+}
 do_gcc() {
     local s; s=$(gcc_src)
     rm -rf "$XT_BUILD/gcc" && mkdir -p "$XT_BUILD/gcc" && cd "$XT_BUILD/gcc"
     # Espressif's options (crosstool-NG sample): posix threads (ESP-IDF's
-    # pthread), no __cxa_atexit, libstdc++ quiet and with time.
+    # pthread), no __cxa_atexit, libstdc++ quiet and with time.  TLS stays
+    # on (the default): the ESP32 has THREADPTR, FreeRTOS in ESP-IDF sets
+    # it per task, and __thread must not become emutls.
     run "$s/configure" --target=$TARGET --prefix="$PREFIX" \
         --enable-languages=c,c++ --with-newlib --disable-shared --disable-nls --disable-multilib \
         --enable-threads=posix --disable-__cxa_atexit --disable-libssp --disable-libquadmath \
-        --disable-libgomp --disable-lto --disable-tls --disable-bootstrap \
+        --disable-libgomp --disable-lto --disable-bootstrap \
         --disable-libstdcxx-verbose --enable-libstdcxx-time=yes --enable-cxx-flags=-ffunction-sections \
         --with-pkgversion="modssl-rs stand-in for esp-14.2.0 (GCC 12.2 + xtensa-overlays esp32)" \
         CFLAGS_FOR_TARGET="$TFLAGS" CXXFLAGS_FOR_TARGET="$TFLAGS" MAKEINFO=true
     run make -j"$JOBS" all-gcc MAKEINFO=true
     run make install-gcc MAKEINFO=true
+    esp_specs
+}
+esp_specs() {
+    # Upstream GCC's xtensa/elf.h links Tensilica's simulator runtime by
+    # default (LIB_SPEC "-lc -lsim -lc -lhandlers-sim -lhal", STARTFILE_SPEC
+    # "crt1-sim crt0 crti crtbegin _vectors"), which no ESP32 toolchain has:
+    # ESP-IDF links with -nostartfiles and the default libraries, and would
+    # stop at "cannot find -lsim".  Espressif's GCC has LIB_SPEC "-lc
+    # -lnosys" and STARTFILE_SPEC "crt0 crti crtbegin" (espressif/gcc,
+    # gcc/config/xtensa/elf.h); a specs file beside cc1 says the same.
+    local d; d="$PREFIX/lib/gcc/$TARGET/$("$PREFIX/bin/$TARGET-gcc" -dumpversion)"
+    "$PREFIX/bin/$TARGET-gcc" -dumpspecs | awk '
+        r != "" { print r; r = ""; next }
+        /^\*lib:$/ { print; r = "-lc -lnosys"; next }
+        /^\*startfile:$/ { print; r = "crt0%O%s crti%O%s crtbegin%O%s"; next }
+        { print }' > "$d/specs.tmp"
+    mv "$d/specs.tmp" "$d/specs"
 }
 
 # --- newlib 4.3.0 (Espressif's) --------------------------------------------
@@ -165,6 +205,12 @@ newlib_tree() { # a copy, with newlib/Makefile.in regenerated if it is missing
                 die "newlib/Makefile.in is missing in NEWLIB_SRC and automake-1.16/autoconf2.69 are not installed (apt-get install automake autoconf2.69)"
             # newlib's config/override.m4 insists on autoconf 2.69; aclocal.m4
             # and configure are regenerated too, to match automake 1.16.
+            # automake 1.16 would shorten the object names (libm_a-s_ldexp.o
+            # becomes a-s_ldexp.o under subdir-objects), which breaks
+            # Makefile.am's MATHOBJS_IN_LIBC list ("libc/libm_a-s_fpclassify.o:
+            # No such file or directory" when libc.a is made): _SHORTNAME
+            # keeps 1.15's names.
+            printf '\nlibc_a_SHORTNAME = libc_a\nlibm_a_SHORTNAME = libm_a\n' >> "$s/newlib/Makefile.am"
             (cd "$s/newlib" && export AUTOM4TE=autom4te2.69 AUTOCONF=autoconf2.69 &&
              aclocal-1.16 -I .. -I ../config && autoconf2.69 && automake-1.16 --foreign) ||
                 die "regenerating newlib/Makefile.in failed"
@@ -189,27 +235,37 @@ do_newlib() {
     run make install MAKEINFO=true
 }
 do_newlib_nano() {
-    # shellcheck disable=SC2086
+    # The "nano" variant (small printf/scanf), which MicroPython's esp32
+    # boards use (sdkconfig.base: CONFIG_NEWLIB_NANO_FORMAT=y, so ESP-IDF
+    # links with --specs=nano.specs), with crosstool-NG's options and names:
+    # libc_nano.a, libm_nano.a, include/newlib-nano/newlib.h, nano.specs.
     newlib_build "$XT_BUILD/newlib-nano" --disable-newlib-supplied-syscalls --enable-newlib-reent-small \
         --enable-newlib-long-time_t --enable-newlib-nano-malloc --enable-newlib-retargetable-locking \
         --disable-newlib-io-c99-formats --enable-newlib-nano-formatted-io --disable-newlib-wide-orient \
         --enable-target-optspace
-    local lib="$PREFIX/$TARGET/lib" b="$XT_BUILD/newlib-nano/$TARGET/newlib"
+    local lib="$PREFIX/$TARGET/lib" inc="$PREFIX/$TARGET/include/newlib-nano" b="$XT_BUILD/newlib-nano/$TARGET/newlib"
     cp "$b/libc.a" "$lib/libc_nano.a"; cp "$b/libm.a" "$lib/libm_nano.a"
-    [ -f "$b/libg.a" ] && cp "$b/libg.a" "$lib/libg_nano.a"
-    # nano.specs as crosstool-NG writes it
-    cat > "$lib/nano.specs" <<'EOF'
+    if [ -f "$b/libg.a" ]; then cp "$b/libg.a" "$lib/libg_nano.a"; else ln -sf libc_nano.a "$lib/libg_nano.a"; fi
+    mkdir -p "$inc"; cp "$b/newlib.h" "$inc/newlib.h"
+    # newlib's elf-nano.specs as crosstool-NG installs it, except: the
+    # include directory is absolute (this compiler has no sysroot for "="),
+    # and libstdc++ is not swapped for a libstdc++_nano (none is built).
+    cat > "$lib/nano.specs" <<EOF
 %rename link                nano_link
 %rename link_gcc_c_sequence nano_link_gcc_c_sequence
+%rename cpp_unique_options  nano_cpp_unique_options
 
-*link_gcc_c_sequence:
-%(nano_link_gcc_c_sequence) --start-group %G %(nano_libc) %(nano_libgloss) --end-group
+*cpp_unique_options:
+-isystem $inc %(nano_cpp_unique_options)
 
 *nano_libc:
 -lc_nano
 
 *nano_libgloss:
 %{specs=rdimon.specs:-lrdimon_nano} %{specs=nosys.specs:-lnosys}
+
+*link_gcc_c_sequence:
+%(nano_link_gcc_c_sequence) --start-group %G %(nano_libc) %(nano_libgloss) --end-group
 
 *link:
 %(nano_link) %:replace-outfile(-lc -lc_nano) %:replace-outfile(-lg -lg_nano) %:replace-outfile(-lm -lm_nano)
@@ -247,7 +303,7 @@ do_libstdcxx() {
 links() {
     local t
     for t in "$PREFIX/bin/$TARGET"-*; do
-        ln -sf "$(basename "$t")" "$PREFIX/bin/xtensa-esp-elf-${t##*/$TARGET-}"
+        ln -sf "$(basename "$t")" "$PREFIX/bin/xtensa-esp32-elf-${t##*/$TARGET-}"
     done
 }
 do_check() {
@@ -293,6 +349,12 @@ EOF
     "$cc" -Os -mlongcalls hello.c stubs.c -o hello.elf -Wl,-Map=hello.map
     "$PREFIX/bin/$TARGET-readelf" -h hello.elf | grep -E 'Machine|Class|Type'
     "$PREFIX/bin/$TARGET-nm" hello.elf | grep -E ' T (printf|malloc|_vfprintf_r|_malloc_r)$'
+    grep -q "$TARGET/lib/libc.a(" hello.map
+    if [ -f "$PREFIX/$TARGET/lib/nano.specs" ]; then
+        "$cc" -Os -mlongcalls --specs=nano.specs hello.c stubs.c -o hello-nano.elf -Wl,-Map=hello-nano.map
+        grep -q 'libc_nano.a(' hello-nano.map && ! grep -q '/libc.a(' hello-nano.map
+        "$PREFIX/bin/$TARGET-size" hello.elf hello-nano.elf
+    fi
 }
 do_check_cxx() {
     local d="$XT_BUILD/check" cxx="$PREFIX/bin/$TARGET-g++"
@@ -323,7 +385,7 @@ EOF
 step binutils do_binutils
 step gcc do_gcc
 step newlib do_newlib
-[ "$NEWLIB_NANO" = 1 ] && STEPS="$STEPS newlib-nano" && step newlib-nano do_newlib_nano
+if [ "$NEWLIB_NANO" = 1 ]; then step newlib-nano do_newlib_nano; fi
 step libgcc do_libgcc
 step libstdcxx do_libstdcxx
 links
