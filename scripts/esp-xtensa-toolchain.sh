@@ -329,29 +329,33 @@ int main(void) {
     return (int)strlen(p) > 0 ? 0 : 2;
 }
 EOF
-    # newlib's syscalls are the application's (ESP-IDF gives them); the
-    # link uses libgloss' sim board (libsys_sim? no: a tiny stub set here).
+    # newlib-esp32 leaves the system calls and __getreent to the application
+    # (ESP-IDF gives them: -DGETREENT_PROVIDED); a minimal set here, to link.
     cat > stubs.c <<'EOF'
+#include <reent.h>
+#include <stddef.h>
 #include <sys/stat.h>
-#include <errno.h>
-int _write_r(void *r, int fd, const void *b, unsigned n) { (void)r; (void)fd; (void)b; return (int)n; }
-int _read_r(void *r, int fd, void *b, unsigned n) { (void)r; (void)fd; (void)b; (void)n; return 0; }
-int _close_r(void *r, int fd) { (void)r; (void)fd; return -1; }
-long _lseek_r(void *r, int fd, long o, int w) { (void)r; (void)fd; (void)o; (void)w; return -1; }
-int _fstat_r(void *r, int fd, struct stat *s) { (void)r; (void)fd; s->st_mode = S_IFCHR; return 0; }
-int _isatty_r(void *r, int fd) { (void)r; (void)fd; return 1; }
-static char heap[65536]; static unsigned used;
-void *_sbrk_r(void *r, int inc) { (void)r; char *p = heap + used; used += (unsigned)inc; return p; }
+struct _reent *__getreent(void) { return _GLOBAL_REENT; }
+_ssize_t _write_r(struct _reent *r, int fd, const void *b, size_t n) { (void)r; (void)fd; (void)b; return (_ssize_t)n; }
+_ssize_t _read_r(struct _reent *r, int fd, void *b, size_t n) { (void)r; (void)fd; (void)b; (void)n; return 0; }
+int _close_r(struct _reent *r, int fd) { (void)r; (void)fd; return -1; }
+_off_t _lseek_r(struct _reent *r, int fd, _off_t o, int w) { (void)r; (void)fd; (void)o; (void)w; return -1; }
+int _fstat_r(struct _reent *r, int fd, struct stat *s) { (void)r; (void)fd; s->st_mode = S_IFCHR; return 0; }
+int _isatty_r(struct _reent *r, int fd) { (void)r; (void)fd; return 1; }
+static char heap[65536]; static size_t used;
+void *_sbrk_r(struct _reent *r, ptrdiff_t inc) { (void)r; char *p = heap + used; used += (size_t)inc; return p; }
 void _exit(int c) { (void)c; for (;;) ; }
-int _kill_r(void *r, int p, int s) { (void)r; (void)p; (void)s; return -1; }
-int _getpid_r(void *r) { (void)r; return 1; }
+int _kill_r(struct _reent *r, int p, int s) { (void)r; (void)p; (void)s; return -1; }
+int _getpid_r(struct _reent *r) { (void)r; return 1; }
 EOF
-    "$cc" -Os -mlongcalls hello.c stubs.c -o hello.elf -Wl,-Map=hello.map
+    "$cc" -Os -mlongcalls -Wall -Werror -c stubs.c -o stubs.o
+    "$cc" -Os -mlongcalls hello.c stubs.o -o hello.elf -Wl,-Map=hello.map 2>&1 | tee link.err
+    [ ! -s link.err ] && [ -f hello.elf ]
     "$PREFIX/bin/$TARGET-readelf" -h hello.elf | grep -E 'Machine|Class|Type'
     "$PREFIX/bin/$TARGET-nm" hello.elf | grep -E ' T (printf|malloc|_vfprintf_r|_malloc_r)$'
     grep -q "$TARGET/lib/libc.a(" hello.map
     if [ -f "$PREFIX/$TARGET/lib/nano.specs" ]; then
-        "$cc" -Os -mlongcalls --specs=nano.specs hello.c stubs.c -o hello-nano.elf -Wl,-Map=hello-nano.map
+        "$cc" -Os -mlongcalls --specs=nano.specs hello.c stubs.o -o hello-nano.elf -Wl,-Map=hello-nano.map
         grep -q 'libc_nano.a(' hello-nano.map && ! grep -q '/libc.a(' hello-nano.map
         "$PREFIX/bin/$TARGET-size" hello.elf hello-nano.elf
     fi
@@ -377,7 +381,7 @@ int main() {
     return 0;
 }
 EOF
-    "$cxx" -Os -mlongcalls hello.cc stubs.c -o hellocxx.elf
+    "$cxx" -Os -mlongcalls hello.cc stubs.o -o hellocxx.elf
     "$PREFIX/bin/$TARGET-readelf" -h hellocxx.elf | grep -E 'Machine'
     "$PREFIX/bin/$TARGET-nm" -C hellocxx.elf | grep -cE '__cxa_throw|_Unwind_RaiseException|std::runtime_error::runtime_error'
 }
