@@ -187,6 +187,11 @@ esp_specs() {
         /^\*startfile:$/ { print; r = "crt0%O%s crti%O%s crtbegin%O%s"; next }
         { print }' > "$d/specs.tmp"
     mv "$d/specs.tmp" "$d/specs"
+    # The same for the build tree's xgcc, which builds libstdc++: without
+    # it libstdc++'s configure cannot link (GCC_NO_EXECUTABLES) and stops at
+    # --enable-libstdcxx-time=yes ("Link tests are not allowed after
+    # GCC_NO_EXECUTABLES", checking for clock_gettime).
+    cp "$d/specs" "$XT_BUILD/gcc/gcc/specs"
 }
 
 # --- newlib 4.3.0 (Espressif's) --------------------------------------------
