@@ -78,9 +78,16 @@ endif()
 
 # ---- Rust target ----------------------------------------------------------------
 # RP2040 and ESP32-C3 lack compare-and-swap: target JSONs (targets/README.md).
-# The ESP32/S2/S3 are Xtensa: only Espressif's Rust fork ("esp" toolchain,
-# installed by espup) can build for them.
-if(NOT MODSSL_RUST_TARGET)
+# The ESP32 (Xtensa LX6): Debian's rustc with targets/xtensa-esp32-none-elf-cas.json,
+# assembled by GNU as configured for its core (scripts/xtensa-core.sh, which
+# needs XTENSA_DYNCONFIG_DIR and XTENSA_OVERLAYS_DIR in the environment;
+# docs/building.md "Xtensa").  The S2/S3: only Espressif's Rust fork ("esp"
+# toolchain, installed by espup) knows them.
+set(MODSSL_XTENSA_CORE OFF)
+if(NOT MODSSL_RUST_TARGET AND IDF_TARGET STREQUAL "esp32")
+    set(MODSSL_XTENSA_CORE ON)
+    set(MODSSL_RUST_TARGET ${MODSSL_ROOT}/targets/xtensa-esp32-none-elf-cas.json)
+elseif(NOT MODSSL_RUST_TARGET)
     if(PICO_PLATFORM STREQUAL "rp2040")
         set(MODSSL_RUST_TARGET ${MODSSL_ROOT}/targets/thumbv6m-none-eabi-cas.json)
     elseif(PICO_PLATFORM STREQUAL "rp2350-arm-s" OR PICO_PLATFORM STREQUAL "rp2350")
@@ -91,7 +98,7 @@ if(NOT MODSSL_RUST_TARGET)
         set(MODSSL_RUST_TARGET ${MODSSL_ROOT}/targets/riscv32imc-unknown-none-elf-cas.json)
     elseif(IDF_TARGET STREQUAL "esp32c6" OR IDF_TARGET STREQUAL "esp32h2" OR IDF_TARGET STREQUAL "esp32c5")
         set(MODSSL_RUST_TARGET riscv32imac-unknown-none-elf)
-    elseif(IDF_TARGET STREQUAL "esp32" OR IDF_TARGET STREQUAL "esp32s2" OR IDF_TARGET STREQUAL "esp32s3")
+    elseif(IDF_TARGET STREQUAL "esp32s2" OR IDF_TARGET STREQUAL "esp32s3")
         set(MODSSL_RUST_TARGET xtensa-${IDF_TARGET}-none-elf)  # cargo: scripts/build-core.sh
     else()
         message(FATAL_ERROR
@@ -120,8 +127,15 @@ endif()
 if(NOT MODSSL_PROFILE)
     set(MODSSL_PROFILE general)
 endif()
-set(MODSSL_BUILD_CORE ${MODSSL_ROOT}/scripts/build-core.sh --target=${MODSSL_RUST_TARGET}
-    --profile=${MODSSL_PROFILE})
+if(MODSSL_XTENSA_CORE)
+    # Thin LTO (fat crashes LLVM 22's Xtensa backend); the link check is
+    # the firmware's own link.
+    set(MODSSL_BUILD_CORE ${MODSSL_ROOT}/scripts/xtensa-core.sh --chip=${IDF_TARGET} --no-check
+        --profile=${MODSSL_PROFILE})
+else()
+    set(MODSSL_BUILD_CORE ${MODSSL_ROOT}/scripts/build-core.sh --target=${MODSSL_RUST_TARGET}
+        --profile=${MODSSL_PROFILE})
+endif()
 foreach(name TLS12 SERVER P384 RSA ED25519 SIGN_ECDSA SIGN_RSA SIGN_ED25519 CA_BUNDLE CA_COMPACT PQ RPK CERT_COMPRESS)
     list(APPEND MODSSL_BUILD_CORE "${name}=${MODSSL_${name}}")
 endforeach()
@@ -182,7 +196,7 @@ add_custom_command(
     COMMAND ${MODSSL_ROOT}/scripts/strip-builtins.sh ${CMAKE_AR} ${MODSSL_CARGO_LIB} ${MODSSL_LIB}
     DEPENDS ${MODSSL_RUST_SRC} ${MODSSL_ROOT}/modssl_rs/Cargo.toml ${MODSSL_ROOT}/modssl_rs/build.rs
         ${MODSSL_ROOT}/Cargo.toml ${MODSSL_ROOT}/Cargo.lock
-        ${MODSSL_ROOT}/scripts/build-core.sh ${MODSSL_MOD_DIR}/features.sh
+        ${MODSSL_ROOT}/scripts/build-core.sh ${MODSSL_ROOT}/scripts/xtensa-core.sh ${MODSSL_MOD_DIR}/features.sh
     COMMENT "modssl-rs: cargo (${MODSSL_PROFILE}, ${MODSSL_CORE_CARGO}) -> ${MODSSL_CARGO_LIB}"
     USES_TERMINAL
     VERBATIM

@@ -98,24 +98,48 @@ if [ "$port" = rp2 ]; then
 fi
 
 # ---- esp32: ESP-IDF in the environment ------------------------------------------------------
-chip=$(sed -n 's/.*IDF_TARGET[[:space:]]*\([a-z0-9]*\).*/\1/p' "$mpy/ports/esp32/boards/$board/mpconfigboard.cmake" | head -1)
+# The chip comes from the board definition (the port's or the user's own,
+# e.g. micropython/esp32-boards/*_NOBLOBS).
+bdir=${board_dir:-$mpy/ports/esp32/boards/$board}
+chip=$(sed -n 's/.*IDF_TARGET[[:space:]]*\([a-z0-9]*\).*/\1/p' "$bdir/mpconfigboard.cmake" | head -1)
 chip=${chip:-esp32}
 if [ -z "${IDF_PATH:-}" ] || ! command -v idf.py >/dev/null; then
-    die "ESP-IDF is not in the environment (IDF_PATH / idf.py). MicroPython $tag builds with ESP-IDF v5.2 to v5.4:
-  git clone -b v5.4.1 --recursive https://github.com/espressif/esp-idf.git
+    die "ESP-IDF is not in the environment (IDF_PATH / idf.py). MicroPython 1.28.0 builds with ESP-IDF v5.3 to v5.5.1 (1.26.1: v5.2 to v5.4.2):
+  git clone -b v5.5.1 --recursive https://github.com/espressif/esp-idf.git
   cd esp-idf && ./install.sh $chip && . ./export.sh
 then, in the same shell:
-  make esp32 BOARD=$board MICROPY_DIR=$mpy"
+  make esp32 BOARD=$board MICROPY_DIR=$mpy
+(Without Espressif's downloads, docs/esp32.md says how this machine builds one.)"
 fi
 case $chip in
-    esp32|esp32s2|esp32s3)
-        rustup which --toolchain esp cargo >/dev/null 2>&1 || die "$board is an $chip, an Xtensa chip: the core needs Espressif's Rust toolchain.
-  cargo install espup && espup install     # the 'esp' rustup toolchain
-  . \$HOME/export-esp.sh
-(The RISC-V boards, ESP32_GENERIC_C3 and ESP32_GENERIC_C6, need no extra toolchain.)";;
+    esp32)
+        # Debian's rustc with the assembly route (scripts/xtensa-core.sh).
+        [ -n "${XTENSA_DYNCONFIG_DIR:-}" ] && [ -n "${XTENSA_OVERLAYS_DIR:-}" ] || die "$board is an ESP32 (Xtensa): the core is built by Debian's rustc through GNU as configured for the ESP32's core, which needs XTENSA_DYNCONFIG_DIR and XTENSA_OVERLAYS_DIR (work trees of espressif/xtensa-dynconfig and espressif/xtensa-overlays; docs/building.md, make cross-xtensa)."
+        "$root/scripts/cross-deps.sh" xtensa;;
+    esp32s2|esp32s3)
+        die "$board is an $chip: LLVM 22 (Debian's rustc) has no CPU for it, and this module has no route to it yet (docs/esp32.md)";;
 esac
-echo "== esp32 $board ($chip) firmware with modssl-rs -> $build"
-make -C "$mpy/ports/esp32" BOARD="$board" BUILD="$build" \
-    USER_C_MODULES="$root/micropython/micropython.cmake" ${MODSSL_FW_ARGS:-}
+idf_ver=$(cd "$IDF_PATH" && python3 -c 'import re,sys; t=open("tools/cmake/version.cmake").read(); print(".".join(re.search(r"IDF_VERSION_%s (\d+)" % k, t).group(1) for k in ("MAJOR","MINOR","PATCH")))' 2>/dev/null || echo unknown)
+[ -x "$mpy/mpy-cross/build/mpy-cross" ] || make -C "$mpy/mpy-cross" -j"$jobs"
+# Named, so that the firmware build does not make it again: ninja runs the
+# port's "make -C mpy-cross" step whenever its build log lacks the entry (a
+# new build directory), and that make inherits our BUILD=... through
+# MAKEFLAGS, writing mpy-cross's headers into the firmware's build directory.
+export MICROPY_MPYCROSS=$mpy/mpy-cross/build/mpy-cross
+
+# MODSSL_STOCK=1: the same board with the port's own mbedTLS ssl/tls, for
+# the size comparison (docs/esp32.md).
+if [ "${MODSSL_STOCK:-0}" = 1 ]; then
+    build=$build-stock
+    modules=()
+    echo "== esp32 $board ($chip, ESP-IDF $idf_ver) firmware, stock (MicroPython's mbedTLS ssl) -> $build"
+else
+    modules=(USER_C_MODULES="$root/micropython/micropython.cmake")
+    echo "== esp32 $board ($chip, ESP-IDF $idf_ver) firmware with modssl-rs -> $build"
+fi
+make -C "$mpy/ports/esp32" "${board_args[@]}" BUILD="$build" "${modules[@]}" ${MODSSL_FW_ARGS:-}
 ls -l "$build/firmware.bin"
+# The application image against its partition: the smallest app partition
+# in the board's table (IDF's own check_sizes.py refuses an image larger).
+python3 "$root/scripts/esp32-size.py" "$build" "$board"
 echo "flash it: esptool.py --chip $chip --port /dev/ttyUSB0 write_flash -z 0x0 $build/firmware.bin"

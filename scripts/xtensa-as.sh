@@ -55,8 +55,10 @@ done
 
 gnu_as=$(command -v xtensa-lx106-elf-as) ||
     die "no xtensa-lx106-elf-as: install Debian's binutils-xtensa-lx106 (scripts/cross-deps.sh xtensa)"
-cc=${CC:-cc}
-command -v "$cc" >/dev/null || die "no host C compiler ($cc) to build the core description"
+# The host's compiler: the shared object loads into the host's binutils.  Not
+# $CC, which in a firmware build (ESP-IDF's CMake) names the target's.
+cc=${XTENSA_HOST_CC:-cc}
+command -v "$cc" >/dev/null || die "no host C compiler ($cc; XTENSA_HOST_CC) to build the core description"
 
 so=$out/xtensa_$chip.so
 stamp="$(cd "$dyn" && pwd) $(cd "$ovl" && pwd) $(sha256sum "$conf/binutils/bfd/xtensa-modules.c" | cut -c1-16)"

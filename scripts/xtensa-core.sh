@@ -4,6 +4,7 @@
 #
 # usage: xtensa-core.sh [--chip=esp32] [--lto=thin|fat|off] [--no-check]   (off: untried)
 #                       [build-core.sh options and NAME=0|1 settings...]
+#                       [--print=lib|features|cargo ...: print, build nothing]
 # (options as --opt=value only).  cargo's directory: --target-dir, else
 # target/mpy-xtensa-<chip>-none-elf-cas-<lto>, shared by the profiles (cargo
 # keeps each feature set's crates apart); the archive goes to
@@ -61,6 +62,21 @@ for o in ${pass[@]+"${pass[@]}"}; do case $o in --cargo=*) cargo_opt=();; esac; 
     die "no std sources for -Zbuild-std: install rustc-web cargo-web rust-web-src (scripts/cross-deps.sh)"
 dir=${dir:-$root/target/mpy-$name-$lto}
 mkdir -p "$dir" && dir=$(cd "$dir" && pwd)
+
+# --print=lib|features|cargo (micropython.cmake asks before a firmware
+# build): build-core.sh's answers, with the archive this script makes in
+# place of cargo's.
+prints=()
+for o in ${pass[@]+"${pass[@]}"}; do case $o in --print=*) prints+=("${o#*=}");; esac; done
+if [ ${#prints[@]} -gt 0 ]; then
+    i=0
+    CARGO_PROFILE_RELEASE_LTO=$lto "$root/scripts/build-core.sh" --target="$json" --target-dir="$dir" \
+        ${cargo_opt[@]+"${cargo_opt[@]}"} ${pass[@]+"${pass[@]}"} | while IFS= read -r line; do
+        if [ "${prints[$i]}" = lib ]; then echo "$(dirname "$line")/gnu-$profile/libmodssl_rs.a"; else echo "$line"; fi
+        i=$((i + 1))
+    done
+    exit "${PIPESTATUS[0]}"
+fi
 
 lib=$(CARGO_PROFILE_RELEASE_LTO=$lto "$root/scripts/build-core.sh" --target="$json" \
     --target-dir="$dir" --rustflags="--emit=asm $rustflags" ${cargo_opt[@]+"${cargo_opt[@]}"} \

@@ -22,6 +22,20 @@ list(APPEND EXTRA_COMPONENT_DIRS $ENV{MODSSL_ESP_PROTOCOLS_DIR}/components/mdns)
 # component is built and linked as every component of the build is).
 include_directories($ENV{MODSSL_ESP_PROTOCOLS_DIR}/components/mdns/include)
 
+# The ESP32's network.LAN also supports the LAN867x PHY, from the
+# registry's espressif/lan867x (~1.0.0 in idf_component.yml): the same way,
+# from a checkout of espressif/esp-eth-drivers (tag lan867x@v1.0.3).
+if(NOT IDF_TARGET OR IDF_TARGET STREQUAL "esp32")
+    set(_eth "$ENV{MODSSL_ESP_ETH_DRIVERS_DIR}")
+    if(NOT _eth OR NOT EXISTS "${_eth}/lan867x/CMakeLists.txt")
+        message(FATAL_ERROR "modssl-rs: ${MICROPY_BOARD} takes lan867x from a checkout of "
+            "https://github.com/espressif/esp-eth-drivers (tag lan867x@v1.0.3): set "
+            "MODSSL_ESP_ETH_DRIVERS_DIR to it (now '${_eth}')")
+    endif()
+    list(APPEND EXTRA_COMPONENT_DIRS ${_eth}/lan867x)
+    include_directories(${_eth}/lan867x/include)
+endif()
+
 list(APPEND SDKCONFIG_DEFAULTS ${MODSSL_ESP32_BOARDS}/sdkconfig.noblobs)
 
 # MODSSL_ESP_UPSTREAM_MBEDTLS=1 in the environment: the IDF tree carries

@@ -1,9 +1,9 @@
-// Port hooks for MicroPython's esp32 port (ESP32-C3, ESP32-C6; ESP32/S2/S3
-// with Espressif's Rust toolchain).
+// Port hooks for MicroPython's esp32 port (ESP32-C3 and ESP32 built here;
+// ESP32-C6 by the same rules).
 //
-// *** NOT COMPILED ON OUR MACHINES: there is no ESP-IDF here.  Written
-// *** against MicroPython 1.26.1's ports/esp32 and ESP-IDF 5.x; expect to
-// *** check it on the first real build.
+// Compiled and linked here into MicroPython 1.28.0 firmware with ESP-IDF
+// v5.3.1 (docs/esp32.md, micropython/esp32-boards/); never run on a chip:
+// no emulator of the ESP32-C3 or ESP32 SoC can be had on our machines.
 //
 // Randomness: esp_fill_random(), the chip's hardware RNG.  ESP-IDF documents
 // it as a true random source once the RF subsystem (Wi-Fi or Bluetooth) is
@@ -18,8 +18,9 @@
 // CERT_CLOCK_NOT_SET until ntptime.settime() (or machine.RTC().datetime()).
 //
 // Atomics: the ESP32-C3 (RV32IMC) has no atomic instructions; ESP-IDF's
-// newlib component provides the __sync_* helpers the core calls, so the
-// shim's own (MODSSL_PROVIDE_SYNC_HELPERS) stay off on this port.
+// newlib component provides the __sync_* helpers the core calls (its
+// stdatomic.c, as the C3 firmware's link map shows), so the shim's own
+// (MODSSL_PROVIDE_SYNC_HELPERS) stay off on this port.
 #include <stdint.h>
 
 #include "py/mpconfig.h"
