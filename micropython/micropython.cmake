@@ -6,9 +6,10 @@
 # (CMake ports take the micropython.cmake file, or the directory holding it;
 # the make ports take the directory *above* it, see micropython.mk.)
 #
-# *** UNTESTED: written from ../shared measurements of a rustls proof of
-# *** concept linked into RPI_PICO_W firmware (1.26.1), but never run
-# *** here: this machine has no pico-sdk / arm-none-eabi CMake toolchain.
+# Built here: rp2 firmware for the Pico W and the other rp2 boards (1.26.1,
+# 1.28.0; run on an emulated RP2040, make rp2-emu), and esp32 firmware for
+# the ESP32-C3 and ESP32 (1.28.0 with ESP-IDF v5.3.1, linked, not run:
+# docs/esp32.md).
 #
 # What it does, per port build:
 #  1. cargo builds the core for MODSSL_RUST_TARGET (staticlib, fat LTO),
@@ -35,7 +36,9 @@
 #   MODSSL_PROFILE        the feature profile (micropython/features.sh,
 #                         docs/building.md): full, general, client,
 #                         small-client, minimal.  Default: on rp2 the largest
-#                         the board holds (rp2-boards.cmake), else general
+#                         the board holds (rp2-boards.cmake); esp32:
+#                         small-client on the ESP32, general on the others
+#                         (below); else general
 #   MODSSL_TLS12 MODSSL_SERVER MODSSL_P384 MODSSL_RSA MODSSL_ED25519
 #   MODSSL_SIGN_ECDSA MODSSL_SIGN_RSA MODSSL_SIGN_ED25519 MODSSL_CA_BUNDLE MODSSL_CA_COMPACT MODSSL_PQ MODSSL_RPK
 #   MODSSL_CERT_COMPRESS
@@ -123,6 +126,22 @@ endif()
 # thumbv6m): MODSSL_CA_BUNDLE=1 or MODSSL_PROFILE=full builds that in.
 if(MODSSL_PORT STREQUAL "rp2")
     include(${MODSSL_MOD_DIR}/rp2-boards.cmake)
+endif()
+# esp32: the rp2 rule (the largest profile that leaves MODSSL_MIN_SPARE,
+# 64,000 B, of the app partition, 0x1F0000 on the generic boards) applied to
+# the stock image with Wi-Fi and BLE plus the growth measured here without
+# them (docs/esp32.md, "Which profile"): the ESP32-C3 keeps `general`
+# (estimated spare about 79 KB); on the ESP32, whose Xtensa core is larger,
+# `general` and `client` would not leave it, `small-client` (TLS 1.3 client:
+# P-256/P-384, RSA and ECDSA verification) does (about 74 KB, estimated).
+if(MODSSL_PORT STREQUAL "esp32" AND NOT MODSSL_PROFILE)
+    if(IDF_TARGET STREQUAL "esp32")
+        set(MODSSL_PROFILE small-client)
+    else()
+        set(MODSSL_PROFILE general)
+    endif()
+    message(STATUS "modssl-rs: ${IDF_TARGET}: profile ${MODSSL_PROFILE} by default (docs/esp32.md, "
+        "\"Which profile\"; MODSSL_PROFILE=... in the environment to choose)")
 endif()
 if(NOT MODSSL_PROFILE)
     set(MODSSL_PROFILE general)
@@ -345,8 +364,8 @@ endif()
 # The port's task stack is MICROPY_TASK_STACK_SIZE, 16 KiB unless a board
 # sets it (none in 1.26.1 does), allocated from the IDF heap, not the GC
 # heap.  Our INTERFACE definition reaches the port's main.c through
-# `usermod` (as MICROPY_PY_SSL=0 does).  MODSSL_TASK_STACK=0 leaves it alone.
-# UNTESTED here (no ESP-IDF on our machines).
+# `usermod` (seen in the ESP32-C3 build's compile commands).
+# MODSSL_TASK_STACK=0 leaves it alone.
 if(MODSSL_PORT STREQUAL "esp32")
     if(NOT DEFINED MODSSL_TASK_STACK)
         set(MODSSL_TASK_STACK ${MODSSL_DEEP_STACK})

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build a stand-in for Espressif's riscv32-esp-elf toolchain (ESP32-C3:
-# rv32imc, ilp32) out of what Debian bookworm ships, so that ESP-IDF v5.5.1
+# rv32imc, ilp32) out of what Debian bookworm ships, so that ESP-IDF 5.x
 # firmware can be compiled and linked on a machine that cannot download
-# Espressif's GCC 14.2 (esp-14.2.0_20241119).
+# Espressif's GCC (esp-13.2.0_20240530 for ESP-IDF v5.3.1, which builds
+# MicroPython's esp32 port here: docs/esp32.md; esp-14.2.0_20241119 for
+# v5.5.x).
 #
 # THIS IS A STAND-IN: the compiler proper is Debian's GCC 12.2
 # (gcc-riscv64-unknown-elf), not Espressif's GCC 14.2. Code size and code

@@ -10,8 +10,10 @@
 #                   xtensa-modules.c; tested dd1cf19f)
 #   newlib 4.3.0    espressif/newlib-esp32, branch esp-4.3.0 (tested 7cdcb0b0)
 #
-# It is a STAND-IN for Espressif's toolchain (esp-14.2.0_20241119 for
-# ESP-IDF v5.5.x: GCC 14.2 with Espressif's patches, binutils 2.43,
+# It is a STAND-IN for Espressif's toolchain (esp-13.2.0_20240530 for
+# ESP-IDF v5.3.1, with which it links MicroPython's ESP32 firmware here,
+# docs/esp32.md; esp-14.2.0_20241119 for v5.5.x: GCC 14.2 with Espressif's
+# patches, binutils 2.43,
 # newlib 4.3.0), made the way crosstool-NG makes it: upstream sources with
 # the core's configuration files copied over ("overlay"), then newlib and
 # libstdc++ with Espressif's configure options.  Its limits:

@@ -8,7 +8,8 @@ and BUILD_DIR/partition_table/partition-table.bin (the table the build
 flashes), and prints the image size, the smallest app partition and what is
 left, plus the modssl-rs profile the build holds (modssl/profile.txt).
 Exit status 1 if the image does not fit (IDF's check_sizes.py stops such a
-build too; this says it in the same words as the rp2 check).
+build too); a warning under 64,000 B spare, the rule the default profiles
+follow.
 """
 import pathlib
 import struct
@@ -17,6 +18,7 @@ import sys
 ENTRY = struct.Struct("<HBBII16sI")  # magic, type, subtype, offset, size, label, flags
 MAGIC = 0x50AA
 APP = 0x00
+MIN_SPARE = 64000  # as for the rp2 boards (micropython/rp2-boards.cmake)
 
 
 def app_partitions(table):
@@ -47,7 +49,13 @@ def main():
     what = f"modssl-rs profile {profile.read_text().strip()}" if profile else "no modssl-rs (stock ssl)"
     print(f"{board}: {what}: application image {used:,} B; "
           f"app partition '{label}' {size:,} B (0x{size:X}); spare {size - used:,} B")
-    return 0 if used <= size else 1
+    if used > size:
+        print(f"{board}: the image does not fit its app partition: choose a smaller profile (MODSSL_PROFILE)")
+        return 1
+    if size - used < MIN_SPARE:
+        print(f"{board}: WARNING: less than {MIN_SPARE:,} B spare (the rule the default profiles follow, "
+              "docs/esp32.md): a smaller profile (MODSSL_PROFILE) leaves room for fixes and frozen code")
+    return 0
 
 
 if __name__ == "__main__":
