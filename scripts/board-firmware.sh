@@ -108,7 +108,7 @@ if [ -z "${IDF_PATH:-}" ] || ! command -v idf.py >/dev/null; then
   git clone -b v5.5.1 --recursive https://github.com/espressif/esp-idf.git
   cd esp-idf && ./install.sh $chip && . ./export.sh
 then, in the same shell:
-  make esp32 BOARD=$board MICROPY_DIR=$mpy
+  make esp32 BOARD=${board_dir:-$board} MICROPY_DIR=$mpy
 (Without Espressif's downloads, docs/esp32.md says how this machine builds one.)"
 fi
 case $chip in
