@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Bare-metal programs for the ESP32's Xtensa core run on QEMU's `sim` machine
-# (scripts/xtensa-qemu.sh builds that QEMU): C by Debian's clang-22 for the
-# windowed ABI, assembled and linked by GNU binutils configured for the ESP32
-# (scripts/xtensa-as.sh), start-up and setjmp/longjmp in tests/xtensa/crt0.S.
+# (scripts/xtensa-qemu.sh builds that QEMU): C for the windowed ABI by
+# Debian's clang-22 (default) or by a GCC for the ESP32 (XTENSA_CC=gcc),
+# linked by GNU binutils configured for the ESP32 (scripts/xtensa-as.sh),
+# start-up and setjmp/longjmp in tests/xtensa/crt0.S.
 #
 # usage: xtensa-qemu-test.sh hello|handshake
 #   hello      start-up, window overflow/underflow, setjmp/longjmp, exit status
@@ -19,6 +20,18 @@
 #   XTENSA_CORE_LIB       (handshake) the core's GNU-assembled archive from
 #                         make cross-xtensa MODSSL_PROFILE=general (the default
 #                         path is where that puts it)
+#   XTENSA_CC             clang (default: Debian's clang-22, compiled to
+#                         assembly and assembled by GNU as) or gcc: the
+#                         harness's C by XTENSA_GCC (default
+#                         xtensa-esp32-elf-gcc on PATH, else the one
+#                         scripts/esp-xtensa-toolchain.sh installs in
+#                         /work/trees/xtensa-esp-elf), ESP-IDF's compiler
+#                         for the ESP32, with its own assembler.  Under
+#                         clang the harness calls modssl_conn_new through a
+#                         cast pointer (clang-22 passes a struct by value
+#                         unlike GCC and rustc, docs/esp32.md); under gcc
+#                         through its prototype.  Objects and ELFs of gcc in
+#                         build/xtensa-qemu-test/gcc/.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 die() { echo "xtensa-qemu-test: $*" >&2; exit 2; }
@@ -26,15 +39,26 @@ what=${1:-hello}
 qemu=${QEMU_XTENSA:-$root/build/qemu-xtensa/qemu-system-xtensa}
 [ -x "$qemu" ] || die "no $qemu: build it with scripts/xtensa-qemu.sh (QEMU_SRC_DIR, XTENSA_OVERLAYS_DIR) or set QEMU_XTENSA"
 "$qemu" -cpu help | grep -qw esp32 || die "$qemu has no esp32 core (-cpu help)"
-clang=$(command -v clang-22) || die "no clang-22 (Debian bookworm-security: apt-get install clang-22)"
+xcc=${XTENSA_CC:-clang}
+case $xcc in
+clang) clang=$(command -v clang-22) || die "no clang-22 (Debian bookworm-security: apt-get install clang-22)";;
+gcc) gcc=${XTENSA_GCC:-$(command -v xtensa-esp32-elf-gcc || echo /work/trees/xtensa-esp-elf/bin/xtensa-esp32-elf-gcc)}
+    [ -x "$gcc" ] || die "no $gcc: build the ESP32 GCC with scripts/esp-xtensa-toolchain.sh, or set XTENSA_GCC"
+    case $("$gcc" -dM -E -x c /dev/null) in *"__XTENSA_WINDOWED_ABI__ 1"*) ;; *) false;; esac ||
+        die "$gcc does not compile for the windowed ABI (no __XTENSA_WINDOWED_ABI__)";;
+*) die "XTENSA_CC=$xcc: clang or gcc";;
+esac
 tools=$("$root/scripts/xtensa-as.sh") || die "scripts/xtensa-as.sh failed"
-out=$root/build/xtensa-qemu-test
-mkdir -p "$out"
 src=$root/tests/xtensa
+out=$root/build/xtensa-qemu-test # certs.h; clang's objects
+obj=$out
+if [ $xcc = gcc ]; then obj=$out/gcc; fi
+mkdir -p "$obj"
 # clang-22's driver refuses -mcpu=esp32 ("unknown target CPU", though
 # -print-supported-cpus lists it); the features name the ESP32's options, and
 # +windowed selects the windowed ABI (entry/callx8/retw) that ESP-IDF's code uses.
-CFLAGS="--target=xtensa -O2 -fno-addrsig -ffreestanding -fno-builtin -nostdinc -isystem $src/include
+if [ $xcc = clang ]; then
+    CFLAGS="--target=xtensa -O2 -fno-addrsig -ffreestanding -fno-builtin -nostdinc -isystem $src/include
  -isystem $(dirname "$($clang -print-file-name=include/stddef.h)")
  -Xclang -target-feature -Xclang +windowed -Xclang -target-feature -Xclang +mul32
  -Xclang -target-feature -Xclang +mul32high -Xclang -target-feature -Xclang +div32
@@ -42,13 +66,33 @@ CFLAGS="--target=xtensa -O2 -fno-addrsig -ffreestanding -fno-builtin -nostdinc -
  -Xclang -target-feature -Xclang +sext -Xclang -target-feature -Xclang +loop
  -Xclang -target-feature -Xclang +s32c1i -Xclang -target-feature -Xclang +mac16
  -Xclang -target-feature -Xclang +density"
-cc_obj() { # C file -> object, through GNU as (LLVM's own assembler misplaces literal pools)
+else
+    # GCC: the windowed ABI is its default for this core (checked above);
+    # -mlongcalls as ESP-IDF builds (calls reach across the 4 MiB of IRAM);
+    # -nostdinc: only GCC's freestanding headers and tests/xtensa/include,
+    # not newlib's (its setjmp.h is not crt0's).
+    # --noexecstack: xtensa-elf GCC writes no .note.GNU-stack, and ld warns.
+    CFLAGS="-O2 -mlongcalls -ffreestanding -fno-builtin -nostdinc -isystem $src/include
+ -isystem $("$gcc" -print-file-name=include) -Wa,--noexecstack"
+fi
+cc_obj() { # C file -> object
     local c=$1 o=$2
-    $clang $CFLAGS ${EXTRA_CFLAGS:-} -S -o "$o.s" "$c" || die "clang-22 failed on $c"
-    "$tools/as" --longcalls -o "$o" "$o.s" || die "GNU as failed on $o.s"
+    if [ $xcc = gcc ]; then
+        # its own assembler (binutils 2.40 with the esp32 core); the .s kept to read
+        "$gcc" $CFLAGS ${EXTRA_CFLAGS:-} -S -o "$o.s" "$c" || die "$gcc failed on $c"
+        "$gcc" $CFLAGS -c -o "$o" "$o.s" || die "$gcc failed to assemble $o.s"
+    else # through GNU as (LLVM's own assembler misplaces literal pools)
+        $clang $CFLAGS ${EXTRA_CFLAGS:-} -S -o "$o.s" "$c" || die "clang-22 failed on $c"
+        "$tools/as" --longcalls -o "$o" "$o.s" || die "GNU as failed on $o.s"
+    fi
 }
-"$tools/as" -o "$out/crt0.o" <(clang-22 --target=xtensa -E -P -x assembler-with-cpp "$src/crt0.S") ||
-    die "crt0.S did not assemble"
+if [ $xcc = gcc ]; then
+    "$gcc" -c -o "$obj/crt0.o" "$src/crt0.S" || die "crt0.S did not assemble"
+else
+    "$tools/as" -o "$obj/crt0.o" <(clang-22 --target=xtensa -E -P -x assembler-with-cpp "$src/crt0.S") ||
+        die "crt0.S did not assemble"
+fi
+if [ $xcc = gcc ]; then echo "C: $("$gcc" --version | head -1)"; else echo "C: $($clang --version | head -1)"; fi
 
 # QEMU's sim machine resets the CPU after loading the ELF, to the core's reset
 # vector (0x50000000 for the ESP32's core, where sim has no memory); the
@@ -88,9 +132,9 @@ PY
 }
 case $what in
 hello)
-    cc_obj "$src/hello.c" "$out/hello.o"
-    "$tools/ld" -T "$src/link.ld" -o "$out/hello.elf" "$out/crt0.o" "$out/hello.o" || die "link failed"
-    run "$out/hello.elf"
+    cc_obj "$src/hello.c" "$obj/hello.o"
+    "$tools/ld" -T "$src/link.ld" -o "$obj/hello.elf" "$obj/crt0.o" "$obj/hello.o" || die "link failed"
+    run "$obj/hello.elf"
     echo "exit status $rc (hello's main returns 7)"
     [ $rc = 7 ] || die "hello: exit status $rc, expected 7"
     ;;
@@ -100,12 +144,12 @@ handshake)
     hdr=$root/micropython/modssl_rs.h
     [ -f "$hdr" ] || "$root/scripts/gen-header.sh" "$hdr" >&2
     gen_certs
-    EXTRA_CFLAGS="-I$root/micropython -I$out" cc_obj "$src/handshake.c" "$out/handshake.o"
-    "$tools/ld" -T "$src/link.ld" --gc-sections -Map="$out/handshake.map" -o "$out/handshake.elf" \
-        "$out/crt0.o" "$out/handshake.o" "$lib" || die "link failed"
-    "$tools/size" -A "$out/handshake.elf" | awk '$1 ~ /^\./ && $2 > 0 {printf "%s %s  ", $1, $2} END {print ""}'
+    EXTRA_CFLAGS="-I$root/micropython -I$out" cc_obj "$src/handshake.c" "$obj/handshake.o"
+    "$tools/ld" -T "$src/link.ld" --gc-sections -Map="$obj/handshake.map" -o "$obj/handshake.elf" \
+        "$obj/crt0.o" "$obj/handshake.o" "$lib" || die "link failed"
+    "$tools/size" -A "$obj/handshake.elf" | awk '$1 ~ /^\./ && $2 > 0 {printf "%s %s  ", $1, $2} END {print ""}'
     start=$(date +%s.%N)
-    run "$out/handshake.elf"
+    run "$obj/handshake.elf"
     echo "exit status $rc; $(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')") s wall"
     [ $rc = 0 ] || die "handshake: exit status $rc"
     ;;

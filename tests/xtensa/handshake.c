@@ -275,15 +275,16 @@ static modssl_context *context(bool server, uint8_t verify, const char *cert, co
 /* clang-22's Xtensa C ABI passes a 12-byte struct by value on the stack
    (byval) even where it fits the argument registers left; GCC (and rustc
    1.96, which built modssl_conn_new) pass it in a5-a7 and the next argument
-   on the stack (docs/esp32.md).  So the harness calls modssl_conn_new with
-   the arena's three words as scalars: the same registers and stack slot as
-   GCC's call of the declared prototype. */
-#ifdef __XTENSA__
+   on the stack (docs/esp32.md).  So under clang the harness calls
+   modssl_conn_new with the arena's three words as scalars: the same
+   registers and stack slot as GCC's call of the declared prototype.  GCC
+   (XTENSA_CC=gcc) and the host call the declared prototype. */
+#if defined(__XTENSA__) && defined(__clang__)
 typedef int32_t (*conn_new_gcc_abi_t)(modssl_context *, const uint8_t *, size_t, size_t, size_t, size_t,
                                       modssl_conn **);
 #define CONN_NEW(ctx, name, len, a, out) \
     ((conn_new_gcc_abi_t)(void *)modssl_conn_new)(ctx, name, len, (a).first_chunk, (a).grow_chunk, (a).limit, out)
-#else /* the host (tests/xtensa/host.c): the declared prototype */
+#else /* GCC for the ESP32, the host (tests/xtensa/host.c): the declared prototype */
 #define CONN_NEW(ctx, name, len, a, out) modssl_conn_new(ctx, name, len, a, out)
 #endif
 

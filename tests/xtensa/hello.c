@@ -1,4 +1,4 @@
-/* The smallest check of the emulated ESP32 core: C built by clang-22 for the
+/* The smallest check of the emulated ESP32 core: C built by clang-22 or GCC for the
    windowed ABI prints through semihosting, recurses deep enough to overflow
    and underflow the register windows, longjmps out of a deep call chain,
    and exits with a status (scripts/xtensa-qemu-test.sh hello). */
