@@ -38,7 +38,8 @@ die() { echo "xtensa-qemu-test: $*" >&2; exit 2; }
 what=${1:-hello}
 qemu=${QEMU_XTENSA:-$root/build/qemu-xtensa/qemu-system-xtensa}
 [ -x "$qemu" ] || die "no $qemu: build it with scripts/xtensa-qemu.sh (QEMU_SRC_DIR, XTENSA_OVERLAYS_DIR) or set QEMU_XTENSA"
-"$qemu" -cpu help | grep -qw esp32 || die "$qemu has no esp32 core (-cpu help)"
+# (the list read whole first: grep -q quitting early would SIGPIPE qemu under pipefail)
+cpus=$("$qemu" -cpu help) && grep -qw esp32 <<<"$cpus" || die "$qemu has no esp32 core (-cpu help)"
 xcc=${XTENSA_CC:-clang}
 case $xcc in
 clang) clang=$(command -v clang-22) || die "no clang-22 (Debian bookworm-security: apt-get install clang-22)";;

@@ -97,7 +97,8 @@ nice -n 10 ninja -C "$out/obj" -j"${JOBS:-2}" qemu-system-xtensa >"$out/build.lo
     die "build failed: see $out/build.log ($(grep -m3 -E 'error|Error' "$out/build.log" | tr '\n' ' '))"
 cp "$out/obj/qemu-system-xtensa" "$qemu"
 
-"$qemu" -cpu help | grep -qw "$chip" ||
+# (read whole first: grep -q quitting early would SIGPIPE qemu under pipefail)
+cpus=$("$qemu" -cpu help) && grep -qw "$chip" <<<"$cpus" ||
     die "$qemu -cpu help does not list $chip"
 echo "$stamp" > "$out/.inputs"
 echo "$qemu"
