@@ -117,7 +117,11 @@ case $chip in
         [ -n "${XTENSA_DYNCONFIG_DIR:-}" ] && [ -n "${XTENSA_OVERLAYS_DIR:-}" ] || die "$board is an ESP32 (Xtensa): the core is built by Debian's rustc through GNU as configured for the ESP32's core, which needs XTENSA_DYNCONFIG_DIR and XTENSA_OVERLAYS_DIR (work trees of espressif/xtensa-dynconfig and espressif/xtensa-overlays; docs/building.md, make cross-xtensa)."
         "$root/scripts/cross-deps.sh" xtensa;;
     esp32s2|esp32s3)
-        die "$board is an $chip: LLVM 22 (Debian's rustc) has no CPU for it, and this module has no route to it yet (docs/esp32.md)";;
+        # Debian's LLVM 22 has no CPU for these: Espressif's Rust fork only.
+        rustup which --toolchain esp cargo >/dev/null 2>&1 || die "$board is an $chip: Debian's rustc (LLVM 22) has no CPU for it; the core needs Espressif's Rust toolchain.
+  cargo install espup && espup install     # the 'esp' rustup toolchain
+  . \$HOME/export-esp.sh
+(Untried here: espup's downloads are out of reach on our machines.)";;
 esac
 idf_ver=$(cd "$IDF_PATH" && python3 -c 'import re,sys; t=open("tools/cmake/version.cmake").read(); print(".".join(re.search(r"IDF_VERSION_%s (\d+)" % k, t).group(1) for k in ("MAJOR","MINOR","PATCH")))' 2>/dev/null || echo unknown)
 [ -x "$mpy/mpy-cross/build/mpy-cross" ] || make -C "$mpy/mpy-cross" -j"$jobs"
