@@ -225,15 +225,21 @@ def worker(name, port):
     with lock:
         done.append(r)
 
+def wait_and_report():
+    deadline = time.time() + {limit}
+    while time.time() < deadline and len(done) < 2:
+        time.sleep_ms(20)
+    with lock:
+        for r in done:
+            print("RESULT", r)
+    print("FINISHED", len(done))
+
+# No global is made once the threads run: the unix port has no GIL, and a
+# globals dict that grows while a thread looks a name up can miss it (CI
+# once saw thread B fail with NameError for tcp when `deadline` was made here).
 _thread.start_new_thread(worker, ("A", {port_a}))
 _thread.start_new_thread(worker, ("B", {port_b}))
-deadline = time.time() + {limit}
-while time.time() < deadline and len(done) < 2:
-    time.sleep_ms(20)
-with lock:
-    for r in done:
-        print("RESULT", r)
-print("FINISHED", len(done))
+wait_and_report()
 '''
 
 
@@ -355,16 +361,22 @@ def serve(name, l):
     with lock:
         done.append(r)
 
+def wait_and_report():
+    deadline = time.time() + {limit}
+    while time.time() < deadline and len(done) < 2:
+        time.sleep_ms(20)
+    with lock:
+        for r in done:
+            print("RESULT", r)
+    print("FINISHED", len(done))
+
+# No global is made once the threads run: the unix port has no GIL, and a
+# globals dict that grows while a thread looks a name up can miss it (CI
+# once saw thread B fail with NameError for tcp when `deadline` was made here).
 _thread.start_new_thread(serve, ("A", la))
 _thread.start_new_thread(serve, ("B", lb))
 print("READY")
-deadline = time.time() + {limit}
-while time.time() < deadline and len(done) < 2:
-    time.sleep_ms(20)
-with lock:
-    for r in done:
-        print("RESULT", r)
-print("FINISHED", len(done))
+wait_and_report()
 '''
 
 
